@@ -1,0 +1,79 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+let package = Package(
+    name: "Pasarela",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "pasarela", targets: ["pasarela"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+    ],
+    targets: [
+        .target(name: "PasarelaCore"),
+        .target(name: "PasarelaAdapters", dependencies: [
+            "PasarelaCore",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        .target(name: "PasarelaRouting", dependencies: [
+            "PasarelaCore",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Yams", package: "Yams"),
+        ]),
+        .target(name: "PasarelaStore", dependencies: [
+            "PasarelaCore",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        .target(name: "PasarelaGateway", dependencies: [
+            "PasarelaCore", "PasarelaAdapters", "PasarelaRouting", "PasarelaStore",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+        ]),
+        .target(name: "PasarelaServer", dependencies: [
+            "PasarelaGateway",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+        ]),
+        .target(name: "PasarelaSandbox", dependencies: [
+            "PasarelaCore", "PasarelaAdapters",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "PasarelaApp", dependencies: [
+            "PasarelaServer", "PasarelaSandbox",
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        ]),
+        .executableTarget(name: "pasarela", dependencies: [
+            "PasarelaApp",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .testTarget(name: "PasarelaCoreTests", dependencies: ["PasarelaCore"]),
+        .testTarget(name: "PasarelaAdaptersTests", dependencies: ["PasarelaAdapters"],
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "PasarelaRoutingTests", dependencies: ["PasarelaRouting"]),
+        .testTarget(name: "PasarelaStoreTests", dependencies: ["PasarelaStore"]),
+        .testTarget(name: "EndToEndTests", dependencies: [
+            "PasarelaApp",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        ]),
+    ]
+)

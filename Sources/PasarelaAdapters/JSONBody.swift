@@ -1,0 +1,75 @@
+/// A JSON document with its key order fixed, serialised to exact bytes. Adapters build PSP bodies with it
+/// so the bytes signed are the bytes sent, and decimal amounts are written as literals (`150.00`), never floats.
+public indirect enum JSONBody: Sendable, Equatable {
+    case object([(String, JSONBody)])
+    case array([JSONBody])
+    case string(String)
+    /// A number written verbatim: `"150.00"`, `"15000"`.
+    case number(String)
+    case bool(Bool)
+    case null
+
+    public static func == (lhs: JSONBody, rhs: JSONBody) -> Bool { lhs.bytes == rhs.bytes }
+
+    /// An object from pairs, dropping the pairs whose value is `nil`.
+    public static func fields(_ pairs: [(String, JSONBody?)]) -> JSONBody {
+        .object(pairs.compactMap { key, value in value.map { (key, $0) } })
+    }
+
+    /// A string, or `nil` to leave the field out.
+    public static func string(_ value: String?) -> JSONBody? { value.map(JSONBody.string) }
+
+    /// The compact UTF-8 serialisation (no spaces).
+    public var bytes: [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
+        write(to: &out)
+        return out
+    }
+
+    func write(to out: inout [UInt8]) {
+        switch self {
+        case .object(let pairs):
+            out.append(UInt8(ascii: "{"))
+            for (index, pair) in pairs.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                JSONBody.writeString(pair.0, to: &out)
+                out.append(UInt8(ascii: ":"))
+                pair.1.write(to: &out)
+            }
+            out.append(UInt8(ascii: "}"))
+        case .array(let items):
+            out.append(UInt8(ascii: "["))
+            for (index, item) in items.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                item.write(to: &out)
+            }
+            out.append(UInt8(ascii: "]"))
+        case .string(let text): JSONBody.writeString(text, to: &out)
+        case .number(let literal): out.append(contentsOf: literal.utf8)
+        case .bool(let value): out.append(contentsOf: (value ? "true" : "false").utf8)
+        case .null: out.append(contentsOf: "null".utf8)
+        }
+    }
+
+    static let hexDigits = Array("0123456789abcdef".utf8)
+
+    static func writeString(_ text: String, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
+            case UInt8(ascii: "\\"): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
+            case 0x0A: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
+            case 0x0D: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
+            case 0x09: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
+            case 0..<0x20:
+                out.append(contentsOf: Array("\\u00".utf8))
+                out.append(hexDigits[Int(byte >> 4)])
+                out.append(hexDigits[Int(byte & 0xF)])
+            default: out.append(byte)
+            }
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+}

@@ -1,0 +1,146 @@
+import Foundation
+import Hummingbird
+import Logging
+import PasarelaCore
+import PasarelaGateway
+import PasarelaRouting
+import PasarelaSandbox
+import PasarelaServer
+import PasarelaStore
+import ServiceLifecycle
+import UnixSignals
+
+/// Pasarela started in process: the gateway and, in sandbox mode, the emulators it talks to over loopback.
+public final class RunningStack: Sendable {
+    public let gateway: Gateway
+    public let gatewayURL: String
+    /// The dLocal emulator and its own URL, in sandbox mode.
+    public let dlocal: DLocalEmulator?
+    public let dlocalURL: String?
+    /// The merchant key that works in sandbox mode.
+    public let sandboxAPIKey: String?
+    let groups: [ServiceGroup]
+    let runs: [Task<Void, any Error>]
+
+    init(gateway: Gateway, gatewayURL: String, dlocal: DLocalEmulator?, dlocalURL: String?, sandboxAPIKey: String?,
+         groups: [ServiceGroup], runs: [Task<Void, any Error>]) {
+        self.gateway = gateway
+        self.gatewayURL = gatewayURL
+        self.dlocal = dlocal
+        self.dlocalURL = dlocalURL
+        self.sandboxAPIKey = sandboxAPIKey
+        self.groups = groups
+        self.runs = runs
+    }
+
+    /// Stops every server gracefully and waits for them.
+    public func stop() async {
+        for group in groups.reversed() { await group.triggerGracefulShutdown() }
+        for run in runs { _ = await run.result }
+    }
+
+    /// Waits until the servers stop (on SIGTERM/SIGINT when started with signals).
+    public func wait() async throws {
+        for run in runs { try await run.value }
+    }
+}
+
+/// Starts Pasarela from options: loads and validates config, opens the store, starts the emulators in sandbox mode.
+public enum Stack {
+    public static func start(_ options: StackOptions, signals: [UnixSignal] = [], logger: Logger? = nil) async throws -> RunningStack {
+        var logger = logger ?? Logger(label: "pasarela")
+        if logger.logLevel > .info { logger.logLevel = .info }
+        var snapshot = try ConfigSnapshot.load(directory: options.configDirectory, kinds: Gateway.kinds, env: options.environment)
+        let store = try SQLiteStore(path: options.databasePath)
+        var merchants = MerchantDirectory()
+        var sandboxKey: String?
+        if options.sandbox {
+            let key = options.environment["PASARELA_SANDBOX_API_KEY"].flatMap { $0.isEmpty ? nil : $0 } ?? MerchantDirectory.defaultSandboxKey
+            guard key.hasPrefix("sk_test_") else { throw StackError.badKey("PASARELA_SANDBOX_API_KEY must start with sk_test_") }
+            merchants.add(key: key, merchant: Merchant(id: "merchant_sandbox", livemode: false))
+            sandboxKey = key
+        }
+        try addConfiguredKeys(options.environment["PASARELA_API_KEYS"], to: &merchants)
+
+        var groups: [ServiceGroup] = [], runs: [Task<Void, any Error>] = []
+        var emulator: DLocalEmulator?, emulatorURL: String?
+        let dlocalConnections = snapshot.connections.values.filter { $0.kind == "dlocal" && $0.environment == .sandbox }
+        if options.sandbox, let first = dlocalConnections.sorted(by: { $0.name < $1.name }).first {
+            // The emulator accepts exactly the credentials the adapter file resolves to.
+            let credentials = DLocalEmulator.Credentials(login: first.credentials["login"] ?? "", transKey: first.credentials["trans_key"] ?? "",
+                                                         secretKey: first.credentials["secret_key"] ?? "")
+            let dlocal = DLocalEmulator(credentials: credentials)
+            let (port, group, run) = try await launch(logger: logger, signals: signals) { onRunning in
+                SandboxServer.application(dlocal: dlocal, host: "127.0.0.1", port: 0, onRunning: onRunning)
+            }
+            emulator = dlocal
+            emulatorURL = "http://127.0.0.1:\(port)"
+            groups.append(group)
+            runs.append(run)
+            for connection in dlocalConnections {
+                snapshot.connections[connection.name]?.baseURL = emulatorURL!
+            }
+        }
+
+        let gateway = Gateway(snapshot: snapshot, store: store, merchants: merchants,
+                              publicBaseURL: options.publicURL ?? "http://\(options.host):\(options.port)", logger: logger)
+        let openAPI = try? String(contentsOfFile: options.configDirectory + "/openapi.yaml", encoding: .utf8)
+        let mountEmulator = emulator
+        let names = dlocalConnections.map(\.name)
+        let (port, group, run) = try await launch(logger: logger, signals: signals) { onRunning in
+            GatewayServer.application(gateway: gateway, host: options.host, port: options.port, openAPI: openAPI, extraRoutes: { router in
+                guard let mountEmulator else { return }
+                for name in names { mountEmulator.addControlRoutes(to: router.group("/sandbox/\(name)")) }
+            }, onRunning: onRunning)
+        }
+        groups.append(group)
+        runs.append(run)
+        let gatewayURL = "http://\(options.host):\(port)"
+        if options.publicURL == nil { gateway.setPublicBaseURL(gatewayURL) }
+        return RunningStack(gateway: gateway, gatewayURL: gatewayURL, dlocal: emulator, dlocalURL: emulatorURL,
+                            sandboxAPIKey: sandboxKey, groups: groups, runs: runs)
+    }
+
+    /// `PASARELA_API_KEYS="merchant_a:sk_live_...,merchant_b:sk_test_..."`.
+    static func addConfiguredKeys(_ text: String?, to merchants: inout MerchantDirectory) throws {
+        guard let text, !text.isEmpty else { return }
+        for entry in text.split(separator: ",") {
+            let parts = entry.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parts.count == 2, !parts[0].isEmpty, parts[1].hasPrefix("sk_live_") || parts[1].hasPrefix("sk_test_") else {
+                throw StackError.badKey("PASARELA_API_KEYS entries are merchant_id:sk_live_... or merchant_id:sk_test_...")
+            }
+            merchants.add(key: parts[1], merchant: Merchant(id: parts[0], livemode: parts[1].hasPrefix("sk_live_")))
+        }
+    }
+
+    /// Runs an application in its own service group and waits until it listens.
+    static func launch<App: ApplicationProtocol>(logger: Logger, signals: [UnixSignal],
+                                                 make: (@escaping @Sendable (Int) async -> Void) -> App) async throws
+        -> (Int, ServiceGroup, Task<Void, any Error>) {
+        let (ports, continuation) = AsyncStream<Int>.makeStream()
+        let app = make { port in continuation.yield(port); continuation.finish() }
+        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: signals, logger: logger))
+        let run = Task {
+            defer { continuation.finish() }
+            try await group.run()
+        }
+        var iterator = ports.makeAsyncIterator()
+        guard let port = await iterator.next() else {
+            _ = await run.result
+            throw StackError.didNotStart
+        }
+        return (port, group, run)
+    }
+}
+
+public enum StackError: Error, CustomStringConvertible {
+    case didNotStart
+    case badKey(String)
+
+    public var description: String {
+        switch self {
+        case .didNotStart: "a server did not start (is the port free?)"
+        case .badKey(let message): message
+        }
+    }
+}

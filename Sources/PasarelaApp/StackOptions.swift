@@ -1,0 +1,19 @@
+import Foundation
+
+/// How to start Pasarela: where to listen, which database, which config, sandbox or not.
+public struct StackOptions: Sendable {
+    public var host: String = "127.0.0.1"
+    /// 0 picks a free port.
+    public var port: Int = 8080
+    public var databasePath: String = "pasarela.sqlite"
+    /// The folder holding `routes.yaml` and `adapters/`.
+    public var configDirectory: String = "."
+    /// Sandbox mode: the built-in emulators stand in for every sandbox connection, and a test key is configured.
+    public var sandbox: Bool = true
+    /// The URL PSPs reach Pasarela at; defaults to `http://host:port`.
+    public var publicURL: String?
+    /// Environment variables, for credentials and keys.
+    public var environment: [String: String] = ProcessInfo.processInfo.environment
+
+    public init() {}
+}

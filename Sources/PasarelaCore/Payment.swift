@@ -1,0 +1,89 @@
+import Foundation
+
+/// A payment as Pasarela stores it: the merchant's request plus where it stands.
+public struct Payment: Sendable, Equatable {
+    public var id: String
+    public var merchantId: String
+    public var livemode: Bool
+    public var status: PaymentStatus
+    public var request: PaymentRequest
+    /// The connection that took the payment (the last attempt that reached a PSP).
+    public var connection: String?
+    public var pspPaymentId: String?
+    public var nextAction: NextAction?
+    /// When an unpaid voucher stops being payable.
+    public var expiresAt: Date?
+    /// The routing rule and config version the payment was routed with.
+    public var rule: String?
+    public var configVersion: String?
+    public var createdAt: Date
+    public var updatedAt: Date
+
+    public init(id: String, merchantId: String, livemode: Bool, status: PaymentStatus, request: PaymentRequest,
+                connection: String? = nil, pspPaymentId: String? = nil, nextAction: NextAction? = nil,
+                expiresAt: Date? = nil, rule: String? = nil, configVersion: String? = nil, createdAt: Date, updatedAt: Date) {
+        self.id = id
+        self.merchantId = merchantId
+        self.livemode = livemode
+        self.status = status
+        self.request = request
+        self.connection = connection
+        self.pspPaymentId = pspPaymentId
+        self.nextAction = nextAction
+        self.expiresAt = expiresAt
+        self.rule = rule
+        self.configVersion = configVersion
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+}
+
+/// What the payer must do next.
+public enum NextAction: Sendable, Equatable, Codable {
+    /// Show a voucher: pay `code` (a PagoEfectivo CIP, an OXXO reference) before `expiresAt`.
+    case displayVoucher(code: String, barcode: String?, voucherURL: String?, expiresAt: Date?)
+    /// Send the payer's browser to `url`.
+    case redirect(url: String)
+}
+
+/// One try at one PSP.
+public struct Attempt: Sendable, Equatable {
+    public var id: String
+    public var paymentId: String
+    /// 1 for the first attempt, 2 for the first failover...
+    public var sequence: Int
+    public var connection: String
+    public var pspPaymentId: String?
+    public var outcome: AttemptOutcome
+    /// The PSP's own status word (`PENDING`, `Authorized`), for operators.
+    public var pspStatus: String?
+    public var declineClass: DeclineClass?
+    public var failureClass: FailureClass?
+    public var errorCode: String?
+    public var errorMessage: String?
+    public var rule: String?
+    public var configVersion: String?
+    public var startedAt: Date
+    public var durationMs: Int?
+
+    public init(id: String, paymentId: String, sequence: Int, connection: String, pspPaymentId: String? = nil,
+                outcome: AttemptOutcome, pspStatus: String? = nil, declineClass: DeclineClass? = nil,
+                failureClass: FailureClass? = nil, errorCode: String? = nil, errorMessage: String? = nil,
+                rule: String? = nil, configVersion: String? = nil, startedAt: Date, durationMs: Int? = nil) {
+        self.id = id
+        self.paymentId = paymentId
+        self.sequence = sequence
+        self.connection = connection
+        self.pspPaymentId = pspPaymentId
+        self.outcome = outcome
+        self.pspStatus = pspStatus
+        self.declineClass = declineClass
+        self.failureClass = failureClass
+        self.errorCode = errorCode
+        self.errorMessage = errorMessage
+        self.rule = rule
+        self.configVersion = configVersion
+        self.startedAt = startedAt
+        self.durationMs = durationMs
+    }
+}

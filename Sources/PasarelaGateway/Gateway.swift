@@ -1,0 +1,85 @@
+import Foundation
+import Logging
+import PasarelaAdapters
+import PasarelaCore
+import PasarelaRouting
+import PasarelaStore
+import Synchronization
+
+/// A PSP connection ready to use: its config, its adapter and what the adapter needs to sign.
+public struct Connection: Sendable {
+    public var config: ConnectionConfig
+    public var adapter: any PSPAdapter
+    public var context: AdapterContext
+}
+
+/// The live config: a validated snapshot and the connections built from it. Swapped whole; a request keeps
+/// the one it started with.
+public struct LiveConfig: Sendable {
+    public var snapshot: ConfigSnapshot
+    public var connections: [String: Connection]
+}
+
+/// The gateway's use cases and what they share: the store, the live config, the HTTP executor, the merchants.
+public final class Gateway: Sendable {
+    /// Adapter kinds this binary knows, by the `kind` of `adapters/NAME.yaml`.
+    public static let adapters: [String: any PSPAdapter] = ["dlocal": DLocalAdapter()]
+    /// The credentials each kind needs.
+    public static let kinds: [String: AdapterKindInfo] = ["dlocal": AdapterKindInfo(requiredCredentials: ["login", "trans_key", "secret_key"])]
+
+    public let store: any PaymentStore
+    public let merchants: MerchantDirectory
+    public let executor: HTTPExecutor
+    /// Pasarela's public base URL; PSPs are told to post webhooks under it.
+    public var publicBaseURL: String { base.withLock { $0 } }
+    private let base: Mutex<String>
+    public let logger: Logger
+    let now: @Sendable () -> Date
+    private let live: Mutex<LiveConfig>
+
+    public init(snapshot: ConfigSnapshot, store: any PaymentStore, merchants: MerchantDirectory, publicBaseURL: String,
+                executor: HTTPExecutor = HTTPExecutor(), logger: Logger = Logger(label: "pasarela"),
+                now: @escaping @Sendable () -> Date = Date.init) {
+        self.store = store
+        self.merchants = merchants
+        self.executor = executor
+        let trimmed = publicBaseURL.hasSuffix("/") ? String(publicBaseURL.dropLast()) : publicBaseURL
+        self.base = Mutex(trimmed)
+        self.logger = logger
+        self.now = now
+        self.live = Mutex(Gateway.build(snapshot, publicBaseURL: trimmed))
+    }
+
+    /// The config in force now.
+    public var config: LiveConfig { live.withLock { $0 } }
+
+    /// Puts a new validated snapshot in force; requests already running keep theirs.
+    public func install(_ snapshot: ConfigSnapshot) {
+        let built = Gateway.build(snapshot, publicBaseURL: publicBaseURL)
+        live.withLock { $0 = built }
+    }
+
+    /// Changes the public base URL (known only once the server has bound its port) and rebuilds the connections.
+    public func setPublicBaseURL(_ url: String) {
+        base.withLock { $0 = url.hasSuffix("/") ? String(url.dropLast()) : url }
+        install(config.snapshot)
+    }
+
+    static func build(_ snapshot: ConfigSnapshot, publicBaseURL: String) -> LiveConfig {
+        var connections: [String: Connection] = [:]
+        for (name, config) in snapshot.connections {
+            guard let adapter = adapters[config.kind] else { continue }
+            let context = AdapterContext(connection: name, baseURL: config.baseURL, credentials: Credentials(config.credentials),
+                                         webhookURL: "\(publicBaseURL)/webhooks/\(name)")
+            connections[name] = Connection(config: config, adapter: adapter, context: context)
+        }
+        return LiveConfig(snapshot: snapshot, connections: connections)
+    }
+
+    /// Routes a request with the live config, asking each adapter whether it can carry it.
+    public func plan(_ request: PaymentRequest, config: LiveConfig) -> RoutePlan {
+        Router.plan(request, config: config.snapshot) { connection, request in
+            Gateway.adapters[connection.kind]?.unsupportedReason(request)
+        }
+    }
+}

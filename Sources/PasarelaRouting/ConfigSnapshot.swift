@@ -1,0 +1,77 @@
+import Crypto
+import Foundation
+import PasarelaCore
+
+/// One consistent, validated view of `routes.yaml` and `adapters/*.yaml`. Requests keep the snapshot they
+/// started with.
+public struct ConfigSnapshot: Sendable {
+    public var routes: RoutesConfig
+    public var connections: [String: ConnectionConfig]
+    /// Content hash of every file read: what each payment records as the config it was routed with.
+    public var version: String
+
+    public init(routes: RoutesConfig, connections: [String: ConnectionConfig], version: String) {
+        self.routes = routes
+        self.connections = connections
+        self.version = version
+    }
+
+    /// Loads and validates `directory/routes.yaml` and `directory/adapters/*.yaml`.
+    /// - Parameters:
+    ///   - directory: the folder holding `routes.yaml` and `adapters/`.
+    ///   - kinds: the adapter kinds the binary knows, with their credential names.
+    ///   - env: environment variables, for credentials.
+    /// - Throws: ``ConfigError`` listing every problem with file:line:column.
+    public static func load(directory: String, kinds: [String: AdapterKindInfo],
+                            env: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigError) -> ConfigSnapshot {
+        var problems: [ConfigProblem] = []
+        var hasher = SHA256()
+        let adaptersDirectory = directory + "/adapters"
+        let files = ((try? FileManager.default.contentsOfDirectory(atPath: adaptersDirectory)) ?? [])
+            .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted()
+        if files.isEmpty {
+            problems.append(ConfigProblem(file: "adapters/", line: 1, column: 1, message: "no adapter files found in \(adaptersDirectory)"))
+        }
+        var connections: [String: ConnectionConfig] = [:]
+        for file in files {
+            let name = String(file.prefix(upTo: file.lastIndex(of: ".")!))
+            let display = "adapters/\(file)"
+            guard let text = readText(adaptersDirectory + "/" + file) else {
+                problems.append(ConfigProblem(file: display, line: 1, column: 1, message: "cannot read the file as UTF-8"))
+                continue
+            }
+            hasher.update(data: Array("\(display)\n\(text)\n".utf8))
+            let reader = YAMLReader(file: display)
+            if !name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) {
+                reader.problem(at: nil, "connection names are letters, digits, '-' and '_'")
+            }
+            let config = ConnectionConfig.parse(name: name, text: text, reader: reader, kinds: kinds, env: env,
+                                                baseDirectory: directory)
+            problems += reader.problems
+            if let config, reader.problems.isEmpty { connections[name] = config }
+        }
+        let routesReader = YAMLReader(file: "routes.yaml")
+        var routes: RoutesConfig?
+        if let text = readText(directory + "/routes.yaml") {
+            hasher.update(data: Array("routes.yaml\n\(text)\n".utf8))
+            let names = Set(files.map { String($0.prefix(upTo: $0.lastIndex(of: ".")!)) })
+            routes = RoutesConfig.parse(text: text, reader: routesReader, connections: names)
+        } else {
+            routesReader.problem(at: nil, "cannot read \(directory)/routes.yaml")
+        }
+        problems += routesReader.problems
+        guard problems.isEmpty, let routes else { throw ConfigError(problems) }
+        let version = "cfg_" + Hex.lower(hasher.finalize()).prefix(16)
+        return ConfigSnapshot(routes: routes, connections: connections, version: version)
+    }
+
+    static func readText(_ path: String) -> String? {
+        FileManager.default.contents(atPath: path).flatMap { String(data: $0, encoding: .utf8) }
+    }
+}
+
+enum Hex {
+    static func lower<Bytes: Sequence>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
+        bytes.map { String(format: "%02x", $0) }.joined()
+    }
+}

@@ -1,0 +1,56 @@
+import PasarelaCore
+
+/// One PSP connection, from `adapters/NAME.yaml`.
+public struct ConnectionConfig: Sendable {
+    public enum Environment: String, Sendable { case sandbox, production }
+
+    /// The file's base name: `dlocal` for `adapters/dlocal.yaml`; also the webhook path `/webhooks/dlocal`.
+    public var name: String
+    /// Which adapter speaks this PSP's protocol (`dlocal`, `checkout`, `generic`).
+    public var kind: String
+    public var environment: Environment
+    /// The base URL for the connection's environment.
+    public var baseURL: String
+    /// Resolved secrets by name. Never logged.
+    public var credentials: [String: String]
+    public var connectTimeoutMs: Int
+    public var requestTimeoutMs: Int
+    /// What the connection can carry; empty means anything its adapter supports.
+    public var supports: [Support]
+
+    public struct Support: Sendable {
+        public var countries: Set<String>
+        public var methods: Set<PaymentMethodType>
+        public var currencies: Set<String>
+
+        public init(countries: Set<String>, methods: Set<PaymentMethodType>, currencies: Set<String>) {
+            self.countries = countries
+            self.methods = methods
+            self.currencies = currencies
+        }
+
+        func covers(_ request: PaymentRequest) -> Bool {
+            (countries.isEmpty || countries.contains(request.country))
+                && (methods.isEmpty || methods.contains(request.method.type))
+                && (currencies.isEmpty || currencies.contains(request.amount.currency.code))
+        }
+    }
+
+    public init(name: String, kind: String, environment: Environment, baseURL: String, credentials: [String: String],
+                connectTimeoutMs: Int = 2000, requestTimeoutMs: Int = 15000, supports: [Support] = []) {
+        self.name = name
+        self.kind = kind
+        self.environment = environment
+        self.baseURL = baseURL
+        self.credentials = credentials
+        self.connectTimeoutMs = connectTimeoutMs
+        self.requestTimeoutMs = requestTimeoutMs
+        self.supports = supports
+    }
+
+    /// `nil` when the connection declares it can carry the request, else why not.
+    public func unsupportedReason(_ request: PaymentRequest) -> String? {
+        guard !supports.isEmpty, !supports.contains(where: { $0.covers(request) }) else { return nil }
+        return "\(name) does not declare \(request.method.type.rawValue) in \(request.country) with \(request.amount.currency.code) in adapters/\(name).yaml"
+    }
+}

@@ -1,0 +1,82 @@
+import Foundation
+import Hummingbird
+import NIOCore
+
+extension DLocalEmulator {
+    /// The dLocal API: `POST /payments`, `GET /payments/{id}`, `GET /payments/{id}/status`, plus the voucher page.
+    public func addAPIRoutes<Router: RouterMethods>(to router: Router) {
+        router.post("/payments") { request, _ -> Response in
+            let body = try await request.body.collect(upTo: 1 << 20)
+            do throws(EmulatorError) {
+                let payment = try self.create(headers: Self.headers(request), body: Array(buffer: body))
+                return Self.json(200, Self.encode(payment))
+            } catch {
+                return Self.json(error.http, error.body)
+            }
+        }
+        router.get("/payments/:id") { request, context -> Response in
+            do throws(EmulatorError) {
+                let payment = try self.payment(id: context.parameters.get("id") ?? "", headers: Self.headers(request))
+                return Self.json(200, Self.encode(payment))
+            } catch {
+                return Self.json(error.http, error.body)
+            }
+        }
+        router.get("/payments/:id/status") { request, context -> Response in
+            do {
+                let payment = try self.payment(id: context.parameters.get("id") ?? "", headers: Self.headers(request))
+                let object: [String: String] = ["id": payment.id, "status": payment.status, "status_code": payment.statusCode,
+                                                "status_detail": payment.statusDetail]
+                return Self.json(200, Array(try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])))
+            } catch let error as EmulatorError {
+                return Self.json(error.http, error.body)
+            }
+        }
+        router.get("/tickets/:id") { _, context -> Response in
+            let id = context.parameters.get("id") ?? ""
+            guard let payment = self.state.withLock({ $0.payments[id] }), let ticket = payment.ticket else {
+                return Self.json(404, EmulatorError(http: 404, code: 4000, message: "Payment not found").body)
+            }
+            let html = "<html><body><h1>\(ticket.providerName)</h1><p>CIP <b>\(ticket.number)</b></p><p>\(ticket.amount) \(ticket.currency)</p><p>Expires \(ticket.expirationDate)</p></body></html>"
+            return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
+                            body: .init(byteBuffer: ByteBuffer(string: html)))
+        }
+    }
+
+    /// Sandbox controls: `POST payments/{id}/pay|expire|cancel` (then the signed notification is sent) and
+    /// `GET payments` (the ledger).
+    public func addControlRoutes<Router: RouterMethods>(to router: Router) {
+        for completion in [Completion.paid, .expired, .cancelled] {
+            router.post("/payments/:id/\(completion.rawValue)") { _, context -> Response in
+                let id = context.parameters.get("id") ?? ""
+                do {
+                    let payment = try self.complete(id, as: completion)
+                    let delivery = await self.notify(id)
+                    let object: [String: Any] = [
+                        "id": payment.id, "status": payment.status, "status_code": payment.statusCode,
+                        "notification": ["url": delivery.url as Any? ?? NSNull(), "status": delivery.status as Any? ?? NSNull(),
+                                         "error": delivery.error as Any? ?? NSNull()] as [String: Any],
+                    ]
+                    return Self.json(200, Array(try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])))
+                } catch let error as EmulatorError {
+                    return Self.json(error.http, error.body)
+                }
+            }
+        }
+        router.get("/payments") { _, _ -> Response in
+            let payments = self.state.withLock { state in state.order.compactMap { state.payments[$0] } }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            return Self.json(200, Array(try encoder.encode(payments)))
+        }
+    }
+
+    static func headers(_ request: Request) -> [(name: String, value: String)] {
+        request.headers.map { ($0.name.rawName, $0.value) }
+    }
+
+    static func json(_ status: Int, _ body: [UInt8]) -> Response {
+        Response(status: .init(code: status), headers: [.contentType: "application/json"],
+                 body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+}

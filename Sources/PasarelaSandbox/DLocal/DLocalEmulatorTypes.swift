@@ -1,0 +1,154 @@
+import Foundation
+
+/// What the emulator reads from `POST /payments`, written from PSP-PROTOCOLS.md 1.5 (never the adapter's structs).
+/// Every field is optional here so a missing one can be refused with dLocal's 5001 and its `param`.
+struct EmulatorCreateRequest: Decodable {
+    var amount: Decimal?
+    var currency: String?
+    var country: String?
+    var paymentMethodId: String?
+    var paymentMethodFlow: String?
+    var payer: Payer?
+    var card: Card?
+    var orderId: String?
+    var description: String?
+    var notificationUrl: String?
+    var callbackUrl: String?
+
+    struct Payer: Decodable {
+        var name: String?
+        var email: String?
+        var document: String?
+        var documentType: String?
+
+        enum CodingKeys: String, CodingKey {
+            case name, email, document
+            case documentType = "document_type"
+        }
+    }
+
+    struct Card: Decodable {
+        var token: String?
+        var cardId: String?
+
+        enum CodingKeys: String, CodingKey {
+            case token
+            case cardId = "card_id"
+        }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case amount, currency, country, payer, card, description
+        case paymentMethodId = "payment_method_id"
+        case paymentMethodFlow = "payment_method_flow"
+        case orderId = "order_id"
+        case notificationUrl = "notification_url"
+        case callbackUrl = "callback_url"
+    }
+}
+
+/// A payment in the emulator's ledger, rendered as dLocal's payment object (1.6).
+public struct EmulatedPayment: Encodable, Sendable {
+    public var id: String
+    var amount: Decimal
+    var currency: String
+    var country: String
+    var paymentMethodId: String
+    var paymentMethodType: String
+    var paymentMethodFlow: String
+    var payer: EmulatedPayer
+    var orderId: String
+    var description: String?
+    var notificationUrl: String?
+    var createdDate: String
+    var approvedDate: String?
+    public var status: String
+    public var statusCode: String
+    var statusDetail: String
+    var ticket: EmulatedTicket?
+    var bankTransfer: EmulatedBankTransfer?
+    var redirectUrl: String?
+
+    enum CodingKeys: String, CodingKey {
+        case id, amount, currency, country, payer, description, status, ticket
+        case paymentMethodId = "payment_method_id"
+        case paymentMethodType = "payment_method_type"
+        case paymentMethodFlow = "payment_method_flow"
+        case orderId = "order_id"
+        case notificationUrl = "notification_url"
+        case createdDate = "created_date"
+        case approvedDate = "approved_date"
+        case statusCode = "status_code"
+        case statusDetail = "status_detail"
+        case bankTransfer = "bank_transfer"
+        case redirectUrl = "redirect_url"
+    }
+}
+
+struct EmulatedPayer: Encodable, Sendable {
+    var name: String
+    var email: String
+    var document: String
+}
+
+struct EmulatedTicket: Encodable, Sendable {
+    var type: String
+    var number: String
+    var expirationDate: String
+    var id: String
+    var companyName: String
+    var providerName: String
+    var providerLogo: String
+    var imageUrl: String
+    var amount: Decimal
+    var currency: String
+
+    enum CodingKeys: String, CodingKey {
+        case type, number, id, amount, currency
+        case expirationDate = "expiration_date"
+        case companyName = "company_name"
+        case providerName = "provider_name"
+        case providerLogo = "provider_logo"
+        case imageUrl = "image_url"
+    }
+}
+
+struct EmulatedBankTransfer: Encodable, Sendable {
+    var name: String
+    var code: String
+    var reference: String
+    var beneficiary: String
+
+    enum CodingKeys: String, CodingKey { case name, code, reference, beneficiary }
+}
+
+/// dLocal's error body and HTTP status (1.9).
+public struct EmulatorError: Error, Sendable {
+    public var http: Int
+    public var code: Int
+    public var message: String
+    public var param: String?
+
+    static func missing(_ param: String) -> EmulatorError {
+        EmulatorError(http: 400, code: 5001, message: "Invalid parameter: \(param)", param: param)
+    }
+
+    static let invalidCredentials = EmulatorError(http: 403, code: 3001, message: "Invalid credentials")
+
+    var body: [UInt8] {
+        var object: [String: Any] = ["code": code, "message": message]
+        if let param { object["param"] = param }
+        return Array((try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data())
+    }
+}
+
+/// dLocal's `+0000` timestamps: `2020-02-24T04:59:00.000+0000`.
+enum EmulatorClock {
+    static func format(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(secondsFromGMT: 0)
+        formatter.dateFormat = "yyyy-MM-dd'T'HH:mm:ss.SSSZ"
+        return formatter.string(from: date)
+    }
+}

@@ -1,0 +1,47 @@
+import Hummingbird
+import Logging
+import PasarelaCore
+import PasarelaGateway
+
+/// Turns every error into the one JSON error shape. Anything that is not an ``APIError`` becomes a 500 whose
+/// body says nothing of the cause; the cause goes to the log.
+struct APIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    let logger: Logger
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as APIError {
+            return ServerResponse.error(error)
+        } catch let error as HTTPError {
+            let status = Int(error.status.code)
+            switch status {
+            case 404:
+                return ServerResponse.error(APIError(status: 404, type: "invalid_request_error", code: "route_unknown",
+                                                     message: "No such endpoint: \(request.method) \(request.uri.path)."))
+            case 413:
+                return ServerResponse.error(.tooLarge(limit: GatewayServer.maximumBodyBytes))
+            case 400..<500:
+                return ServerResponse.error(APIError(status: status, type: "invalid_request_error", code: "request_invalid",
+                                                     message: error.body ?? "The request is not valid."))
+            default:
+                logger.error("request failed", metadata: ["path": .string(request.uri.path), "error": .string("\(error)")])
+                return ServerResponse.error(.internalError)
+            }
+        } catch {
+            logger.error("request failed", metadata: ["path": .string(request.uri.path), "error": .string("\(type(of: error))")])
+            return ServerResponse.error(.internalError)
+        }
+    }
+}
+
+enum ServerResponse {
+    static func json(_ status: Int, _ body: [UInt8]) -> Response {
+        Response(status: .init(code: status), headers: [.contentType: "application/json"],
+                 body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+
+    static func reply(_ reply: APIReply) -> Response { json(reply.status, reply.body) }
+
+    static func error(_ error: APIError) -> Response { json(error.status, ErrorResource.json(error).bytes) }
+}

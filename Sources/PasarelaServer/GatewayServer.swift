@@ -1,0 +1,57 @@
+import Foundation
+import Hummingbird
+import Logging
+import PasarelaAdapters
+import PasarelaCore
+import PasarelaGateway
+
+/// The Hummingbird application: merchant API, webhooks, health.
+public enum GatewayServer {
+    /// The largest request body accepted by any endpoint.
+    public static let maximumBodyBytes = 64 * 1024
+
+    /// Builds the router with every endpoint.
+    /// - Parameters:
+    ///   - extraRoutes: lets the executable mount more routes (the sandbox controls) on the same port.
+    public static func router(gateway: Gateway, openAPI: String? = nil,
+                              extraRoutes: (Router<BasicRequestContext>) -> Void = { _ in }) -> Router<BasicRequestContext> {
+        let router = Router()
+        router.add(middleware: APIErrorMiddleware(logger: gateway.logger))
+        router.get("/healthz") { _, _ in
+            ServerResponse.json(200, Array(#"{"status":"ok"}"#.utf8))
+        }
+        if let openAPI {
+            router.get("/openapi.yaml") { _, _ in
+                Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(string: openAPI)))
+            }
+        }
+        MerchantRoutes(gateway: gateway).add(to: router.group("/v1"))
+        router.post("/webhooks/:connection") { request, context in
+            let body = try await collect(request)
+            let name = context.parameters.get("connection") ?? ""
+            let message = InboundMessage(status: 0, headers: request.headers.map { ($0.name.rawName, $0.value) }, body: body)
+            return ServerResponse.reply(try await gateway.receiveWebhook(connection: name, message: message))
+        }
+        extraRoutes(router)
+        return router
+    }
+
+    /// The whole application, listening on `host:port` (0 for a free port).
+    public static func application(gateway: Gateway, host: String, port: Int, openAPI: String? = nil,
+                                   extraRoutes: (Router<BasicRequestContext>) -> Void = { _ in },
+                                   onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+        Application(router: router(gateway: gateway, openAPI: openAPI, extraRoutes: extraRoutes),
+                    configuration: .init(address: .hostname(host, port: port), serverName: "pasarela"),
+                    onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) },
+                    logger: gateway.logger)
+    }
+
+    /// Reads the whole body, refusing more than ``maximumBodyBytes`` with 413.
+    static func collect(_ request: Request) async throws -> [UInt8] {
+        do {
+            return Array(buffer: try await request.body.collect(upTo: maximumBodyBytes))
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw APIError.tooLarge(limit: maximumBodyBytes)
+        }
+    }
+}

@@ -1,0 +1,72 @@
+import Foundation
+import Hummingbird
+import PasarelaCore
+import PasarelaGateway
+
+/// `/v1` endpoints. Every one needs `Authorization: Bearer <key>`; a merchant sees only its own payments.
+struct MerchantRoutes {
+    let gateway: Gateway
+
+    func add(to group: RouterGroup<BasicRequestContext>) {
+        group.post("/payments") { request, _ in
+            let merchant = try authenticate(request)
+            let body = try await GatewayServer.collect(request)
+            let json: JSONValue
+            do {
+                json = try JSONDecoder().decode(JSONValue.self, from: Data(body))
+            } catch {
+                throw APIError.malformed("The request body is not valid JSON.")
+            }
+            let paymentRequest = try PaymentRequest.parse(json, now: Date())
+            let key = try idempotencyKey(request)
+            return ServerResponse.reply(try await gateway.createPayment(paymentRequest, merchant: merchant, rawBody: body,
+                                                                        idempotencyKey: key))
+        }
+        group.get("/payments/:id") { request, context in
+            let merchant = try authenticate(request)
+            return ServerResponse.reply(try await gateway.payment(id: context.parameters.get("id") ?? "", merchant: merchant))
+        }
+        group.get("/payments") { request, _ in
+            let merchant = try authenticate(request)
+            let query = request.uri.queryParameters
+            let allowed: Set<String> = ["order_id", "limit"]
+            if let unknown = query.map({ String($0.key) }).first(where: { !allowed.contains($0) }) {
+                throw APIError.invalid(unknown, "Unknown query parameter '\(unknown.prefix(40))'.", code: "parameter_unknown")
+            }
+            var limit = 20
+            if let text = query["limit"] {
+                guard let value = Int(text), (1...100).contains(value) else {
+                    throw APIError.invalid("limit", "limit must be an integer from 1 to 100.")
+                }
+                limit = value
+            }
+            let orderId = query["order_id"].map(String.init)
+            if let orderId, orderId.isEmpty || orderId.count > 64 {
+                throw APIError.invalid("order_id", "order_id must be 1 to 64 characters.")
+            }
+            return ServerResponse.reply(try await gateway.payments(orderId: orderId, limit: limit, merchant: merchant))
+        }
+    }
+
+    func authenticate(_ request: Request) throws -> Merchant {
+        guard let header = request.headers[.authorization] else {
+            throw APIError.unauthenticated("Missing API key: send 'Authorization: Bearer sk_...'.")
+        }
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else {
+            throw APIError.unauthenticated("Authorization must be 'Bearer <api key>'.")
+        }
+        guard let merchant = gateway.merchants.merchant(forKey: String(parts[1]).trimmingCharacters(in: .whitespaces)) else {
+            throw APIError.unauthenticated("Invalid API key.")
+        }
+        return merchant
+    }
+
+    func idempotencyKey(_ request: Request) throws -> String? {
+        guard let key = request.headers.first(where: { $0.name.canonicalName == "idempotency-key" })?.value else { return nil }
+        guard (1...255).contains(key.count), key.allSatisfy({ $0.isASCII && !$0.isWhitespace }) else {
+            throw APIError.invalid("Idempotency-Key", "Idempotency-Key must be 1 to 255 visible ASCII characters.")
+        }
+        return key
+    }
+}

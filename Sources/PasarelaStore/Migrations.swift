@@ -1,0 +1,85 @@
+import GRDB
+
+/// The schema, one named migration per change. Never edit a migration that has shipped: add one.
+enum Migrations {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1_payments_attempts_idempotency_inbox") { db in
+            try db.execute(sql: """
+                CREATE TABLE payments (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    merchant_id TEXT NOT NULL,
+                    livemode INTEGER NOT NULL,
+                    status TEXT NOT NULL,
+                    amount_value INTEGER NOT NULL,
+                    currency TEXT NOT NULL,
+                    country TEXT NOT NULL,
+                    method_type TEXT NOT NULL,
+                    method_bank TEXT,
+                    method_token TEXT,
+                    order_id TEXT NOT NULL,
+                    description TEXT,
+                    customer_json TEXT NOT NULL,
+                    metadata_json TEXT NOT NULL,
+                    notification_url TEXT,
+                    return_url TEXT,
+                    requested_expires_at TEXT,
+                    connection TEXT,
+                    psp_payment_id TEXT,
+                    next_action_json TEXT,
+                    expires_at TEXT,
+                    rule TEXT,
+                    config_version TEXT,
+                    needs_review TEXT,
+                    created_at TEXT NOT NULL,
+                    updated_at TEXT NOT NULL
+                );
+                CREATE INDEX payments_merchant_order ON payments (merchant_id, order_id, created_at);
+                CREATE INDEX payments_merchant_created ON payments (merchant_id, created_at);
+                CREATE TABLE attempts (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    payment_id TEXT NOT NULL REFERENCES payments(id),
+                    sequence INTEGER NOT NULL,
+                    connection TEXT NOT NULL,
+                    psp_payment_id TEXT,
+                    outcome TEXT NOT NULL,
+                    psp_status TEXT,
+                    decline_class TEXT,
+                    failure_class TEXT,
+                    error_code TEXT,
+                    error_message TEXT,
+                    rule TEXT,
+                    config_version TEXT,
+                    started_at TEXT NOT NULL,
+                    duration_ms INTEGER,
+                    UNIQUE (payment_id, sequence)
+                );
+                CREATE INDEX attempts_psp ON attempts (connection, psp_payment_id);
+                CREATE TABLE idempotency_keys (
+                    merchant_id TEXT NOT NULL,
+                    key TEXT NOT NULL,
+                    request_hash TEXT NOT NULL,
+                    payment_id TEXT NOT NULL,
+                    reply_status INTEGER,
+                    reply_body BLOB,
+                    created_at TEXT NOT NULL,
+                    PRIMARY KEY (merchant_id, key)
+                );
+                CREATE TABLE webhook_inbox (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    connection TEXT NOT NULL,
+                    dedupe_key TEXT NOT NULL,
+                    psp_payment_id TEXT NOT NULL,
+                    payment_id TEXT,
+                    psp_status TEXT NOT NULL,
+                    result TEXT NOT NULL,
+                    reason TEXT,
+                    body BLOB NOT NULL,
+                    received_at TEXT NOT NULL,
+                    UNIQUE (connection, dedupe_key)
+                );
+                """)
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,92 @@
+import Foundation
+import PasarelaCore
+
+/// Durable storage of payments, attempts, idempotency keys and webhook events. Every method is one
+/// transaction: it commits whole or not at all, and returns only once its data is on disk.
+public protocol PaymentStore: Sendable {
+    /// Inserts a new payment (status `processing`, before any PSP is called), claiming the idempotency key if given.
+    /// - Returns: `.created`, or what the key already holds.
+    func create(_ payment: Payment, idempotency: IdempotencyClaim?) async throws -> CreateResult
+
+    /// Writes the payment, its attempts and, when given, the final reply for its idempotency key, together.
+    func save(_ payment: Payment, attempts: [Attempt], reply: IdempotencyReply?) async throws
+
+    /// A payment and its attempts, if it exists and belongs to `merchantId`.
+    func payment(id: String, merchantId: String) async throws -> StoredPayment?
+
+    /// A merchant's payments, newest first, optionally only those for one order id.
+    func payments(merchantId: String, orderId: String?, limit: Int) async throws -> [StoredPayment]
+
+    /// Records a verified PSP event and applies it by the transition table, deduplicated on
+    /// (`connection`, `event.dedupeKey`).
+    func apply(_ event: PSPEventRecord) async throws -> WebhookResult
+}
+
+/// A payment with its attempts, oldest attempt first.
+public struct StoredPayment: Sendable, Equatable {
+    public var payment: Payment
+    public var attempts: [Attempt]
+    public init(payment: Payment, attempts: [Attempt]) {
+        self.payment = payment
+        self.attempts = attempts
+    }
+}
+
+/// An `Idempotency-Key` with the hash of the request body it came with.
+public struct IdempotencyClaim: Sendable {
+    public var key: String
+    public var requestHash: String
+    public init(key: String, requestHash: String) {
+        self.key = key
+        self.requestHash = requestHash
+    }
+}
+
+/// The reply stored for an idempotency key, replayed byte for byte.
+public struct IdempotencyReply: Sendable, Equatable {
+    public var key: String
+    public var status: Int
+    public var body: [UInt8]
+    public init(key: String, status: Int, body: [UInt8]) {
+        self.key = key
+        self.status = status
+        self.body = body
+    }
+}
+
+public enum CreateResult: Sendable, Equatable {
+    case created
+    /// The key was used before with the same body and its reply is final.
+    case replay(IdempotencyReply)
+    /// The key was used before with the same body and that request is still running.
+    case inFlight(paymentId: String)
+    /// The key was used before with a different body.
+    case mismatch
+}
+
+/// A verified event to record, with the raw body kept for audit.
+public struct PSPEventRecord: Sendable {
+    public var connection: String
+    public var event: PSPEvent
+    public var rawBody: [UInt8]
+    public var receivedAt: Date
+    public init(connection: String, event: PSPEvent, rawBody: [UInt8], receivedAt: Date) {
+        self.connection = connection
+        self.event = event
+        self.rawBody = rawBody
+        self.receivedAt = receivedAt
+    }
+}
+
+public enum WebhookResult: Sendable, Equatable {
+    /// The payment moved to a new status.
+    case applied(paymentId: String, status: PaymentStatus)
+    /// Recorded, nothing changed, for this reason.
+    case ignored(paymentId: String, reason: String)
+    /// Recorded, nothing changed, payment flagged for review.
+    case flagged(paymentId: String, reason: String)
+    /// The same event was received before.
+    case duplicate
+    /// No payment matches; recorded for operators.
+    case orphaned
+}

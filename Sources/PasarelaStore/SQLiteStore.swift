@@ -1,0 +1,84 @@
+import Foundation
+import GRDB
+import PasarelaCore
+
+/// The embedded store: one SQLite file in WAL mode with `synchronous=FULL`, written through a group-commit writer
+/// and read concurrently.
+public final class SQLiteStore: PaymentStore {
+    let pool: DatabasePool
+    let writer: GroupCommitWriter
+
+    /// Opens (creating if needed) the database at `path` and runs pending migrations.
+    public init(path: String) throws {
+        var configuration = Configuration()
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            try db.execute(sql: "PRAGMA busy_timeout = 5000")
+        }
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+        pool = try DatabasePool(path: path, configuration: configuration)
+        try Migrations.migrator.migrate(pool)
+        writer = GroupCommitWriter(pool: pool)
+    }
+
+    /// The largest number of transactions committed together so far.
+    public var largestCommitGroup: Int { get async { await writer.largestGroup } }
+    public var commitCount: Int { get async { await writer.commits } }
+
+    public func create(_ payment: Payment, idempotency: IdempotencyClaim?) async throws -> CreateResult {
+        try await writer.write { db in
+            if let claim = idempotency {
+                if let row = try Row.fetchOne(db, sql: "SELECT * FROM idempotency_keys WHERE merchant_id = ? AND key = ?",
+                                              arguments: [payment.merchantId, claim.key]) {
+                    guard row["request_hash"] == claim.requestHash else { return .mismatch }
+                    if let status: Int = row["reply_status"] {
+                        let body: Data = row["reply_body"] ?? Data()
+                        return .replay(IdempotencyReply(key: claim.key, status: status, body: Array(body)))
+                    }
+                    return .inFlight(paymentId: row["payment_id"])
+                }
+                try db.execute(sql: """
+                    INSERT INTO idempotency_keys (merchant_id, key, request_hash, payment_id, created_at) VALUES (?, ?, ?, ?, ?)
+                    """, arguments: [payment.merchantId, claim.key, claim.requestHash, payment.id, payment.createdAt])
+            }
+            try PaymentRows.upsert(payment, in: db)
+            return .created
+        }
+    }
+
+    public func save(_ payment: Payment, attempts: [Attempt], reply: IdempotencyReply?) async throws {
+        try await writer.write { db in
+            try PaymentRows.upsert(payment, in: db)
+            for attempt in attempts { try PaymentRows.upsert(attempt, in: db) }
+            if let reply {
+                try db.execute(sql: "UPDATE idempotency_keys SET reply_status = ?, reply_body = ? WHERE merchant_id = ? AND key = ?",
+                               arguments: [reply.status, Data(reply.body), payment.merchantId, reply.key])
+            }
+        }
+    }
+
+    public func payment(id: String, merchantId: String) async throws -> StoredPayment? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM payments WHERE id = ? AND merchant_id = ?", arguments: [id, merchantId])
+                .map { try PaymentRows.stored($0, in: db) }
+        }
+    }
+
+    public func payments(merchantId: String, orderId: String?, limit: Int) async throws -> [StoredPayment] {
+        try await pool.read { db in
+            let rows = if let orderId {
+                try Row.fetchAll(db, sql: "SELECT * FROM payments WHERE merchant_id = ? AND order_id = ? ORDER BY created_at DESC, id DESC LIMIT ?",
+                                 arguments: [merchantId, orderId, limit])
+            } else {
+                try Row.fetchAll(db, sql: "SELECT * FROM payments WHERE merchant_id = ? ORDER BY created_at DESC, id DESC LIMIT ?",
+                                 arguments: [merchantId, limit])
+            }
+            return try rows.map { try PaymentRows.stored($0, in: db) }
+        }
+    }
+
+    public func apply(_ record: PSPEventRecord) async throws -> WebhookResult {
+        try await writer.write { db in try WebhookApplication.apply(record, in: db) }
+    }
+}

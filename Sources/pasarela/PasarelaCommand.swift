@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// `pasarela`: the gateway's command line.
+@main
+struct PasarelaCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pasarela",
+        abstract: "Pasarela, a self-hosted payment routing gateway.",
+        subcommands: [Serve.self, Demo.self, RoutesCommand.self],
+        defaultSubcommand: Serve.self)
+}

@@ -1,0 +1,41 @@
+import ArgumentParser
+import Foundation
+import Logging
+import PasarelaApp
+import PasarelaRouting
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the gateway. Sandbox mode (the default) needs no credentials: the built-in PSP emulators run in process.")
+
+    @Option(help: "Address to listen on.") var host = "127.0.0.1"
+    @Option(help: "Port to listen on (0 picks a free one).") var port = 8080
+    @Option(help: "SQLite database file.") var database = "pasarela.sqlite"
+    @Option(help: "Folder holding routes.yaml, adapters/ and openapi.yaml.") var config = "."
+    @Option(help: "URL PSPs reach this gateway at, for webhooks (default http://HOST:PORT).") var publicURL: String?
+    @Flag(help: "Production mode: no emulators, no test key; credentials and PASARELA_API_KEYS from the environment.")
+    var production = false
+
+    func run() async throws {
+        var options = StackOptions()
+        options.host = host
+        options.port = port
+        options.databasePath = database
+        options.configDirectory = config
+        options.publicURL = publicURL
+        options.sandbox = !production
+        let stack: RunningStack
+        do {
+            stack = try await Stack.start(options, signals: [.sigterm, .sigint])
+        } catch let error as ConfigError {
+            print("Config is not valid:\n\(error)")
+            throw ExitCode(2)
+        }
+        print("Pasarela listening on \(stack.gatewayURL) (database \(database))")
+        if let key = stack.sandboxAPIKey {
+            print("Sandbox mode. Test API key: \(key)")
+            if let url = stack.dlocalURL { print("dLocal emulator on \(url); its controls also at \(stack.gatewayURL)/sandbox/dlocal/") }
+        }
+        try await stack.wait()
+    }
+}
