@@ -67,7 +67,9 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "PasarelaCoreTests", dependencies: ["PasarelaCore"]),
-        .testTarget(name: "PasarelaAdaptersTests", dependencies: ["PasarelaAdapters"],
+        .testTarget(name: "PasarelaAdaptersTests", dependencies: [
+            "PasarelaAdapters", .product(name: "Crypto", package: "swift-crypto"),
+        ],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "PasarelaRoutingTests", dependencies: ["PasarelaRouting"]),
         .testTarget(name: "PasarelaStoreTests", dependencies: ["PasarelaStore"]),

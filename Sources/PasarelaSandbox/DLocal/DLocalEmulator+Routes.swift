@@ -7,12 +7,31 @@ extension DLocalEmulator {
     public func addAPIRoutes<Router: RouterMethods>(to router: Router) {
         router.post("/payments") { request, _ -> Response in
             let body = try await request.body.collect(upTo: 1 << 20)
+            let fault = self.faults.next()
+            switch fault {
+            case .status(let status):
+                let code = status == 429 ? 6000 : status >= 500 ? 7000 : 5000
+                return Self.json(status, EmulatorError(http: status, code: code, message: "Injected fault").body)
+            case .delayBeforeProcessing(let milliseconds):
+                try await Task.sleep(for: .milliseconds(milliseconds))
+            default: break
+            }
+            let reply: Response
             do throws(EmulatorError) {
                 let payment = try self.create(headers: Self.headers(request), body: Array(buffer: body))
-                return Self.json(200, Self.encode(payment))
+                reply = Self.json(200, Self.encode(payment))
             } catch {
-                return Self.json(error.http, error.body)
+                reply = Self.json(error.http, error.body)
             }
+            switch fault {
+            case .garbage:
+                return Response(status: .ok, headers: [.contentType: "application/json"],
+                                body: .init(byteBuffer: ByteBuffer(string: "<html>502 upstream garbage")))
+            case .delayAfterProcessing(let milliseconds):
+                try await Task.sleep(for: .milliseconds(milliseconds))
+            default: break
+            }
+            return reply
         }
         router.get("/payments/:id") { request, context -> Response in
             do throws(EmulatorError) {

@@ -38,6 +38,8 @@ public final class DLocalEmulator: Sendable {
     let ticketLifetime: TimeInterval
     let now: @Sendable () -> Date
     let state = Mutex(State())
+    /// Faults to show on the next API calls.
+    public let faults = FaultQueue()
     /// Where the emulator is reachable, for the voucher URLs it hands out.
     let publicURL = Mutex("http://127.0.0.1")
 

@@ -1,0 +1,34 @@
+import Foundation
+import Synchronization
+
+/// Misbehaviour an emulator can be told to show on its next API calls, so tests can see how the gateway copes.
+public enum Fault: Sendable, Equatable {
+    /// Answer with this HTTP status and a PSP-shaped error body, without processing the request.
+    case status(Int)
+    /// Process the request, then answer 200 with bytes that are not JSON.
+    case garbage
+    /// Process the request, then wait this long before answering (a timeout after the PSP created the payment).
+    case delayAfterProcessing(milliseconds: Int)
+    /// Wait this long before processing (a slow PSP that has not created anything yet).
+    case delayBeforeProcessing(milliseconds: Int)
+}
+
+/// A queue of faults, each used by one API call, in order.
+public final class FaultQueue: Sendable {
+    private let queue = Mutex<[Fault]>([])
+
+    public init() {}
+
+    /// Adds `fault` for the next `times` calls.
+    public func inject(_ fault: Fault, times: Int = 1) {
+        queue.withLock { $0.append(contentsOf: Array(repeating: fault, count: times)) }
+    }
+
+    /// Forgets every pending fault.
+    public func clear() { queue.withLock { $0.removeAll() } }
+
+    /// The fault for the call now arriving, if any.
+    func next() -> Fault? {
+        queue.withLock { $0.isEmpty ? nil : $0.removeFirst() }
+    }
+}

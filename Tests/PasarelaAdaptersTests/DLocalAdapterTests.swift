@@ -1,0 +1,200 @@
+import Foundation
+import PasarelaAdapters
+import PasarelaCore
+import Testing
+
+/// dLocal transforms against the example payloads of PSP-PROTOCOLS.md section 1.
+@Suite struct DLocalAdapterTests {
+    let adapter = DLocalAdapter()
+    let context = AdapterContext(connection: "dlocal", baseURL: "https://sandbox.dlocal.com/",
+                                 credentials: Credentials(["login": "L0GIN", "trans_key": "TRANS", "secret_key": "S3CRET"]),
+                                 webhookURL: "https://gw.example/webhooks/dlocal")
+    let now = Date(timeIntervalSince1970: 1_519_141_482.310)   // 2018-02-20T15:44:42.310Z
+
+    func input(_ method: PaymentMethod = .cash, amount: Int64 = 15000, currency: String = "PEN") -> CreateInput {
+        let request = PaymentRequest(
+            amount: Money(minorUnits: amount, currency: Currency(code: currency)!), country: "PE", method: method,
+            orderId: "order-1", customer: Customer(name: "Pedro Gomez", email: "pedro@example.com",
+                                                    document: Document(type: "DNI", number: "27662162")),
+            description: "Pedido 1", returnURL: "https://shop.example/back")
+        return CreateInput(paymentId: "pay_1", attemptId: "att_1", request: request, now: now,
+                           expiresAt: now.addingTimeInterval(86400))
+    }
+
+    func object(_ bytes: [UInt8]) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any])
+    }
+
+    @Test func pagoEfectivoCreateIsSignedOverTheExactBodySent() throws {
+        let request = try adapter.buildCreate(input(), context: context)
+        #expect(request.method == "POST")
+        #expect(request.url == "https://sandbox.dlocal.com/payments")
+        #expect(request.header("X-Date") == "2018-02-20T15:44:42.310Z")
+        #expect(request.header("X-Login") == "L0GIN")
+        #expect(request.header("X-Trans-Key") == "TRANS")
+        #expect(request.header("X-Version") == "2.1")
+        #expect(request.header("Content-Type") == "application/json")
+        #expect(request.header("X-Idempotency-Key") == "att_1")
+        let authorization = try #require(request.header("Authorization"))
+        #expect(DLocalSignature.verify(authorization: authorization, login: "L0GIN", date: "2018-02-20T15:44:42.310Z",
+                                       body: request.body, secretKey: "S3CRET"))
+        let text = String(decoding: request.body, as: UTF8.self)
+        #expect(text.hasPrefix(#"{"amount":150.00,"currency":"PEN","country":"PE","payment_method_id":"EF","payment_method_flow":"DIRECT","#))
+        let json = try object(request.body)
+        #expect(json["order_id"] as? String == "att_1")
+        #expect(json["notification_url"] as? String == "https://gw.example/webhooks/dlocal")
+        #expect(json["callback_url"] as? String == "https://shop.example/back")
+        let payer = try #require(json["payer"] as? [String: Any])
+        #expect(payer["document"] as? String == "27662162")
+        #expect(payer["document_type"] as? String == "DNI")
+        #expect(json["card"] == nil)
+    }
+
+    @Test(arguments: [(PaymentMethod.bankTransfer(bank: "bcp"), "BC"), (.bankTransfer(bank: "interbank"), "IB"),
+                      (.bankTransfer(bank: nil), "IO"), (.card(token: "tok_123"), "CARD")])
+    func methodIds(method: PaymentMethod, id: String) throws {
+        let json = try object(try adapter.buildCreate(input(method), context: context).body)
+        #expect(json["payment_method_id"] as? String == id)
+        if case .card = method {
+            #expect((json["card"] as? [String: Any])?["token"] as? String == "tok_123")
+        }
+    }
+
+    @Test func amountsAreMajorUnitsByTheCurrencyExponent() throws {
+        let usd = String(decoding: try adapter.buildCreate(input(amount: 5, currency: "USD"), context: context).body, as: UTF8.self)
+        #expect(usd.hasPrefix(#"{"amount":0.05,"#))
+    }
+
+    @Test func lookupIsASignedGetWithAnEmptyBody() throws {
+        let request = adapter.buildLookup(pspPaymentId: "D-4-abc", now: now, context: context)
+        #expect(request.method == "GET")
+        #expect(request.url == "https://sandbox.dlocal.com/payments/D-4-abc")
+        #expect(request.body.isEmpty)
+        #expect(request.header("Authorization")
+            == DLocalSignature.authorization(login: "L0GIN", date: "2018-02-20T15:44:42.310Z", body: [], secretKey: "S3CRET"))
+    }
+
+    @Test func pendingTicketBecomesAVoucherWithTheCIPAndExpiry() throws {
+        let outcome = adapter.parseCreate(InboundMessage(status: 200, headers: [], body: try Fixtures.bytes("dlocal-ef-pending")),
+                                          input: input())
+        #expect(outcome.outcome == .pending)
+        #expect(outcome.status == .requiresAction)
+        #expect(outcome.pspPaymentId == "D-4-a291131e-f640-4579-b5de-95a709522272")
+        guard case .displayVoucher(let code, _, let url, let expiry) = outcome.nextAction else {
+            Issue.record("expected a voucher, got \(String(describing: outcome.nextAction))")
+            return
+        }
+        #expect(code == "28945684")
+        #expect(url == "https://pay.dlocal.com/gmf/payments/M-e622da70-5295-11ea-addf-83f8a04e38b5")
+        let expiresAt = try #require(expiry)
+        #expect(Timestamps.utc(expiresAt) == "2020-02-24T04:59:00Z")
+        #expect(Timestamps.lima(expiresAt) == "2020-02-23T23:59:00-05:00")
+        #expect(outcome.expiresAt == expiresAt)
+    }
+
+    @Test func rejectedIsADeclineClassedByStatusCode() {
+        func parse(_ code: String) -> PSPOutcome {
+            let body = #"{"id":"D-4-x","status":"REJECTED","status_code":"\#(code)","status_detail":"no"}"#
+            return adapter.parseCreate(InboundMessage(status: 200, headers: [], body: Array(body.utf8)), input: input())
+        }
+        #expect(parse("302").outcome == .declined)
+        #expect(parse("302").declineClass == .soft)
+        #expect(parse("313").declineClass == .hard)
+        #expect(parse("317").declineClass == .risk)
+        #expect(parse("302").status == .failed)
+        #expect(parse("302").errorCode == "302")
+    }
+
+    @Test func paidCardIsSucceeded() {
+        let body = #"{"id":"D-4-x","status":"PAID","status_code":200}"#
+        let outcome = adapter.parseCreate(InboundMessage(status: 200, headers: [], body: Array(body.utf8)), input: input())
+        #expect(outcome.outcome == .succeeded)
+        #expect(outcome.status == .succeeded)
+    }
+
+    @Test func errorBodiesAreClassedForFailover() throws {
+        func parse(_ status: Int, _ body: String) -> PSPOutcome {
+            adapter.parseCreate(InboundMessage(status: status, headers: [], body: Array(body.utf8)), input: input())
+        }
+        let cadastral = adapter.parseCreate(InboundMessage(status: 400, headers: [], body: try Fixtures.bytes("dlocal-error-5005")), input: input())
+        #expect(cadastral.outcome == .failed)
+        #expect(cadastral.failureClass == .rejected)
+        #expect(cadastral.errorCode == "5005")
+        #expect(cadastral.errorMessage == "User unauthorized due to cadastral situation")
+        let missing = parse(400, #"{"code":5001,"message":"Invalid parameter","param":"payer.document"}"#)
+        #expect(missing.errorMessage?.contains("payer.document") == true)
+        #expect(parse(400, #"{"code":5009,"message":"Order ID duplicated"}"#).outcome == .unknown)
+        #expect(parse(403, #"{"code":3001,"message":"Invalid credentials"}"#).failureClass == .rejected)
+        #expect(parse(429, #"{"code":6000,"message":"Too many requests"}"#).failureClass == .rateLimited)
+        #expect(parse(500, #"{"code":7000,"message":"Failed to process the request"}"#).failureClass == .http5xx)
+        #expect(parse(503, "Service Unavailable").failureClass == .http5xx)
+        #expect(parse(504, #"{"code":5010,"message":"Request timeout"}"#).outcome == .unknown)
+        #expect(parse(418, "<html>").failureClass == .invalidResponse)
+    }
+
+    @Test func aSuccessStatusWithGarbageIsAmbiguousNotACrash() {
+        for body in ["", "<html>oops</html>", "{}", #"{"id":"D-4-x"}"#, "[1,2]"] {
+            let outcome = adapter.parseCreate(InboundMessage(status: 200, headers: [], body: Array(body.utf8)), input: input())
+            #expect(outcome.outcome == .unknown, "body \(body)")
+        }
+    }
+
+    @Test func lookupOf404SaysNotFound() {
+        let outcome = adapter.parseLookup(InboundMessage(status: 404, headers: [], body: Array(#"{"code":4000,"message":"Payment not found"}"#.utf8)))
+        #expect(outcome.notFound)
+        #expect(outcome.outcome == .failed)
+    }
+
+    func signedNotification(_ body: [UInt8], date: String = "2019-06-26T15:20:00.000Z", secret: String = "S3CRET") -> InboundMessage {
+        InboundMessage(headers: [("X-Date", date),
+                                 ("Authorization", DLocalSignature.authorization(login: "L0GIN", date: date, body: body, secretKey: secret))],
+                       body: body)
+    }
+
+    @Test func genuineNotificationBecomesAnEvent() throws {
+        let body = try Fixtures.bytes("dlocal-notification-paid")
+        let events = try adapter.parseWebhook(signedNotification(body), context: context)
+        #expect(events.count == 1)
+        let event = try #require(events.first)
+        #expect(event.pspPaymentId == "D-4-be8eda8c-5fe7-49dd-8058-4ddaac00611b")
+        #expect(event.status == .succeeded)
+        #expect(event.pspStatus == "PAID")
+        #expect(event.reference == "4m1OdghPUQtg")
+        #expect(event.amount == Money(minorUnits: 7200, currency: Currency(code: "USD")!))
+        #expect(event.dedupeKey == "D-4-be8eda8c-5fe7-49dd-8058-4ddaac00611b:200")
+    }
+
+    @Test func forgedOrUnsignedNotificationsAreRefused() throws {
+        let body = try Fixtures.bytes("dlocal-notification-paid")
+        var wrongKey = signedNotification(body, secret: "not-the-secret")
+        #expect(throws: WebhookError.unauthenticated("signature does not match")) { try adapter.parseWebhook(wrongKey, context: context) }
+        var tampered = signedNotification(body)
+        tampered.body = Array(String(decoding: body, as: UTF8.self).replacingOccurrences(of: "72.00", with: "7.20").utf8)
+        #expect(throws: WebhookError.self) { try adapter.parseWebhook(tampered, context: context) }
+        wrongKey.headers.removeAll { $0.name == "Authorization" }
+        #expect(throws: WebhookError.unauthenticated("missing Authorization header")) { try adapter.parseWebhook(wrongKey, context: context) }
+        var malformedHeader = signedNotification(body)
+        malformedHeader.headers[1].value = "Bearer abc"
+        #expect(throws: WebhookError.self) { try adapter.parseWebhook(malformedHeader, context: context) }
+        var noDate = signedNotification(body)
+        noDate.headers.removeFirst()
+        #expect(throws: WebhookError.unauthenticated("missing X-Date header")) { try adapter.parseWebhook(noDate, context: context) }
+    }
+
+    @Test func signedButMalformedNotificationIsRefusedAsMalformed() {
+        for body in [#"{"hello":"world"}"#, #"{"id":"D-4-x","status":"WEIRD","status_code":"999"}"#, "not json"] {
+            do {
+                _ = try adapter.parseWebhook(signedNotification(Array(body.utf8)), context: context)
+                Issue.record("accepted \(body)")
+            } catch {
+                guard case .malformed = error else { Issue.record("expected malformed for \(body), got \(error)"); continue }
+            }
+        }
+    }
+
+    @Test func credentialsNeverPrintTheirValues() {
+        let credentials = Credentials(["secret_key": "S3CRET"])
+        #expect(!"\(credentials)".contains("S3CRET"))
+        #expect(!String(reflecting: credentials).contains("S3CRET"))
+    }
+}
