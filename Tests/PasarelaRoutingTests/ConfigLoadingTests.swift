@@ -1,0 +1,125 @@
+import Foundation
+import PasarelaCore
+import PasarelaRouting
+import Testing
+
+/// Loads real files from a temporary folder.
+@Suite struct ConfigLoadingTests {
+    static let kinds = ["dlocal": AdapterKindInfo(requiredCredentials: ["login", "trans_key", "secret_key"])]
+    static let adapter = """
+        kind: dlocal
+        environment: sandbox
+        base_url:
+          sandbox: https://sandbox.dlocal.com
+          production: https://api.dlocal.com
+        credentials:
+          login: { env: DL_LOGIN, sandbox_default: l }
+          trans_key: { env: DL_TRANS, sandbox_default: t }
+          secret_key: { env: DL_SECRET, sandbox_default: s }
+        supports:
+          - { countries: [PE], methods: [cash, card], currencies: [PEN, USD] }
+        """
+    static let routes = """
+        routes:
+          - name: peru-cash
+            match: { country: PE, method: cash, currency: [PEN, USD] }
+            targets: [dlocal]
+          - name: default
+            targets: [dlocal]
+        """
+
+    func folder(routes: String = routes, adapters: [String: String] = ["dlocal": adapter]) throws -> String {
+        let directory = NSTemporaryDirectory() + "pasarela-config-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory + "/adapters", withIntermediateDirectories: true)
+        try routes.write(toFile: directory + "/routes.yaml", atomically: true, encoding: .utf8)
+        for (name, text) in adapters { try text.write(toFile: "\(directory)/adapters/\(name).yaml", atomically: true, encoding: .utf8) }
+        return directory
+    }
+
+    func problems(routes: String = routes, adapters: [String: String] = ["dlocal": adapter], env: [String: String] = [:]) throws -> [String] {
+        let directory = try folder(routes: routes, adapters: adapters)
+        do {
+            _ = try ConfigSnapshot.load(directory: directory, kinds: Self.kinds, env: env)
+            return []
+        } catch {
+            return error.problems.map(\.description)
+        }
+    }
+
+    @Test func theRepositoryConfigIsValid() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+        let snapshot = try ConfigSnapshot.load(directory: root, kinds: Self.kinds, env: [:])
+        #expect(snapshot.connections["dlocal"] != nil)
+        #expect(snapshot.routes.rules.last?.match.isCatchAll == true)
+    }
+
+    @Test func sandboxDefaultsApplyAndEnvironmentWins() throws {
+        let directory = try folder()
+        let sandbox = try ConfigSnapshot.load(directory: directory, kinds: Self.kinds, env: [:])
+        #expect(sandbox.connections["dlocal"]?.credentials == ["login": "l", "trans_key": "t", "secret_key": "s"])
+        #expect(sandbox.connections["dlocal"]?.baseURL == "https://sandbox.dlocal.com")
+        let fromEnv = try ConfigSnapshot.load(directory: directory, kinds: Self.kinds, env: ["DL_SECRET": "real"])
+        #expect(fromEnv.connections["dlocal"]?.credentials["secret_key"] == "real")
+        #expect(sandbox.version == fromEnv.version)
+        #expect(sandbox.version.hasPrefix("cfg_"))
+    }
+
+    @Test func productionNeedsEveryCredentialFromTheEnvironment() throws {
+        let production = Self.adapter.replacingOccurrences(of: "environment: sandbox", with: "environment: production")
+        let found = try problems(adapters: ["dlocal": production], env: ["DL_LOGIN": "x"])
+        #expect(found.contains("adapters/dlocal.yaml:8:14: credentials.trans_key: environment variable DL_TRANS is not set"))
+        #expect(found.contains("adapters/dlocal.yaml:9:15: credentials.secret_key: environment variable DL_SECRET is not set"))
+        #expect(!found.joined().contains("DL_LOGIN"))
+    }
+
+    @Test func typosAreReportedWithLineAndColumn() throws {
+        let typo = Self.adapter.replacingOccurrences(of: "supports:", with: "suports:")
+        #expect(try problems(adapters: ["dlocal": typo]).first?.hasPrefix("adapters/dlocal.yaml:10:1: unknown key 'suports' in adapters/dlocal.yaml (did you mean 'supports'?)") == true)
+        let badKind = Self.adapter.replacingOccurrences(of: "kind: dlocal", with: "kind: paypal")
+        #expect(try problems(adapters: ["dlocal": badKind]).first == "adapters/dlocal.yaml:1:7: unknown adapter kind 'paypal'; known: dlocal")
+    }
+
+    @Test func routeProblemsAreAllReported() throws {
+        let routes = """
+            routes:
+              - name: a
+                match: { country: PE, methd: cash }
+                targets: [dlocal, stripe]
+              - name: a
+                targets: []
+              - name: default
+                targets: [dlocal]
+            """
+        let found = try problems(routes: routes)
+        #expect(found.contains { $0.hasPrefix("routes.yaml:3:27: unknown key 'methd' in match (did you mean 'method'?)") })
+        #expect(found.contains("routes.yaml:4:23: unknown connection 'stripe'; defined: dlocal"))
+        #expect(found.contains("routes.yaml:6:14: targets must be a non-empty list of connection names"))
+        #expect(found.contains("routes.yaml:5:5: duplicate rule name 'a'"))
+        #expect(found.contains("routes.yaml:7:5: rule 'default' can never match: rule 'a' above it matches everything"))
+    }
+
+    @Test func aDefaultRuleIsRequiredAndSyntaxErrorsAreLocated() throws {
+        let noDefault = "routes:\n  - name: only\n    match: { country: PE }\n    targets: [dlocal]\n"
+        #expect(try problems(routes: noDefault).contains { $0.contains("a default rule (one without match) is required") })
+        let broken = "routes:\n  - name: [unclosed\n"
+        #expect(try problems(routes: broken).first?.hasPrefix("routes.yaml:3:1: YAML syntax") == true)
+    }
+
+    @Test func planPicksTheFirstMatchingRuleAndExplainsTheOthers() throws {
+        let snapshot = try ConfigSnapshot.load(directory: try folder(), kinds: Self.kinds, env: [:])
+        let customer = Customer(name: "A", email: "a@b.co")
+        let cash = PaymentRequest(amount: Money(minorUnits: 100, currency: Currency(code: "PEN")!), country: "PE", method: .cash,
+                                  orderId: "o", customer: customer)
+        let plan = Router.plan(cash, config: snapshot)
+        #expect(plan.rule == "peru-cash")
+        #expect(plan.targets == ["dlocal"])
+        var transfer = cash
+        transfer.method = .bankTransfer(bank: "bcp")
+        let fallback = Router.plan(transfer, config: snapshot)
+        #expect(fallback.rule == "default")
+        #expect(fallback.notMatched.first?.reason == "method bank_transfer is not cash")
+        // dlocal declares no bank transfers in this file, so it is skipped with the reason.
+        #expect(fallback.targets.isEmpty)
+        #expect(fallback.skipped.first?.reason.contains("does not declare bank_transfer") == true)
+    }
+}
