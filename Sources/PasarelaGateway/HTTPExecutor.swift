@@ -12,7 +12,17 @@ public struct HTTPExecutor: Sendable {
     /// The largest PSP response read; anything longer is an unreadable answer.
     public static let maximumResponseBytes = 1 << 20
 
-    public init(client: HTTPClient = .shared) { self.client = client }
+    public init(client: HTTPClient = HTTPExecutor.pspClient) { self.client = client }
+
+    /// The process's client for PSP calls. A failed connection is reported at once instead of being retried until
+    /// the request's deadline, so a PSP that refuses connections fails over in milliseconds.
+    public static let pspClient: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.timeout.connect = .seconds(2)
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.redirectConfiguration = .disallow
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }()
 
     /// The result of sending one request.
     public enum Result: Sendable {

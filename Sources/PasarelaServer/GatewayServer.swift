@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
 import PasarelaAdapters
 import PasarelaCore
 import PasarelaGateway
@@ -51,6 +52,8 @@ public enum GatewayServer {
         do {
             return Array(buffer: try await request.body.collect(upTo: maximumBodyBytes))
         } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw APIError.tooLarge(limit: maximumBodyBytes)
+        } catch is NIOTooManyBytesError {
             throw APIError.tooLarge(limit: maximumBodyBytes)
         }
     }

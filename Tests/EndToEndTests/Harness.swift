@@ -1,0 +1,81 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import PasarelaApp
+import Testing
+
+/// Starts the real stack (gateway + dLocal emulator over loopback, real SQLite file) on free ports.
+struct Harness {
+    let stack: RunningStack
+    let key: String
+
+    static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
+
+    /// - Parameter adapterEdit: rewrites `adapters/dlocal.yaml` for this test (in a copy of the config folder).
+    static func start(adapterEdit: ((String) -> String)? = nil, environment: [String: String] = [:]) async throws -> Harness {
+        var options = StackOptions()
+        options.port = 0
+        options.environment = environment
+        let folder = NSTemporaryDirectory() + "pasarela-e2e-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder + "/adapters", withIntermediateDirectories: true)
+        options.databasePath = folder + "/pasarela.sqlite"
+        if let adapterEdit {
+            let original = try String(contentsOfFile: repositoryRoot + "/adapters/dlocal.yaml", encoding: .utf8)
+            try adapterEdit(original).write(toFile: folder + "/adapters/dlocal.yaml", atomically: true, encoding: .utf8)
+            try FileManager.default.copyItem(atPath: repositoryRoot + "/routes.yaml", toPath: folder + "/routes.yaml")
+            options.configDirectory = folder
+        } else {
+            options.configDirectory = repositoryRoot
+        }
+        let stack = try await Stack.start(options)
+        return Harness(stack: stack, key: try #require(stack.sandboxAPIKey))
+    }
+
+    struct Reply {
+        var status: Int
+        var bytes: [UInt8]
+        var json: [String: Any] { ((try? JSONSerialization.jsonObject(with: Data(bytes))) as? [String: Any]) ?? [:] }
+        var text: String { String(decoding: bytes, as: UTF8.self) }
+        var error: [String: Any] { json["error"] as? [String: Any] ?? [:] }
+    }
+
+    func call(_ method: String, _ path: String, body: [UInt8]? = nil, headers: [(String, String)]? = nil) async throws -> Reply {
+        var request = HTTPClientRequest(url: stack.gatewayURL + path)
+        request.method = .init(rawValue: method)
+        for (name, value) in headers ?? [("Authorization", "Bearer \(key)")] { request.headers.add(name: name, value: value) }
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: body))
+        }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        return Reply(status: Int(response.status.code), bytes: Array(buffer: try await response.body.collect(upTo: 1 << 20)))
+    }
+
+    func call(_ method: String, _ path: String, json: String, headers: [(String, String)]? = nil) async throws -> Reply {
+        try await call(method, path, body: Array(json.utf8), headers: headers)
+    }
+
+    static func cashBody(order: String = UUID().uuidString, value: Int = 15000, description: String = "Pedido") -> String {
+        """
+        {"amount":{"value":\(value),"currency":"PEN"},"country":"PE","payment_method":{"type":"cash"},"order_id":"\(order)",
+         "description":"\(description)","notification_url":"https://shop.example/hooks",
+         "customer":{"name":"Pedro Gomez","email":"pedro@example.com","document":{"type":"DNI","number":"27662162"}}}
+        """
+    }
+
+    func stop() async { await stack.stop() }
+
+    /// Runs `body` against a fresh stack and always stops it.
+    static func with(adapterEdit: ((String) -> String)? = nil, environment: [String: String] = [:],
+                     _ body: (Harness) async throws -> Void) async throws {
+        let harness = try await start(adapterEdit: adapterEdit, environment: environment)
+        do {
+            try await body(harness)
+        } catch {
+            await harness.stop()
+            throw error
+        }
+        await harness.stop()
+    }
+}

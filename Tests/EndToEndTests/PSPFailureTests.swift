@@ -1,0 +1,66 @@
+import Foundation
+import PasarelaSandbox
+import Testing
+
+/// A PSP that fails, answers garbage or times out never crashes anything: the payment records the attempt.
+@Suite struct PSPFailureTests {
+    func create(_ harness: Harness) async throws -> [String: Any] {
+        let reply = try await harness.call("POST", "/v1/payments", json: Harness.cashBody())
+        #expect(reply.status == 201, "\(reply.text)")
+        return reply.json
+    }
+
+    func attempt(_ payment: [String: Any]) -> [String: Any] {
+        (payment["attempts"] as? [[String: Any]])?.first ?? [:]
+    }
+
+    @Test func aServerErrorFailsThePaymentWithTheReason() async throws {
+        try await Harness.with { harness in
+            harness.stack.dlocal?.faults.inject(.status(500))
+            let payment = try await create(harness)
+            #expect(payment["status"] as? String == "failed")
+            #expect(attempt(payment)["outcome"] as? String == "failed")
+            #expect(attempt(payment)["failure_class"] as? String == "http_5xx")
+            #expect((attempt(payment)["error"] as? [String: Any])?["code"] as? String == "7000")
+        }
+    }
+
+    @Test func garbageAfterProcessingIsAmbiguousAndLeavesThePaymentProcessing() async throws {
+        try await Harness.with { harness in
+            harness.stack.dlocal?.faults.inject(.garbage)
+            let payment = try await create(harness)
+            #expect(payment["status"] as? String == "processing")
+            #expect(attempt(payment)["outcome"] as? String == "unknown")
+            #expect(harness.stack.dlocal?.ledger.count == 1)
+            // The gateway is still healthy.
+            #expect(try await create(harness)["status"] as? String == "requires_action")
+        }
+    }
+
+    @Test func aTimeoutAfterTheRequestWasSentIsAmbiguous() async throws {
+        let shortTimeout: (String) -> String = { $0.replacingOccurrences(of: "request_ms: 15000", with: "request_ms: 300") }
+        try await Harness.with(adapterEdit: shortTimeout) { harness in
+            harness.stack.dlocal?.faults.inject(.delayAfterProcessing(milliseconds: 1500))
+            let payment = try await create(harness)
+            #expect(payment["status"] as? String == "processing")
+            #expect(attempt(payment)["outcome"] as? String == "unknown")
+            #expect(attempt(payment)["failure_class"] as? String == "timeout")
+            #expect(harness.stack.dlocal?.ledger.count == 1)
+        }
+    }
+
+    @Test func anUnreachablePSPFailsThePaymentAsNotCreated() async throws {
+        // A production connection is not redirected to the emulator: this one points at a closed loopback port.
+        let closedPort: (String) -> String = {
+            $0.replacingOccurrences(of: "environment: sandbox", with: "environment: production")
+                .replacingOccurrences(of: "production: https://api.dlocal.com", with: "production: http://127.0.0.1:9")
+        }
+        let env = ["DLOCAL_X_LOGIN": "l", "DLOCAL_X_TRANS_KEY": "t", "DLOCAL_SECRET_KEY": "s"]
+        try await Harness.with(adapterEdit: closedPort, environment: env) { harness in
+            let payment = try await create(harness)
+            #expect(payment["status"] as? String == "failed")
+            #expect(attempt(payment)["outcome"] as? String == "failed")
+            #expect(attempt(payment)["failure_class"] as? String == "connection_error")
+        }
+    }
+}
