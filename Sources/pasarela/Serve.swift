@@ -17,6 +17,7 @@ struct Serve: AsyncParsableCommand {
     var production = false
 
     func run() async throws {
+        setvbuf(stdout, nil, _IOLBF, 0)   // start-up lines reach a pipe or log file at once
         var options = StackOptions()
         options.host = host
         options.port = port
