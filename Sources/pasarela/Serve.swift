@@ -17,7 +17,8 @@ struct Serve: AsyncParsableCommand {
     var production = false
 
     func run() async throws {
-        setvbuf(stdout, nil, _IOLBF, 0)   // start-up lines reach a pipe or log file at once
+        nonisolated(unsafe) let output = stdout
+        setvbuf(output, nil, _IOLBF, 0)   // start-up lines reach a pipe or log file at once
         var options = StackOptions()
         options.host = host
         options.port = port
