@@ -17,8 +17,6 @@ struct Serve: AsyncParsableCommand {
     var production = false
 
     func run() async throws {
-        nonisolated(unsafe) let output = stdout
-        setvbuf(output, nil, _IOLBF, 0)   // start-up lines reach a pipe or log file at once
         var options = StackOptions()
         options.host = host
         options.port = port
@@ -30,14 +28,19 @@ struct Serve: AsyncParsableCommand {
         do {
             stack = try await Stack.start(options, signals: [.sigterm, .sigint])
         } catch let error as ConfigError {
-            print("Config is not valid:\n\(error)")
+            say("Config is not valid:\n\(error)")
             throw ExitCode(2)
         }
-        print("Pasarela listening on \(stack.gatewayURL) (database \(database))")
+        say("Pasarela listening on \(stack.gatewayURL) (database \(database))")
         if let key = stack.sandboxAPIKey {
-            print("Sandbox mode. Test API key: \(key)")
-            if let url = stack.dlocalURL { print("dLocal emulator on \(url); its controls also at \(stack.gatewayURL)/sandbox/dlocal/") }
+            say("Sandbox mode. Test API key: \(key)")
+            if let url = stack.dlocalURL { say("dLocal emulator on \(url); its controls also at \(stack.gatewayURL)/sandbox/dlocal/") }
         }
         try await stack.wait()
     }
+}
+
+/// Writes a line to standard output unbuffered, so start-up lines reach a pipe or log file at once.
+func say(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }
