@@ -17,8 +17,8 @@ public protocol PSPAdapter: Sendable {
     /// Classifies the PSP's answer to a create request.
     func parseCreate(_ response: InboundMessage, input: CreateInput) -> PSPOutcome
 
-    /// Builds the signed status lookup for a payment the PSP knows by `pspPaymentId`.
-    func buildLookup(pspPaymentId: String, now: Date, context: AdapterContext) -> OutboundRequest
+    /// Builds the signed status lookup for a payment the PSP knows by `pspPaymentId`; `nil` when the PSP has none.
+    func buildLookup(pspPaymentId: String, now: Date, context: AdapterContext) -> OutboundRequest?
 
     /// Classifies the PSP's answer to a status lookup.
     func parseLookup(_ response: InboundMessage) -> PSPOutcome
@@ -27,6 +27,33 @@ public protocol PSPAdapter: Sendable {
     /// - Throws: ``WebhookError/unauthenticated(_:)`` for a missing or wrong signature,
     ///   ``WebhookError/malformed(_:)`` for a genuine body that is not the PSP's shape.
     func parseWebhook(_ message: InboundMessage, context: AdapterContext) throws(WebhookError) -> [PSPEvent]
+
+    /// For PSPs that issue access tokens: the token request to send before other calls; `nil` when none is needed.
+    func buildTokenRequest(now: Date, context: AdapterContext) -> OutboundRequest?
+
+    /// Reads the token from the answer to ``buildTokenRequest(now:context:)``.
+    func parseTokenResponse(_ response: InboundMessage, now: Date) throws(AdapterError) -> AccessToken
+
+    /// How long before its expiry a cached token is replaced.
+    var tokenRefreshMargin: TimeInterval { get }
+}
+
+extension PSPAdapter {
+    public func buildTokenRequest(now: Date, context: AdapterContext) -> OutboundRequest? { nil }
+    public func parseTokenResponse(_ response: InboundMessage, now: Date) throws(AdapterError) -> AccessToken {
+        throw .authentication("this PSP issues no tokens")
+    }
+    public var tokenRefreshMargin: TimeInterval { 0 }
+}
+
+/// A bearer token a PSP issued, and when it stops working.
+public struct AccessToken: Sendable, Equatable {
+    public var value: String
+    public var expiresAt: Date
+    public init(value: String, expiresAt: Date) {
+        self.value = value
+        self.expiresAt = expiresAt
+    }
 }
 
 /// What an adapter needs to know about its connection.
@@ -38,12 +65,15 @@ public struct AdapterContext: Sendable {
     public var credentials: Credentials
     /// Pasarela's own webhook URL for this connection, sent to the PSP as its notification URL.
     public var webhookURL: String
+    /// The access token in force, for PSPs that issue them.
+    public var token: String?
 
-    public init(connection: String, baseURL: String, credentials: Credentials, webhookURL: String) {
+    public init(connection: String, baseURL: String, credentials: Credentials, webhookURL: String, token: String? = nil) {
         self.connection = connection
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.credentials = credentials
         self.webhookURL = webhookURL
+        self.token = token
     }
 }
 
@@ -84,6 +114,8 @@ public struct CreateInput: Sendable {
 /// Why an adapter could not build a request.
 public enum AdapterError: Error, Sendable, Equatable {
     case unsupported(String)
+    /// The PSP refused or garbled a token exchange.
+    case authentication(String)
 }
 
 /// Why a webhook was refused.

@@ -12,6 +12,11 @@ public enum Market {
         "UY": [.cash: ["UYU"], .bankTransfer: ["UYU"], .card: ["UYU", "USD"]],
     ]
 
+    /// Cash networks a payer can name, per country; the first is the country's usual one.
+    public static let cashNetworks: [String: [String]] = [
+        "PE": ["pagoefectivo"], "MX": ["oxxo"], "BR": ["boleto"], "AR": ["pagofacil", "rapipago"],
+    ]
+
     /// Banks Pasarela can name for a bank transfer, per country.
     public static let banks: [String: Set<String>] = [
         "PE": ["bcp", "interbank", "bbva"],

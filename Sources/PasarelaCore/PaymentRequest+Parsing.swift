@@ -81,11 +81,17 @@ extension PaymentRequest {
     }
 
     static func parseMethod(_ value: JSONValue, country: String) throws(APIError) -> PaymentMethod {
-        let type = try Fields(value, path: "payment_method", allowed: ["type", "bank", "token"]).string("type", required: true)!
+        let type = try Fields(value, path: "payment_method", allowed: ["type", "bank", "token", "network"]).string("type", required: true)!
         switch PaymentMethodType(rawValue: type) {
         case .cash:
-            _ = try Fields(value, path: "payment_method", allowed: ["type"])
-            return .cash
+            let fields = try Fields(value, path: "payment_method", allowed: ["type", "network"])
+            guard let network = try fields.string("network") else { return .cash(network: nil) }
+            let networks = Market.cashNetworks[country] ?? []
+            guard networks.contains(network) else {
+                let list = networks.isEmpty ? "none can be named in \(country)" : networks.joined(separator: ", ")
+                throw .invalid("payment_method.network", "Unknown cash network '\(network.prefix(20))' for \(country): \(list).")
+            }
+            return .cash(network: network)
         case .bankTransfer:
             let fields = try Fields(value, path: "payment_method", allowed: ["type", "bank"])
             guard let bank = try fields.string("bank") else { return .bankTransfer(bank: nil) }

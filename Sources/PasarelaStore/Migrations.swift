@@ -80,6 +80,9 @@ enum Migrations {
                 );
                 """)
         }
+        migrator.registerMigration("v2_cash_network") { db in
+            try db.execute(sql: "ALTER TABLE payments ADD COLUMN method_network TEXT")
+        }
         return migrator
     }
 }

@@ -22,18 +22,18 @@ enum PaymentRows {
 
     static func upsert(_ payment: Payment, in db: Database) throws {
         let request = payment.request
-        var bank: String?, token: String?
+        var bank: String?, token: String?, network: String?
         switch request.method {
         case .bankTransfer(let name): bank = name
         case .card(let value): token = value
-        case .cash: break
+        case .cash(let name): network = name
         }
         try db.execute(sql: """
             INSERT INTO payments (id, merchant_id, livemode, status, amount_value, currency, country, method_type, method_bank,
                 method_token, order_id, description, customer_json, metadata_json, notification_url, return_url,
                 requested_expires_at, connection, psp_payment_id, next_action_json, expires_at, rule, config_version,
-                created_at, updated_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                created_at, updated_at, method_network)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (id) DO UPDATE SET status = excluded.status, connection = excluded.connection,
                 psp_payment_id = excluded.psp_payment_id, next_action_json = excluded.next_action_json,
                 expires_at = excluded.expires_at, rule = excluded.rule, config_version = excluded.config_version,
@@ -44,7 +44,7 @@ enum PaymentRows {
                 request.description, try json(request.customer), try json(request.metadata), request.notificationURL,
                 request.returnURL, request.expiresAt, payment.connection, payment.pspPaymentId,
                 try payment.nextAction.map(json), payment.expiresAt, payment.rule, payment.configVersion,
-                payment.createdAt, payment.updatedAt,
+                payment.createdAt, payment.updatedAt, network,
             ])
     }
 
@@ -55,7 +55,7 @@ enum PaymentRows {
             throw DatabaseError(message: "payment row \(row["id"] as String? ?? "?") has an unknown status, method or currency")
         }
         let method: PaymentMethod = switch methodType {
-        case .cash: .cash
+        case .cash: .cash(network: row["method_network"])
         case .bankTransfer: .bankTransfer(bank: row["method_bank"])
         case .card: .card(token: row["method_token"] ?? "")
         }

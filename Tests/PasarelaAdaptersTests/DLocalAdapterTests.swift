@@ -11,7 +11,7 @@ import Testing
                                  webhookURL: "https://gw.example/webhooks/dlocal")
     let now = Date(timeIntervalSince1970: 1_519_141_482.310)   // 2018-02-20T15:44:42.310Z
 
-    func input(_ method: PaymentMethod = .cash, amount: Int64 = 15000, currency: String = "PEN") -> CreateInput {
+    func input(_ method: PaymentMethod = .cash(network: nil), amount: Int64 = 15000, currency: String = "PEN") -> CreateInput {
         let request = PaymentRequest(
             amount: Money(minorUnits: amount, currency: Currency(code: currency)!), country: "PE", method: method,
             orderId: "order-1", customer: Customer(name: "Pedro Gomez", email: "pedro@example.com",
@@ -66,7 +66,7 @@ import Testing
     }
 
     @Test func lookupIsASignedGetWithAnEmptyBody() throws {
-        let request = adapter.buildLookup(pspPaymentId: "D-4-abc", now: now, context: context)
+        let request = try #require(adapter.buildLookup(pspPaymentId: "D-4-abc", now: now, context: context))
         #expect(request.method == "GET")
         #expect(request.url == "https://sandbox.dlocal.com/payments/D-4-abc")
         #expect(request.body.isEmpty)

@@ -39,7 +39,7 @@ import Testing
     @Test func aValidRequestParses() throws {
         let request = try Self.parse(Self.valid)
         #expect(request.amount == Money(minorUnits: 15000, currency: Currency(code: "PEN")!))
-        #expect(request.method == .cash)
+        #expect(request.method == .cash(network: nil))
         #expect(request.customer.document == Document(type: "DNI", number: "27662162"))
         #expect(request.metadata == ["cart": "42"])
         #expect(request.expiresAt == Timestamps.parse("2026-11-27T15:00:00Z"))

@@ -108,7 +108,7 @@ import Testing
     @Test func planPicksTheFirstMatchingRuleAndExplainsTheOthers() throws {
         let snapshot = try ConfigSnapshot.load(directory: try folder(), kinds: Self.kinds, env: [:])
         let customer = Customer(name: "A", email: "a@b.co")
-        let cash = PaymentRequest(amount: Money(minorUnits: 100, currency: Currency(code: "PEN")!), country: "PE", method: .cash,
+        let cash = PaymentRequest(amount: Money(minorUnits: 100, currency: Currency(code: "PEN")!), country: "PE", method: .cash(network: nil),
                                   orderId: "o", customer: customer)
         let plan = Router.plan(cash, config: snapshot)
         #expect(plan.rule == "peru-cash")

@@ -9,7 +9,7 @@ import Testing
     let pen = Currency(code: "PEN")!
 
     func payment(_ id: String = Identifier.make("pay"), merchant: String = "m1", order: String = "o-1", at time: Date = Date()) -> Payment {
-        let request = PaymentRequest(amount: Money(minorUnits: 15000, currency: pen), country: "PE", method: .cash, orderId: order,
+        let request = PaymentRequest(amount: Money(minorUnits: 15000, currency: pen), country: "PE", method: .cash(network: nil), orderId: order,
                                      customer: Customer(name: "Ana", email: "ana@example.com", document: Document(type: "DNI", number: "12345678")),
                                      metadata: ["k": "v"])
         return Payment(id: id, merchantId: merchant, livemode: false, status: .processing, request: request,

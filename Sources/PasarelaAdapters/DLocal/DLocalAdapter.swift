@@ -55,7 +55,7 @@ public struct DLocalAdapter: PSPAdapter {
         classify(response, isLookup: false)
     }
 
-    public func buildLookup(pspPaymentId: String, now: Date, context: AdapterContext) -> OutboundRequest {
+    public func buildLookup(pspPaymentId: String, now: Date, context: AdapterContext) -> OutboundRequest? {
         let escaped = pspPaymentId.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(["/"])) ?? pspPaymentId
         return signed(method: "GET", path: "/payments/\(escaped)", body: [], now: now, context: context, extraHeaders: [])
     }

@@ -48,7 +48,7 @@ public enum PaymentResource {
 
     static func method(_ method: PaymentMethod) -> JSONBody {
         switch method {
-        case .cash: .object([("type", .string("cash"))])
+        case .cash(let network): .fields([("type", .string("cash")), ("network", JSONBody.string(network))])
         case .bankTransfer(let bank): .fields([("type", .string("bank_transfer")), ("bank", JSONBody.string(bank))])
         // The token is the PSP's; only its last characters are shown back.
         case .card(let token): .object([("type", .string("card")), ("token_last4", .string(String(token.suffix(4))))])
