@@ -27,7 +27,7 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "PasarelaRouting", dependencies: [
-            "PasarelaCore",
+            "PasarelaCore", "PasarelaAdapters",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Yams", package: "Yams"),
         ]),

@@ -14,24 +14,28 @@ import UnixSignals
 public final class RunningStack: Sendable {
     public let gateway: Gateway
     public let gatewayURL: String
-    /// The dLocal emulator and its own URL, in sandbox mode.
-    public let dlocal: DLocalEmulator?
-    public let dlocalURL: String?
+    /// Emulators by the connection they stand in for, and their own URLs, in sandbox mode.
+    public let emulators: [String: any SandboxEmulator]
+    public let emulatorURLs: [String: String]
     /// The merchant key that works in sandbox mode.
     public let sandboxAPIKey: String?
     let groups: [ServiceGroup]
     let runs: [Task<Void, any Error>]
 
-    init(gateway: Gateway, gatewayURL: String, dlocal: DLocalEmulator?, dlocalURL: String?, sandboxAPIKey: String?,
-         groups: [ServiceGroup], runs: [Task<Void, any Error>]) {
+    init(gateway: Gateway, gatewayURL: String, emulators: [String: any SandboxEmulator], emulatorURLs: [String: String],
+         sandboxAPIKey: String?, groups: [ServiceGroup], runs: [Task<Void, any Error>]) {
         self.gateway = gateway
         self.gatewayURL = gatewayURL
-        self.dlocal = dlocal
-        self.dlocalURL = dlocalURL
+        self.emulators = emulators
+        self.emulatorURLs = emulatorURLs
         self.sandboxAPIKey = sandboxAPIKey
         self.groups = groups
         self.runs = runs
     }
+
+    public var dlocal: DLocalEmulator? { emulators["dlocal"] as? DLocalEmulator }
+    public var checkout: CheckoutEmulator? { emulators["checkout"] as? CheckoutEmulator }
+    public var pagoefectivo: PagoEfectivoEmulator? { emulators["pagoefectivo"] as? PagoEfectivoEmulator }
 
     /// Stops every server gracefully and waits for them.
     public func stop() async {
@@ -63,41 +67,36 @@ public enum Stack {
         try addConfiguredKeys(options.environment["PASARELA_API_KEYS"], to: &merchants)
 
         var groups: [ServiceGroup] = [], runs: [Task<Void, any Error>] = []
-        var emulator: DLocalEmulator?, emulatorURL: String?
-        let dlocalConnections = snapshot.connections.values.filter { $0.kind == "dlocal" && $0.environment == .sandbox }
-        if options.sandbox, let first = dlocalConnections.sorted(by: { $0.name < $1.name }).first {
-            // The emulator accepts exactly the credentials the adapter file resolves to.
-            let credentials = DLocalEmulator.Credentials(login: first.credentials["login"] ?? "", transKey: first.credentials["trans_key"] ?? "",
-                                                         secretKey: first.credentials["secret_key"] ?? "")
-            let dlocal = DLocalEmulator(credentials: credentials)
-            let (port, group, run) = try await launch(logger: logger, signals: signals) { onRunning in
-                SandboxServer.application(dlocal: dlocal, host: "127.0.0.1", port: 0, onRunning: onRunning)
-            }
-            emulator = dlocal
-            emulatorURL = "http://127.0.0.1:\(port)"
-            groups.append(group)
-            runs.append(run)
-            for connection in dlocalConnections {
-                snapshot.connections[connection.name]?.baseURL = emulatorURL!
+        var emulators: [String: any SandboxEmulator] = [:], emulatorURLs: [String: String] = [:]
+        if options.sandbox {
+            for connection in snapshot.connections.values.sorted(by: { $0.name < $1.name }) where connection.environment == .sandbox {
+                guard let emulator = Emulators.make(for: connection) else { continue }
+                let (port, group, run) = try await launch(logger: logger, signals: signals) { onRunning in
+                    SandboxServer.application(emulator: emulator, name: connection.name, host: "127.0.0.1", port: 0, onRunning: onRunning)
+                }
+                emulators[connection.name] = emulator
+                emulatorURLs[connection.name] = "http://127.0.0.1:\(port)"
+                snapshot.connections[connection.name]?.baseURL = "http://127.0.0.1:\(port)"
+                groups.append(group)
+                runs.append(run)
             }
         }
 
         let gateway = Gateway(snapshot: snapshot, store: store, merchants: merchants,
                               publicBaseURL: options.publicURL ?? "http://\(options.host):\(options.port)", logger: logger)
         let openAPI = try? String(contentsOfFile: options.configDirectory + "/openapi.yaml", encoding: .utf8)
-        let mountEmulator = emulator
-        let names = dlocalConnections.map(\.name)
+        let mounted = emulators
         let (port, group, run) = try await launch(logger: logger, signals: signals) { onRunning in
             GatewayServer.application(gateway: gateway, host: options.host, port: options.port, openAPI: openAPI, extraRoutes: { router in
-                guard let mountEmulator else { return }
-                for name in names { mountEmulator.addControlRoutes(to: router.group("/sandbox/\(name)")) }
+                for (name, emulator) in mounted { emulator.addAllControlRoutes(to: router.group("/sandbox/\(name)")) }
             }, onRunning: onRunning)
         }
         groups.append(group)
         runs.append(run)
         let gatewayURL = "http://\(options.host):\(port)"
         if options.publicURL == nil { gateway.setPublicBaseURL(gatewayURL) }
-        return RunningStack(gateway: gateway, gatewayURL: gatewayURL, dlocal: emulator, dlocalURL: emulatorURL,
+        for (name, emulator) in emulators { Emulators.register(emulator, webhookURL: "\(gateway.publicBaseURL)/webhooks/\(name)") }
+        return RunningStack(gateway: gateway, gatewayURL: gatewayURL, emulators: emulators, emulatorURLs: emulatorURLs,
                             sandboxAPIKey: sandboxKey, groups: groups, runs: runs)
     }
 

@@ -22,10 +22,22 @@ public struct LiveConfig: Sendable {
 
 /// The gateway's use cases and what they share: the store, the live config, the HTTP executor, the merchants.
 public final class Gateway: Sendable {
-    /// Adapter kinds this binary knows, by the `kind` of `adapters/NAME.yaml`.
-    public static let adapters: [String: any PSPAdapter] = ["dlocal": DLocalAdapter()]
-    /// The credentials each kind needs.
-    public static let kinds: [String: AdapterKindInfo] = ["dlocal": AdapterKindInfo(requiredCredentials: ["login", "trans_key", "secret_key"])]
+    /// Adapter kinds this binary knows, by the `kind` of `adapters/NAME.yaml`, with the credentials each needs.
+    public static let kinds: [String: AdapterKindInfo] = [
+        "dlocal": AdapterKindInfo(requiredCredentials: ["login", "trans_key", "secret_key"]),
+        "checkout": AdapterKindInfo(requiredCredentials: ["secret_key", "webhook_secret"], optionalCredentials: ["processing_channel_id"]),
+        "generic": AdapterKindInfo(requiredCredentials: [], declaresOwnCredentials: true),
+    ]
+
+    /// The adapter for one connection: fixed per kind, or built from the file for `generic`.
+    public static func adapter(for config: ConnectionConfig) -> (any PSPAdapter)? {
+        switch config.kind {
+        case "dlocal": DLocalAdapter()
+        case "checkout": CheckoutAdapter()
+        case "generic": config.generic.map(GenericAdapter.init(descriptor:))
+        default: nil
+        }
+    }
 
     public let store: any PaymentStore
     public let merchants: MerchantDirectory
@@ -36,6 +48,7 @@ public final class Gateway: Sendable {
     public let logger: Logger
     let now: @Sendable () -> Date
     private let live: Mutex<LiveConfig>
+    let tokens = TokenCache()
 
     public init(snapshot: ConfigSnapshot, store: any PaymentStore, merchants: MerchantDirectory, publicBaseURL: String,
                 executor: HTTPExecutor = HTTPExecutor(), logger: Logger = Logger(label: "pasarela"),
@@ -68,7 +81,7 @@ public final class Gateway: Sendable {
     static func build(_ snapshot: ConfigSnapshot, publicBaseURL: String) -> LiveConfig {
         var connections: [String: Connection] = [:]
         for (name, config) in snapshot.connections {
-            guard let adapter = adapters[config.kind] else { continue }
+            guard let adapter = adapter(for: config) else { continue }
             let context = AdapterContext(connection: name, baseURL: config.baseURL, credentials: Credentials(config.credentials),
                                          webhookURL: "\(publicBaseURL)/webhooks/\(name)")
             connections[name] = Connection(config: config, adapter: adapter, context: context)
@@ -79,7 +92,7 @@ public final class Gateway: Sendable {
     /// Routes a request with the live config, asking each adapter whether it can carry it.
     public func plan(_ request: PaymentRequest, config: LiveConfig) -> RoutePlan {
         Router.plan(request, config: config.snapshot) { connection, request in
-            Gateway.adapters[connection.kind]?.unsupportedReason(request)
+            config.connections[connection.name]?.adapter.unsupportedReason(request)
         }
     }
 }

@@ -82,15 +82,21 @@ extension Gateway {
     func run(attempt: Attempt, payment: Payment, connection: Connection) async -> PSPOutcome {
         let input = CreateInput(paymentId: payment.id, attemptId: attempt.id, request: payment.request, now: now(),
                                 expiresAt: payment.expiresAt ?? now().addingTimeInterval(Self.defaultExpiry))
+        var context = connection.context
+        switch await tokens.token(for: connection, executor: executor, now: now) {
+        case .success(let token): context.token = token
+        case .failure(let failure): return failure.outcome
+        }
         let outbound: OutboundRequest
         do {
-            outbound = try connection.adapter.buildCreate(input, context: connection.context)
+            outbound = try connection.adapter.buildCreate(input, context: context)
         } catch {
             guard case .unsupported(let reason) = error else { return .notCreated(.rejected, code: nil, message: "\(error)") }
             return .notCreated(.rejected, code: "unsupported", message: reason)
         }
         switch await executor.execute(outbound, timeoutMs: connection.config.requestTimeoutMs) {
         case .response(let response):
+            if response.status == 401, context.token != nil { await tokens.invalidate(connection.config.name) }
             return connection.adapter.parseCreate(response, input: input)
         case .notSent(let reason):
             return .notCreated(.connectionError, code: nil, message: "could not reach \(connection.config.name): \(reason)")

@@ -1,54 +1,89 @@
 import Foundation
+import PasarelaAdapters
 import PasarelaCore
 import Yams
 
 /// What the loader must know about each adapter kind: the credential names it needs.
 public struct AdapterKindInfo: Sendable {
     public var requiredCredentials: [String]
-    public init(requiredCredentials: [String]) { self.requiredCredentials = requiredCredentials }
+    public var optionalCredentials: [String]
+    /// The file itself declares its credentials and its whole protocol (`kind: generic`).
+    public var declaresOwnCredentials: Bool
+
+    public init(requiredCredentials: [String], optionalCredentials: [String] = [], declaresOwnCredentials: Bool = false) {
+        self.requiredCredentials = requiredCredentials
+        self.optionalCredentials = optionalCredentials
+        self.declaresOwnCredentials = declaresOwnCredentials
+    }
 }
 
 extension ConnectionConfig {
-    static let keys: Set<String> = ["kind", "environment", "base_url", "credentials", "timeouts", "supports", "webhook"]
+    static let commonKeys: Set<String> = ["kind", "environment", "base_url", "credentials", "timeouts", "supports", "webhook",
+                                          "sandbox_emulator"]
+    /// The built-in emulators a file may name under `sandbox_emulator`.
+    public static let emulators: Set<String> = ["dlocal", "checkout", "pagoefectivo"]
+    static let genericKeys: Set<String> = ["token", "create", "lookup", "status_map"]
 
-    /// Parses one adapter file. Credentials are resolved from `environment` (env vars) or files, and in the
+    /// Parses one adapter file. Credentials are resolved from `env` (environment variables) or files, and in the
     /// sandbox environment fall back to the `sandbox_default` written next to them.
     static func parse(name: String, text: String, reader: YAMLReader, kinds: [String: AdapterKindInfo],
                       env: [String: String], baseDirectory: String) -> ConnectionConfig? {
         guard let root = reader.compose(text) else { return nil }
-        var kind: String?, environment: Environment?, baseURLs: [String: (String, Node)] = [:]
-        var credentialNodes: [(String, Node, Node)] = [], connectMs = 2000, requestMs = 15000
-        var supports: [Support] = []
-        for entry in reader.mapping(root, "adapters/\(name).yaml", allowed: keys) {
+        let what = "adapters/\(name).yaml"
+        // The kind decides which other keys are allowed, so read it first.
+        var kind: String?
+        if let mapping = root.mapping, let kindNode = mapping.first(where: { $0.key.scalar?.string == "kind" })?.value {
+            kind = reader.string(kindNode, "kind")
+            if let value = kind, kinds[value] == nil {
+                reader.problem(at: kindNode, "unknown adapter kind '\(value)'; known: \(kinds.keys.sorted().joined(separator: ", "))")
+                kind = nil
+            }
+        } else if root.mapping != nil {
+            reader.problem(at: root, "kind is required (one of \(kinds.keys.sorted().joined(separator: ", ")))")
+        }
+        let info = kind.flatMap { kinds[$0] }
+        let isGeneric = info?.declaresOwnCredentials == true
+        let allowed = isGeneric ? commonKeys.union(genericKeys) : commonKeys
+        var environment = Environment.sandbox, baseURLs: [String: String] = [:]
+        var credentialNodes: [(String, Node)] = [], connectMs = 2000, requestMs = 15000
+        var supports: [Support] = [], genericNodes: [String: Node] = [:], emulator: String?
+        for entry in reader.mapping(root, what, allowed: allowed) {
             switch entry.key {
-            case "kind":
-                kind = reader.string(entry.value, "kind")
-                if let value = kind, kinds[value] == nil {
-                    reader.problem(at: entry.value, "unknown adapter kind '\(value)'; known: \(kinds.keys.sorted().joined(separator: ", "))")
-                    kind = nil
-                }
+            case "kind": break
             case "environment":
                 if let text = reader.string(entry.value, "environment") {
-                    environment = Environment(rawValue: text)
-                    if environment == nil { reader.problem(at: entry.value, "environment must be sandbox or production") }
+                    if let parsed = Environment(rawValue: text) { environment = parsed } else {
+                        reader.problem(at: entry.value, "environment must be sandbox or production")
+                    }
                 }
             case "base_url":
                 for url in reader.mapping(entry.value, "base_url", allowed: ["sandbox", "production"]) {
-                    if let text = reader.string(url.value, "base_url.\(url.key)") {
-                        if URL(string: text)?.host == nil || !(text.hasPrefix("http://") || text.hasPrefix("https://")) {
-                            reader.problem(at: url.value, "base_url.\(url.key) must be an absolute http(s) URL")
-                        }
-                        baseURLs[url.key] = (text, url.value)
+                    guard let text = reader.string(url.value, "base_url.\(url.key)") else { continue }
+                    if URL(string: text)?.host == nil || !(text.hasPrefix("http://") || text.hasPrefix("https://")) {
+                        reader.problem(at: url.value, "base_url.\(url.key) must be an absolute http(s) URL")
                     }
+                    baseURLs[url.key] = text
                 }
             case "credentials":
-                for credential in reader.mapping(entry.value, "credentials", allowed: Set(kinds.values.flatMap(\.requiredCredentials))) {
-                    credentialNodes.append((credential.key, credential.keyNode, credential.value))
+                let names = isGeneric ? nil : Set((info?.requiredCredentials ?? []) + (info?.optionalCredentials ?? []))
+                if let names {
+                    for credential in reader.mapping(entry.value, "credentials", allowed: names) {
+                        credentialNodes.append((credential.key, credential.value))
+                    }
+                } else if let mapping = entry.value.mapping {
+                    for (key, value) in mapping { if let key = key.scalar?.string { credentialNodes.append((key, value)) } }
+                } else {
+                    reader.problem(at: entry.value, "credentials must be a mapping of name → { env: VAR }")
                 }
             case "timeouts":
                 for timeout in reader.mapping(entry.value, "timeouts", allowed: ["connect_ms", "request_ms"]) {
                     let value = reader.integer(timeout.value, "timeouts.\(timeout.key)", range: 50...120_000)
                     if timeout.key == "connect_ms" { connectMs = value ?? connectMs } else { requestMs = value ?? requestMs }
+                }
+            case "sandbox_emulator":
+                emulator = reader.string(entry.value, "sandbox_emulator")
+                if let name = emulator, !emulators.contains(name) {
+                    reader.problem(at: entry.value, "unknown sandbox_emulator '\(name)'; built in: \(emulators.sorted().joined(separator: ", "))")
                 }
             case "supports":
                 guard let list = entry.value.sequence else {
@@ -57,30 +92,31 @@ extension ConnectionConfig {
                 }
                 for item in list { supports.append(parseSupport(item, reader: reader)) }
             default:
-                break   // `webhook` options are read by later features; the key is reserved.
+                genericNodes[entry.key] = entry.value
             }
         }
-        if kind == nil, !reader.problems.contains(where: { $0.message.contains("kind") }) {
-            reader.problem(at: root, "kind is required (one of \(kinds.keys.sorted().joined(separator: ", ")))")
-        }
-        let environmentValue = environment ?? .sandbox
         guard let kind else { return nil }
-        guard let (baseURL, _) = baseURLs[environmentValue.rawValue] else {
-            reader.problem(at: root, "base_url.\(environmentValue.rawValue) is required for environment \(environmentValue.rawValue)")
+        guard let baseURL = baseURLs[environment.rawValue] else {
+            reader.problem(at: root, "base_url.\(environment.rawValue) is required for environment \(environment.rawValue)")
             return nil
         }
         var credentials: [String: String] = [:]
-        for (key, keyNode, value) in credentialNodes {
-            credentials[key] = resolveCredential(key, value, reader: reader, environment: environmentValue, env: env,
-                                                 baseDirectory: baseDirectory)
-            _ = keyNode
+        for (key, value) in credentialNodes {
+            credentials[key] = resolveCredential(key, value, reader: reader, environment: environment, env: env, baseDirectory: baseDirectory)
         }
-        for required in kinds[kind]?.requiredCredentials ?? [] where !credentialNodes.contains(where: { $0.0 == required }) {
+        for required in info?.requiredCredentials ?? [] where !credentialNodes.contains(where: { $0.0 == required }) {
             reader.problem(at: root, "credentials.\(required) is required for kind \(kind)")
         }
-        return ConnectionConfig(name: name, kind: kind, environment: environmentValue, baseURL: baseURL,
-                                credentials: credentials, connectTimeoutMs: connectMs, requestTimeoutMs: requestMs,
-                                supports: supports)
+        var generic: GenericDescriptor?
+        if isGeneric {
+            generic = GenericDescriptorParser(reader: reader, credentials: Set(credentialNodes.map(\.0)))
+                .parse(genericNodes, root: root)
+        }
+        var config = ConnectionConfig(name: name, kind: kind, environment: environment, baseURL: baseURL,
+                                      credentials: credentials, connectTimeoutMs: connectMs, requestTimeoutMs: requestMs,
+                                      supports: supports, generic: generic)
+        if let emulator { config.sandboxEmulator = emulator }
+        return config
     }
 
     static func parseSupport(_ node: Node, reader: YAMLReader) -> Support {

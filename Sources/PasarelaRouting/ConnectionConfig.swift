@@ -1,3 +1,4 @@
+import PasarelaAdapters
 import PasarelaCore
 
 /// One PSP connection, from `adapters/NAME.yaml`.
@@ -17,6 +18,10 @@ public struct ConnectionConfig: Sendable {
     public var requestTimeoutMs: Int
     /// What the connection can carry; empty means anything its adapter supports.
     public var supports: [Support]
+    /// The whole protocol, for `kind: generic`.
+    public var generic: GenericDescriptor?
+    /// Which built-in emulator stands in for this connection in sandbox mode (`dlocal`, `checkout`, `pagoefectivo`).
+    public var sandboxEmulator: String?
 
     public struct Support: Sendable {
         public var countries: Set<String>
@@ -37,7 +42,8 @@ public struct ConnectionConfig: Sendable {
     }
 
     public init(name: String, kind: String, environment: Environment, baseURL: String, credentials: [String: String],
-                connectTimeoutMs: Int = 2000, requestTimeoutMs: Int = 15000, supports: [Support] = []) {
+                connectTimeoutMs: Int = 2000, requestTimeoutMs: Int = 15000, supports: [Support] = [],
+                generic: GenericDescriptor? = nil) {
         self.name = name
         self.kind = kind
         self.environment = environment
@@ -46,6 +52,8 @@ public struct ConnectionConfig: Sendable {
         self.connectTimeoutMs = connectTimeoutMs
         self.requestTimeoutMs = requestTimeoutMs
         self.supports = supports
+        self.generic = generic
+        self.sandboxEmulator = ["dlocal", "checkout"].contains(kind) ? kind : nil
     }
 
     /// `nil` when the connection declares it can carry the request, else why not.

@@ -21,8 +21,11 @@ struct Harness {
         try FileManager.default.createDirectory(atPath: folder + "/adapters", withIntermediateDirectories: true)
         options.databasePath = folder + "/pasarela.sqlite"
         if let adapterEdit {
-            let original = try String(contentsOfFile: repositoryRoot + "/adapters/dlocal.yaml", encoding: .utf8)
-            try adapterEdit(original).write(toFile: folder + "/adapters/dlocal.yaml", atomically: true, encoding: .utf8)
+            for file in try FileManager.default.contentsOfDirectory(atPath: repositoryRoot + "/adapters") where file.hasSuffix(".yaml") {
+                let original = try String(contentsOfFile: repositoryRoot + "/adapters/" + file, encoding: .utf8)
+                let edited = file == "dlocal.yaml" ? adapterEdit(original) : original
+                try edited.write(toFile: folder + "/adapters/" + file, atomically: true, encoding: .utf8)
+            }
             try FileManager.default.copyItem(atPath: repositoryRoot + "/routes.yaml", toPath: folder + "/routes.yaml")
             options.configDirectory = folder
         } else {

@@ -14,14 +14,30 @@ import Testing
         (payment["attempts"] as? [[String: Any]])?.first ?? [:]
     }
 
-    @Test func aServerErrorFailsThePaymentWithTheReason() async throws {
+    @Test func aServerErrorFailsOverToTheNextTarget() async throws {
         try await Harness.with { harness in
             harness.stack.dlocal?.faults.inject(.status(500))
             let payment = try await create(harness)
+            #expect(payment["status"] as? String == "requires_action")
+            #expect(payment["connection"] as? String == "pagoefectivo")
+            let attempts = payment["attempts"] as? [[String: Any]] ?? []
+            #expect(attempts.map { $0["connection"] as? String } == ["dlocal", "pagoefectivo"])
+            #expect(attempts.first?["outcome"] as? String == "failed")
+            #expect(attempts.first?["failure_class"] as? String == "http_5xx")
+            #expect((attempts.first?["error"] as? [String: Any])?["code"] as? String == "7000")
+            #expect(harness.stack.dlocal?.ledger.isEmpty == true)
+        }
+    }
+
+    @Test func whenEveryTargetFailsThePaymentFailsWithTheReasons() async throws {
+        try await Harness.with { harness in
+            harness.stack.dlocal?.faults.inject(.status(503))
+            harness.stack.pagoefectivo?.faults.inject(.status(500))
+            let payment = try await create(harness)
             #expect(payment["status"] as? String == "failed")
-            #expect(attempt(payment)["outcome"] as? String == "failed")
-            #expect(attempt(payment)["failure_class"] as? String == "http_5xx")
-            #expect((attempt(payment)["error"] as? [String: Any])?["code"] as? String == "7000")
+            let attempts = payment["attempts"] as? [[String: Any]] ?? []
+            #expect(attempts.map { $0["outcome"] as? String } == ["failed", "failed"])
+            #expect(attempts.map { $0["failure_class"] as? String } == ["http_5xx", "http_5xx"])
         }
     }
 
@@ -49,7 +65,7 @@ import Testing
         }
     }
 
-    @Test func anUnreachablePSPFailsThePaymentAsNotCreated() async throws {
+    @Test func anUnreachablePSPIsNotCreatedAndFailsOver() async throws {
         // A production connection is not redirected to the emulator: this one points at a closed loopback port.
         let closedPort: (String) -> String = {
             $0.replacingOccurrences(of: "environment: sandbox", with: "environment: production")
@@ -58,9 +74,11 @@ import Testing
         let env = ["DLOCAL_X_LOGIN": "l", "DLOCAL_X_TRANS_KEY": "t", "DLOCAL_SECRET_KEY": "s"]
         try await Harness.with(adapterEdit: closedPort, environment: env) { harness in
             let payment = try await create(harness)
-            #expect(payment["status"] as? String == "failed")
             #expect(attempt(payment)["outcome"] as? String == "failed")
             #expect(attempt(payment)["failure_class"] as? String == "connection_error")
+            // Nothing was created at dLocal, so the payment moved on to PagoEfectivo.
+            #expect(payment["status"] as? String == "requires_action")
+            #expect(payment["connection"] as? String == "pagoefectivo")
         }
     }
 }

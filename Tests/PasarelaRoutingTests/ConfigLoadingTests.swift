@@ -5,7 +5,9 @@ import Testing
 
 /// Loads real files from a temporary folder.
 @Suite struct ConfigLoadingTests {
-    static let kinds = ["dlocal": AdapterKindInfo(requiredCredentials: ["login", "trans_key", "secret_key"])]
+    static let kinds = ["dlocal": AdapterKindInfo(requiredCredentials: ["login", "trans_key", "secret_key"]),
+                        "checkout": AdapterKindInfo(requiredCredentials: ["secret_key", "webhook_secret"], optionalCredentials: ["processing_channel_id"]),
+                        "generic": AdapterKindInfo(requiredCredentials: [], declaresOwnCredentials: true)]
     static let adapter = """
         kind: dlocal
         environment: sandbox
@@ -76,7 +78,7 @@ import Testing
         let typo = Self.adapter.replacingOccurrences(of: "supports:", with: "suports:")
         #expect(try problems(adapters: ["dlocal": typo]).first?.hasPrefix("adapters/dlocal.yaml:10:1: unknown key 'suports' in adapters/dlocal.yaml (did you mean 'supports'?)") == true)
         let badKind = Self.adapter.replacingOccurrences(of: "kind: dlocal", with: "kind: paypal")
-        #expect(try problems(adapters: ["dlocal": badKind]).first == "adapters/dlocal.yaml:1:7: unknown adapter kind 'paypal'; known: dlocal")
+        #expect(try problems(adapters: ["dlocal": badKind]).first == "adapters/dlocal.yaml:1:7: unknown adapter kind 'paypal'; known: checkout, dlocal, generic")
     }
 
     @Test func routeProblemsAreAllReported() throws {

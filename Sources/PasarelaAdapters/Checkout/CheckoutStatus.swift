@@ -1,0 +1,71 @@
+import PasarelaCore
+
+/// Checkout.com payment statuses (2.5). Exhaustive: a new status fails to compile until mapped.
+enum CheckoutStatus: String {
+    case pending = "Pending"
+    case authorized = "Authorized"
+    case cardVerified = "Card Verified"
+    case voided = "Voided"
+    case partiallyCaptured = "Partially Captured"
+    case captured = "Captured"
+    case partiallyRefunded = "Partially Refunded"
+    case refunded = "Refunded"
+    case declined = "Declined"
+    case canceled = "Canceled"
+    case expired = "Expired"
+    case paid = "Paid"
+    case active = "Active"
+    case requested = "Requested"
+    case authenticationRequested = "Authentication Requested"
+    case retryScheduled = "Retry Scheduled"
+
+    /// The unified status; pending ones need the payer when there is a redirect.
+    func unified(payerMustAct: Bool) -> PaymentStatus {
+        switch self {
+        case .pending, .authenticationRequested: payerMustAct ? .requiresAction : .processing
+        case .active, .requested, .retryScheduled: .processing
+        case .authorized: .authorized
+        case .cardVerified, .partiallyCaptured, .captured, .paid, .partiallyRefunded, .refunded: .succeeded
+        case .declined: .failed
+        case .voided, .canceled: .canceled
+        case .expired: .expired
+        }
+    }
+
+    var attemptOutcome: AttemptOutcome {
+        switch unified(payerMustAct: false) {
+        case .succeeded: .succeeded
+        case .failed: .declined
+        case .canceled, .expired: .failed
+        case .requiresAction, .processing, .authorized: .pending
+        }
+    }
+
+    /// Response code ranges (CKO-RC): 20xxx soft, 30xxx hard, 40xxx risk.
+    static func declineClass(responseCode: String?) -> DeclineClass {
+        switch responseCode?.first {
+        case "3": .hard
+        case "4": .risk
+        default: .soft
+        }
+    }
+}
+
+/// Webhook event types (2.7) and what they mean for a payment; `nil` means no payment status change.
+enum CheckoutEventType {
+    static func status(of type: String) -> PaymentStatus?? {
+        switch type {
+        case "payment_pending", "payment_capture_pending": .some(.processing)
+        case "payment_approved", "payment_authorized": .some(.authorized)
+        case "payment_captured", "payment_paid", "card_verified": .some(.succeeded)
+        case "payment_declined", "payment_authentication_failed", "card_verification_declined", "payment_capture_declined": .some(.failed)
+        case "payment_expired": .some(.expired)
+        case "payment_canceled", "payment_voided": .some(.canceled)
+        // Refund, dispute and other events are recorded by later features; they do not move a payment's status.
+        case "payment_refunded", "payment_refund_pending", "payment_refund_declined", "payment_void_declined",
+             "payment_retry_scheduled", "payment_returned":
+            .some(nil)
+        default: nil
+        }
+    }
+}

@@ -1,0 +1,55 @@
+import Foundation
+import Hummingbird
+import NIOCore
+
+extension CheckoutEmulator {
+    /// The Checkout API: `POST /payments`, `GET /payments/{id}`. Every response has a `Content-Type`.
+    public func addAPIRoutes<Router: RouterMethods>(to router: Router) {
+        router.post("/payments") { request, _ -> Response in
+            let body = Array(buffer: try await request.body.collect(upTo: 1 << 20))
+            let fault = self.faults.next()
+            switch fault {
+            case .status(let status):
+                return Self.json(status, CheckoutEmulatorError(http: status, type: status == 429 ? "too_many_requests" : "processing_error",
+                                                                codes: ["injected_fault"]).body)
+            case .delayBeforeProcessing(let milliseconds): try await Task.sleep(for: .milliseconds(milliseconds))
+            default: break
+            }
+            let (status, reply) = self.create(headers: request.headers.map { ($0.name.rawName, $0.value) }, body: body)
+            switch fault {
+            case .garbage: return Self.json(200, Array("<html>gateway error".utf8))
+            case .delayAfterProcessing(let milliseconds): try await Task.sleep(for: .milliseconds(milliseconds))
+            default: break
+            }
+            return Self.json(status, reply)
+        }
+        router.get("/payments/:id") { request, context -> Response in
+            let (status, reply) = self.details(context.parameters.get("id") ?? "", headers: request.headers.map { ($0.name.rawName, $0.value) })
+            return Self.json(status, reply)
+        }
+        router.get("/apm/:id") { _, context -> Response in
+            let id = context.parameters.get("id") ?? ""
+            let html = "<html><body><h1>Checkout sandbox APM</h1><p>Payment \(id): \(self.status(of: id) ?? "unknown")</p></body></html>"
+            return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: html)))
+        }
+    }
+
+    /// Sandbox controls: `POST payments/{id}/succeed|expire|cancel`, `GET payments` (the ledger).
+    public func addControlRoutes<Router: RouterMethods>(to router: Router) {
+        for action in ["succeed", "expire", "cancel"] {
+            router.post("/payments/:id/\(action)") { _, context -> Response in
+                let (status, reply) = await self.complete(context.parameters.get("id") ?? "", as: action)
+                return Self.json(status, reply)
+            }
+        }
+        router.get("/payments") { _, _ -> Response in
+            let base = self.publicURL.withLock { $0 }
+            let payments = self.state.withLock { state in state.order.compactMap { state.payments[$0]?.json(base: base) } }
+            return Self.json(200, Array(try JSONSerialization.data(withJSONObject: payments, options: [.sortedKeys, .withoutEscapingSlashes])))
+        }
+    }
+
+    static func json(_ status: Int, _ body: [UInt8]) -> Response {
+        Response(status: .init(code: status), headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+}

@@ -1,0 +1,221 @@
+import Foundation
+import PasarelaAdapters
+import Synchronization
+
+/// A Checkout.com-style PSP in process, faithful to PSP-PROTOCOLS.md section 2: Bearer secret key, idempotency
+/// replay and 429 for a concurrent duplicate, card test tokens, LatAm cash APMs that stay Pending until a sandbox
+/// control completes them, and `evt_` webhooks signed with `Cko-Signature`, delivered at least once.
+///
+/// Card tokens: `tok_decline_<code>` declines with that response code (20051 soft, 30004 hard, 40101 risk);
+/// any other `tok_…` is approved (Authorized, then captured a moment later with its webhooks).
+public final class CheckoutEmulator: Sendable {
+    public struct Credentials: Sendable {
+        public var secretKey: String
+        public var webhookSecret: String
+        public init(secretKey: String, webhookSecret: String) {
+            self.secretKey = secretKey
+            self.webhookSecret = webhookSecret
+        }
+
+        /// The values `adapters/checkout.yaml` names as `sandbox_default`.
+        public static let sandbox = Credentials(secretKey: "sk_sbx_pasarelasandboxkeyaaaaaaaaaaa", webhookSecret: "whsec_pasarela_sandbox")
+    }
+
+    /// Cash APM source types and their country (2.4).
+    static let cashSources: [String: String] = ["oxxo": "MX", "boleto": "BR", "pagofacil": "AR", "rapipago": "AR"]
+
+    public let credentials: Credentials
+    public let faults = FaultQueue()
+    let now: @Sendable () -> Date
+    let state = Mutex(State())
+    let publicURL = Mutex("http://127.0.0.1")
+    /// Where webhooks go: configured in Checkout's dashboard, not per request.
+    let webhookURL = Mutex<String?>(nil)
+    let sender = WebhookSender()
+
+    struct State {
+        var payments: [String: CheckoutEmulatedPayment] = [:]
+        var order: [String] = []
+        var idempotency: [String: IdempotentReply] = [:]
+        var events: [String] = []
+    }
+
+    enum IdempotentReply {
+        case inFlight
+        case done(status: Int, body: [UInt8])
+    }
+
+    public init(credentials: Credentials = .sandbox, now: @escaping @Sendable () -> Date = Date.init) {
+        self.credentials = credentials
+        self.now = now
+    }
+
+    public func setPublicURL(_ url: String) { publicURL.withLock { $0 = url } }
+    public func setWebhookURL(_ url: String?) { webhookURL.withLock { $0 = url } }
+
+    /// Payment ids in the ledger, oldest first.
+    public var ledger: [String] { state.withLock { $0.order } }
+    public func status(of id: String) -> String? { state.withLock { $0.payments[id]?.status } }
+    /// Event ids sent so far.
+    public var sentEvents: [String] { state.withLock { $0.events } }
+
+    /// `POST /payments` with idempotency: a replay returns the first status and body, a concurrent duplicate 429.
+    func create(headers: [(name: String, value: String)], body: [UInt8]) -> (Int, [UInt8]) {
+        func header(_ name: String) -> String? { headers.first { $0.name.lowercased() == name.lowercased() }?.value }
+        guard header("Authorization") == "Bearer \(credentials.secretKey)" else {
+            return (401, CheckoutEmulatorError.unauthorized.body)
+        }
+        let key = header("Cko-Idempotency-Key")
+        if let key {
+            let existing: IdempotentReply? = state.withLock { state in
+                if let found = state.idempotency[key] { return found }
+                state.idempotency[key] = .inFlight
+                return nil
+            }
+            switch existing {
+            case .inFlight?: return (429, CheckoutEmulatorError(http: 429, type: "too_many_requests", codes: ["duplicate_request_in_progress"]).body)
+            case .done(let status, let body)?: return (status, body)
+            case nil: break
+            }
+        }
+        let result: (Int, [UInt8])
+        do {
+            result = try process(body)
+        } catch {
+            // A failed validation is not stored against the key.
+            if let key { state.withLock { _ = $0.idempotency.removeValue(forKey: key) } }
+            return (error.http, error.body)
+        }
+        if let key { state.withLock { $0.idempotency[key] = .done(status: result.0, body: result.1) } }
+        return result
+    }
+
+    func process(_ body: [UInt8]) throws(CheckoutEmulatorError) -> (Int, [UInt8]) {
+        let request: CheckoutEmulatorRequest
+        do { request = try JSONDecoder().decode(CheckoutEmulatorRequest.self, from: Data(body)) } catch {
+            throw .invalid("request_body_invalid")
+        }
+        guard let currency = request.currency, currency.count == 3 else { throw .invalid("currency_required") }
+        guard let amount = request.amount, amount >= 0 else { throw .invalid("amount_invalid") }
+        guard let source = request.source, let type = source.type else { throw .invalid("payment_source_required") }
+        if let reference = request.reference, reference.count > 50 { throw .invalid("reference_invalid") }
+        let base = publicURL.withLock { $0 }
+        var payment = CheckoutEmulatedPayment(id: EmulatorIds.checkout("pay"), actionId: EmulatorIds.checkout("act"), amount: amount,
+                                              currency: currency, reference: request.reference, sourceType: type, status: "Pending",
+                                              approved: false, processedOn: Timestamps8601.now(now()))
+        var status = 201
+        var extra: [String: Any] = [:]
+        switch type {
+        case "token", "id":
+            let token = source.token ?? source.id ?? ""
+            guard token.hasPrefix("tok_") || token.hasPrefix("src_") else { throw .invalid(type == "token" ? "token_invalid" : "source_id_invalid") }
+            if token.hasPrefix("tok_decline_"), let code = Int(token.dropFirst(12)), (20000..<50000).contains(code) {
+                payment.status = "Declined"
+                payment.responseCode = String(code)
+                payment.responseSummary = code < 30000 ? "Insufficient Funds" : code < 40000 ? "Restricted Card" : "Risk Blocked"
+            } else {
+                payment.status = "Authorized"
+                payment.approved = true
+                payment.responseCode = "10000"
+                payment.responseSummary = "Approved"
+            }
+        default:
+            guard let country = Self.cashSources[type] else { throw .invalid("payment_source_type_invalid") }
+            guard source.country == country else { throw .invalid("country_invalid") }
+            guard let payer = source.payer else { throw .invalid("payer_required") }
+            guard payer.name?.isEmpty == false else { throw .invalid("payer_name_required") }
+            guard payer.email?.contains("@") == true else { throw .invalid("payer_email_required") }
+            guard payer.document?.isEmpty == false else { throw .invalid("payer_document_required") }
+            status = 202
+            extra["_links"] = ["self": ["href": "\(base)/payments/\(payment.id)"], "redirect": ["href": "\(base)/apm/\(payment.id)"]]
+        }
+        let stored = payment
+        state.withLock { state in
+            state.payments[stored.id] = stored
+            state.order.append(stored.id)
+        }
+        var object = status == 202 ? ["id": payment.id, "status": "Pending", "reference": payment.reference as Any] : payment.json(base: base)
+        object.merge(extra) { _, new in new }
+        if payment.status == "Authorized" {
+            let id = payment.id
+            Task {
+                // capture: true — the payment is approved, then captured, and each step is announced.
+                _ = await self.announce(id, "payment_approved")
+                try? await Task.sleep(for: .milliseconds(50))
+                self.state.withLock { $0.payments[id]?.status = "Captured" }
+                _ = await self.announce(id, "payment_captured")
+            }
+        } else if payment.status == "Declined" {
+            let id = payment.id
+            Task { _ = await self.announce(id, "payment_declined") }
+        } else {
+            let id = payment.id
+            Task { _ = await self.announce(id, "payment_pending") }
+        }
+        return (status, Self.encode(object))
+    }
+
+    /// `GET /payments/{id}`.
+    func details(_ id: String, headers: [(name: String, value: String)]) -> (Int, [UInt8]) {
+        guard headers.first(where: { $0.name.lowercased() == "authorization" })?.value == "Bearer \(credentials.secretKey)" else {
+            return (401, [])
+        }
+        guard let payment = state.withLock({ $0.payments[id] }) else { return (404, []) }
+        return (200, Self.encode(payment.json(base: publicURL.withLock { $0 })))
+    }
+
+    /// Sandbox controls for Pending APM payments: `succeed` (approved, then captured), `expire`, `cancel`.
+    public func complete(_ id: String, as action: String) async -> (Int, [UInt8]) {
+        let transitions: [String: (String, [String])] = [
+            "succeed": ("Captured", ["payment_approved", "payment_captured"]),
+            "expire": ("Expired", ["payment_expired"]),
+            "cancel": ("Canceled", ["payment_canceled"]),
+        ]
+        guard let (status, events) = transitions[action] else { return (404, []) }
+        let moved: Bool? = state.withLock { state in
+            guard let payment = state.payments[id] else { return nil }
+            guard payment.status == "Pending" else { return false }
+            state.payments[id]?.status = status
+            state.payments[id]?.approved = action == "succeed"
+            return true
+        }
+        guard let moved else { return (404, []) }
+        guard moved else { return (422, CheckoutEmulatorError.invalid("payment_not_pending").body) }
+        var deliveries: [[String: Any]] = []
+        for event in events { deliveries.append(await announce(id, event).json) }
+        return (200, Self.encode(["id": id, "status": status, "webhooks": deliveries]))
+    }
+
+    /// Sends one signed event about a payment to the configured webhook URL.
+    func announce(_ paymentId: String, _ type: String) async -> WebhookSender.Delivery {
+        guard let payment = state.withLock({ $0.payments[paymentId] }) else {
+            return WebhookSender.Delivery(url: nil, status: nil, error: "no payment", tries: 0)
+        }
+        let eventId = EmulatorIds.checkout("evt")
+        var data: [String: Any] = ["id": payment.id, "action_id": payment.actionId, "amount": payment.amount,
+                                   "currency": payment.currency, "processed_on": Timestamps8601.now(now())]
+        if let reference = payment.reference { data["reference"] = reference }
+        if let code = payment.responseCode { data["response_code"] = code }
+        let base = publicURL.withLock { $0 }
+        let body = Self.encode(["id": eventId, "type": type, "version": "1.0.9", "created_on": Timestamps8601.now(now()), "data": data,
+                                "_links": ["self": ["href": "\(base)/events/\(eventId)"], "payment": ["href": "\(base)/payments/\(payment.id)"]]])
+        state.withLock { $0.events.append(eventId) }
+        let signature = CheckoutSignature.signature(body: body, key: credentials.webhookSecret)
+        return await sender.deliver(to: webhookURL.withLock { $0 }, headers: [(CheckoutSignature.header, signature)], body: body)
+    }
+
+    static func encode(_ object: [String: Any]) -> [UInt8] {
+        Array((try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data())
+    }
+}
+
+/// `2023-05-22T11:56:04.8821546Z`-style timestamps, as Checkout writes them.
+enum Timestamps8601 {
+    static func now(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(secondsFromGMT: 0)
+        formatter.dateFormat = "yyyy-MM-dd'T'HH:mm:ss.SSSSSSS'Z'"
+        return formatter.string(from: date)
+    }
+}

@@ -1,0 +1,51 @@
+import Foundation
+import Hummingbird
+import NIOCore
+
+extension PagoEfectivoEmulator {
+    /// The CIP API: `POST /v1/authorizations`, `POST /v1/cips`, and the payer's CIP page.
+    public func addAPIRoutes<Router: RouterMethods>(to router: Router) {
+        router.post("/v1/authorizations") { request, _ -> Response in
+            let body = Array(buffer: try await request.body.collect(upTo: 1 << 16))
+            if case .status(let status)? = self.faults.next() { return Self.json(status, Self.error(status, "falla inyectada", field: "-").1) }
+            let (status, object) = self.authorize(body)
+            return Self.json(status, object)
+        }
+        router.post("/v1/cips") { request, _ -> Response in
+            let body = Array(buffer: try await request.body.collect(upTo: 1 << 16))
+            let fault = self.faults.next()
+            switch fault {
+            case .status(let status): return Self.json(status, Self.error(status, "falla inyectada", field: "-").1)
+            case .delayBeforeProcessing(let milliseconds): try await Task.sleep(for: .milliseconds(milliseconds))
+            default: break
+            }
+            let (status, object) = self.generate(body, authorization: request.headers[.authorization])
+            switch fault {
+            case .garbage: return Response(status: .ok, headers: [.contentType: "text/html"], body: .init(byteBuffer: ByteBuffer(string: "<html>error")))
+            case .delayAfterProcessing(let milliseconds): try await Task.sleep(for: .milliseconds(milliseconds))
+            default: break
+            }
+            return Self.json(status, object)
+        }
+        router.get("/cip/:page") { _, context -> Response in
+            let cip = Int((context.parameters.get("page") ?? "").replacingOccurrences(of: ".html", with: "")) ?? 0
+            let html = "<html><body><h1>PagoEfectivo</h1><p>CIP <b>\(cip)</b>: \(self.status(of: cip) ?? "no existe")</p></body></html>"
+            return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: html)))
+        }
+    }
+
+    /// Sandbox controls: `POST cips/{cip}/pay|expire`.
+    public func addControlRoutes<Router: RouterMethods>(to router: Router) {
+        for action in ["pay", "expire"] {
+            router.post("/cips/:cip/\(action)") { _, context -> Response in
+                let (status, object) = await self.complete(Int(context.parameters.get("cip") ?? "") ?? -1, as: action)
+                return Self.json(status, object)
+            }
+        }
+    }
+
+    static func json(_ status: Int, _ object: [String: Any]) -> Response {
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+        return Response(status: .init(code: status), headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}

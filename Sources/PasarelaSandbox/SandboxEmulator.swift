@@ -1,0 +1,43 @@
+import Foundation
+import Hummingbird
+import NIOCore
+
+/// What every emulator offers: its PSP API, its sandbox controls, and fault injection.
+public protocol SandboxEmulator: AnyObject, Sendable {
+    /// The PSP's own API, mounted at the root of the emulator's server.
+    func addAPIRoutes<Router: RouterMethods>(to router: Router)
+    /// Sandbox controls, mounted under `/sandbox` on the emulator and `/sandbox/{connection}` on the gateway.
+    func addControlRoutes<Router: RouterMethods>(to router: Router)
+    /// Where the emulator is reachable, for the links it hands out.
+    func setPublicURL(_ url: String)
+    /// Faults to show on the next API calls.
+    var faults: FaultQueue { get }
+}
+
+extension DLocalEmulator: SandboxEmulator {}
+extension CheckoutEmulator: SandboxEmulator {}
+extension PagoEfectivoEmulator: SandboxEmulator {}
+
+extension SandboxEmulator {
+    /// Every control route, plus `POST faults` to inject misbehaviour over HTTP:
+    /// `{"status": 503, "times": 1}`, `{"garbage": true}`, `{"delay_after_ms": 2000}`, `{"delay_before_ms": 500}`.
+    public func addAllControlRoutes<Router: RouterMethods>(to router: Router) {
+        addControlRoutes(to: router)
+        router.post("/faults") { request, _ -> Response in
+            let body = try await request.body.collect(upTo: 1 << 12)
+            let object = (try? JSONSerialization.jsonObject(with: Data(buffer: body))) as? [String: Any] ?? [:]
+            let times = object["times"] as? Int ?? 1
+            let fault: Fault? = if let status = object["status"] as? Int, (400..<600).contains(status) { .status(status) }
+                else if object["garbage"] as? Bool == true { .garbage }
+                else if let ms = object["delay_after_ms"] as? Int { .delayAfterProcessing(milliseconds: ms) }
+                else if let ms = object["delay_before_ms"] as? Int { .delayBeforeProcessing(milliseconds: ms) }
+                else { nil }
+            guard let fault, (1...100).contains(times) else {
+                let message = #"{"error":"send one of status (400-599), garbage, delay_after_ms, delay_before_ms; times 1-100"}"#
+                return Response(status: .badRequest, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: message)))
+            }
+            self.faults.inject(fault, times: times)
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: #"{"injected":\#(times)}"#)))
+        }
+    }
+}
