@@ -71,7 +71,7 @@ let package = Package(
             "PasarelaAdapters", .product(name: "Crypto", package: "swift-crypto"),
         ],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "PasarelaRoutingTests", dependencies: ["PasarelaRouting"]),
+        .testTarget(name: "PasarelaRoutingTests", dependencies: ["PasarelaRouting", "PasarelaAdapters"]),
         .testTarget(name: "PasarelaStoreTests", dependencies: ["PasarelaStore"]),
         .testTarget(name: "EndToEndTests", dependencies: [
             "PasarelaApp",

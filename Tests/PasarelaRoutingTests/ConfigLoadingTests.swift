@@ -48,9 +48,12 @@ import Testing
         }
     }
 
+    static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
+
     @Test func theRepositoryConfigIsValid() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
-        let snapshot = try ConfigSnapshot.load(directory: root, kinds: Self.kinds, env: [:])
+        let snapshot = try ConfigSnapshot.load(directory: Self.repositoryRoot, kinds: Self.kinds, env: [:])
+        #expect(snapshot.connections.keys.sorted() == ["checkout", "dlocal", "pagoefectivo"])
         #expect(snapshot.connections["dlocal"] != nil)
         #expect(snapshot.routes.rules.last?.match.isCatchAll == true)
     }
