@@ -1,0 +1,78 @@
+import Foundation
+import PasarelaRouting
+import Testing
+
+/// A wrong generic descriptor is refused at start-up with file:line:column and a plain message.
+@Suite struct GenericDescriptorValidationTests {
+    let original: String
+
+    init() throws {
+        original = try String(contentsOfFile: ConfigLoadingTests.repositoryRoot + "/adapters/pagoefectivo.yaml", encoding: .utf8)
+    }
+
+    func problems(_ text: String, env: [String: String] = [:]) throws -> [String] {
+        let directory = NSTemporaryDirectory() + "pasarela-generic-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory + "/adapters", withIntermediateDirectories: true)
+        try text.write(toFile: directory + "/adapters/pagoefectivo.yaml", atomically: true, encoding: .utf8)
+        try "routes:\n  - name: default\n    targets: [pagoefectivo]\n".write(toFile: directory + "/routes.yaml", atomically: true, encoding: .utf8)
+        do {
+            _ = try ConfigSnapshot.load(directory: directory, kinds: ConfigLoadingTests.kinds, env: env)
+            return []
+        } catch {
+            return error.problems.map(\.description)
+        }
+    }
+
+    /// The line number (1-based) of the first line containing `text` in the original file.
+    func line(of text: String) -> Int {
+        (original.components(separatedBy: "\n").firstIndex { $0.contains(text) } ?? -1) + 1
+    }
+
+    @Test func theShippedDescriptorIsValid() throws {
+        #expect(try problems(original).isEmpty)
+    }
+
+    @Test func anUnknownSchemeIsRefused() throws {
+        let found = try problems(original.replacingOccurrences(of: "scheme: hmac-sha256-hex", with: "scheme: rot13"))
+        #expect(found.contains { $0.hasPrefix("adapters/pagoefectivo.yaml:\(line(of: "scheme: hmac")):") && $0.contains("unknown signature scheme 'rot13'") })
+    }
+
+    @Test func aMissingCredentialsVariableIsRefusedInProduction() throws {
+        let production = original.replacingOccurrences(of: "environment: sandbox", with: "environment: production")
+        let found = try problems(production, env: ["PAGOEFECTIVO_ID_SERVICE": "1", "PAGOEFECTIVO_ACCESS_KEY": "a"])
+        #expect(found == ["adapters/pagoefectivo.yaml:\(line(of: "secret_key: { env")):15: credentials.secret_key: environment variable PAGOEFECTIVO_SECRET_KEY is not set"])
+    }
+
+    @Test func aTemplateNamingAnUnknownFieldIsRefused() throws {
+        let found = try problems(original.replacingOccurrences(of: "userEmail: \"{customer.email}\"", with: "userEmail: \"{customer.mail}\""))
+        #expect(found.count == 1)
+        #expect(found.first?.hasPrefix("adapters/pagoefectivo.yaml:\(line(of: "userEmail:")):16: create.body.userEmail: unknown field '{customer.mail}'") == true)
+    }
+
+    @Test func undeclaredCredentialsUnknownFormatsAndMisplacedFieldsAreRefused() throws {
+        let edits: [(String, String, String)] = [
+            ("accessKey: \"{credentials.access_key}\"", "accessKey: \"{credentials.acces_key}\"", "credentials.acces_key is not declared"),
+            ("dateExpiry: \"{expires_at:lima}\"", "dateExpiry: \"{expires_at:tokyo}\"", "unknown format 'tokyo'"),
+            ("dateRequest: \"{now:lima}\"", "dateRequest: \"{amount}\"", "payment fields exist only in create"),
+            ("cip.expired: expired", "cip.expired: vanished", "unknown status 'vanished'"),
+            ("key: secret_key }", "key: api_key }", "webhook.signature.key 'api_key' is not a credential"),
+            ("  psp_payment_id: data.cip\n    voucher_code", "  psp_payment_id: data..cip\n    voucher_code", "is not a field path"),
+            ("amount: { $value: \"{amount}\", $type: number }", "amount: { $value: \"{amount}\", $type: money }", "unknown $type 'money'"),
+            ("    dedupe_key: [data.cip, eventType, operationNumber]\n", "", "dedupe_key is required"),
+            ("create:\n  method: POST", "crate:\n  method: POST", "unknown key 'crate'"),
+        ]
+        for (from, to, message) in edits {
+            #expect(original.contains(from), "fixture drifted: \(from)")
+            let found = try problems(original.replacingOccurrences(of: from, with: to))
+            #expect(found.contains { $0.contains(message) && $0.hasPrefix("adapters/pagoefectivo.yaml:") }, "\(message): \(found)")
+        }
+    }
+
+    @Test func tokenIsOnlyUsableWithATokenBlock() throws {
+        let start = try #require(original.range(of: "token:\n  method: POST"))
+        let end = try #require(original.range(of: "# 3.3"))
+        let withoutToken = original.replacingCharacters(in: start.lowerBound..<end.lowerBound, with: "")
+        let found = try problems(withoutToken)
+        #expect(found.contains { $0.contains("{token} needs a token: block") })
+    }
+}
