@@ -13,20 +13,27 @@ struct Harness {
         .deletingLastPathComponent().path
 
     /// - Parameter adapterEdit: rewrites `adapters/dlocal.yaml` for this test (in a copy of the config folder).
-    static func start(adapterEdit: ((String) -> String)? = nil, environment: [String: String] = [:]) async throws -> Harness {
+    static func start(adapterEdit: ((String) -> String)? = nil, environment: [String: String] = [:], routes: String? = nil,
+                      extraAdapters: [String: String] = [:]) async throws -> Harness {
         var options = StackOptions()
         options.port = 0
         options.environment = environment
         let folder = NSTemporaryDirectory() + "pasarela-e2e-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: folder + "/adapters", withIntermediateDirectories: true)
         options.databasePath = folder + "/pasarela.sqlite"
-        if let adapterEdit {
+        if adapterEdit != nil || routes != nil || !extraAdapters.isEmpty {
+            let adapterEdit = adapterEdit ?? { $0 }
             for file in try FileManager.default.contentsOfDirectory(atPath: repositoryRoot + "/adapters") where file.hasSuffix(".yaml") {
                 let original = try String(contentsOfFile: repositoryRoot + "/adapters/" + file, encoding: .utf8)
                 let edited = file == "dlocal.yaml" ? adapterEdit(original) : original
                 try edited.write(toFile: folder + "/adapters/" + file, atomically: true, encoding: .utf8)
             }
-            try FileManager.default.copyItem(atPath: repositoryRoot + "/routes.yaml", toPath: folder + "/routes.yaml")
+            for (name, text) in extraAdapters { try text.write(toFile: "\(folder)/adapters/\(name).yaml", atomically: true, encoding: .utf8) }
+            if let routes {
+                try routes.write(toFile: folder + "/routes.yaml", atomically: true, encoding: .utf8)
+            } else {
+                try FileManager.default.copyItem(atPath: repositoryRoot + "/routes.yaml", toPath: folder + "/routes.yaml")
+            }
             options.configDirectory = folder
         } else {
             options.configDirectory = repositoryRoot
@@ -44,7 +51,11 @@ struct Harness {
     }
 
     func call(_ method: String, _ path: String, body: [UInt8]? = nil, headers: [(String, String)]? = nil) async throws -> Reply {
-        var request = HTTPClientRequest(url: stack.gatewayURL + path)
+        try await call(method, url: stack.gatewayURL + path, body: body, headers: headers)
+    }
+
+    func call(_ method: String = "POST", url: String, body: [UInt8]? = nil, headers: [(String, String)]? = nil) async throws -> Reply {
+        var request = HTTPClientRequest(url: url)
         request.method = .init(rawValue: method)
         for (name, value) in headers ?? [("Authorization", "Bearer \(key)")] { request.headers.add(name: name, value: value) }
         if let body {
@@ -69,10 +80,38 @@ struct Harness {
 
     func stop() async { await stack.stop() }
 
+    /// Polls a payment until it reaches `status` or `seconds` pass; returns the last status seen.
+    func waitForStatus(_ id: String, _ status: String, seconds: Double = 5) async throws -> String? {
+        let deadline = Date().addingTimeInterval(seconds)
+        var last: String?
+        repeat {
+            last = try await call("GET", "/v1/payments/\(id)").json["status"] as? String
+            if last == status { return last }
+            try await Task.sleep(for: .milliseconds(50))
+        } while Date() < deadline
+        return last
+    }
+
+    static func body(country: String, currency: String, value: Int, method: String, order: String = UUID().uuidString) -> String {
+        """
+        {"amount":{"value":\(value),"currency":"\(currency)"},"country":"\(country)","payment_method":\(method),"order_id":"\(order)",
+         "description":"Pedido","customer":{"name":"Ana Ruiz","email":"ana@example.com","document":\(document(country))}}
+        """
+    }
+
+    static func document(_ country: String) -> String {
+        switch country {
+        case "MX": #"{"type":"CURP","number":"RUIA800101HDFXXX09"}"#
+        case "BR": #"{"type":"CPF","number":"12345678901"}"#
+        case "AR": #"{"type":"DNI","number":"12345678"}"#
+        default: #"{"type":"DNI","number":"27662162"}"#
+        }
+    }
+
     /// Runs `body` against a fresh stack and always stops it.
-    static func with(adapterEdit: ((String) -> String)? = nil, environment: [String: String] = [:],
-                     _ body: (Harness) async throws -> Void) async throws {
-        let harness = try await start(adapterEdit: adapterEdit, environment: environment)
+    static func with(adapterEdit: ((String) -> String)? = nil, environment: [String: String] = [:], routes: String? = nil,
+                     extraAdapters: [String: String] = [:], _ body: (Harness) async throws -> Void) async throws {
+        let harness = try await start(adapterEdit: adapterEdit, environment: environment, routes: routes, extraAdapters: extraAdapters)
         do {
             try await body(harness)
         } catch {

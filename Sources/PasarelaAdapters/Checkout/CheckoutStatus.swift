@@ -55,7 +55,8 @@ enum CheckoutStatus: String {
 enum CheckoutEventType {
     static func status(of type: String) -> PaymentStatus?? {
         switch type {
-        case "payment_pending", "payment_capture_pending": .some(.processing)
+        // Pending restates what the create answer said (the payer must act, or the PSP is working): no change.
+        case "payment_pending", "payment_capture_pending": .some(nil)
         case "payment_approved", "payment_authorized": .some(.authorized)
         case "payment_captured", "payment_paid", "card_verified": .some(.succeeded)
         case "payment_declined", "payment_authentication_failed", "card_verification_declined", "payment_capture_declined": .some(.failed)

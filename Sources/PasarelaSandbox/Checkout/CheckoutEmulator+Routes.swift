@@ -12,10 +12,11 @@ extension CheckoutEmulator {
             case .status(let status):
                 return Self.json(status, CheckoutEmulatorError(http: status, type: status == 429 ? "too_many_requests" : "processing_error",
                                                                 codes: ["injected_fault"]).body)
-            case .delayBeforeProcessing(let milliseconds): try await Task.sleep(for: .milliseconds(milliseconds))
             default: break
             }
-            let (status, reply) = self.create(headers: request.headers.map { ($0.name.rawName, $0.value) }, body: body)
+            var delay = 0
+            if case .delayBeforeProcessing(let milliseconds)? = fault { delay = milliseconds }
+            let (status, reply) = await self.create(headers: request.headers.map { ($0.name.rawName, $0.value) }, body: body, delay: delay)
             switch fault {
             case .garbage: return Self.json(200, Array("<html>gateway error".utf8))
             case .delayAfterProcessing(let milliseconds): try await Task.sleep(for: .milliseconds(milliseconds))

@@ -60,7 +60,7 @@ public final class CheckoutEmulator: Sendable {
     public var sentEvents: [String] { state.withLock { $0.events } }
 
     /// `POST /payments` with idempotency: a replay returns the first status and body, a concurrent duplicate 429.
-    func create(headers: [(name: String, value: String)], body: [UInt8]) -> (Int, [UInt8]) {
+    func create(headers: [(name: String, value: String)], body: [UInt8], delay: Int = 0) async -> (Int, [UInt8]) {
         func header(_ name: String) -> String? { headers.first { $0.name.lowercased() == name.lowercased() }?.value }
         guard header("Authorization") == "Bearer \(credentials.secretKey)" else {
             return (401, CheckoutEmulatorError.unauthorized.body)
@@ -78,6 +78,8 @@ public final class CheckoutEmulator: Sendable {
             case nil: break
             }
         }
+        // A slow PSP: the key is already taken while the request is being processed.
+        if delay > 0 { try? await Task.sleep(for: .milliseconds(delay)) }
         let result: (Int, [UInt8])
         do {
             result = try process(body)

@@ -24,7 +24,7 @@ public final class PagoEfectivoEmulator: Sendable {
 
     public let credentials: Credentials
     public let faults = FaultQueue()
-    let tokenLifetime: TimeInterval
+    let lifetime: Mutex<TimeInterval>
     let now: @Sendable () -> Date
     let state = Mutex(State())
     let publicURL = Mutex("http://127.0.0.1")
@@ -51,11 +51,13 @@ public final class PagoEfectivoEmulator: Sendable {
 
     public init(credentials: Credentials = .sandbox, tokenLifetime: TimeInterval = 2 * 3600, now: @escaping @Sendable () -> Date = Date.init) {
         self.credentials = credentials
-        self.tokenLifetime = tokenLifetime
+        self.lifetime = Mutex(tokenLifetime)
         self.now = now
     }
 
     public func setPublicURL(_ url: String) { publicURL.withLock { $0 = url } }
+    /// How long the tokens issued from now on last.
+    public func setTokenLifetime(_ seconds: TimeInterval) { lifetime.withLock { $0 = seconds } }
     /// The URL registered with PagoEfectivo for callbacks.
     public func setNotificationURL(_ url: String?) { notificationURL.withLock { $0 = url } }
     /// How many tokens were issued.
@@ -95,7 +97,7 @@ public final class PagoEfectivoEmulator: Sendable {
             return Self.error(401, "Credenciales inválidas", field: "hashString")
         }
         let token = "eyJ" + UUID().uuidString.replacingOccurrences(of: "-", with: "") + UUID().uuidString.replacingOccurrences(of: "-", with: "")
-        let start = now(), expires = start.addingTimeInterval(tokenLifetime)
+        let start = now(), expires = start.addingTimeInterval(lifetime.withLock { $0 })
         state.withLock { state in
             state.tokens[token] = expires
             state.authorizations += 1
