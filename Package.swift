@@ -75,6 +75,10 @@ let package = Package(
         .testTarget(name: "PasarelaStoreTests", dependencies: ["PasarelaStore"]),
         .testTarget(name: "EndToEndTests", dependencies: [
             "PasarelaApp",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
     ]
