@@ -19,38 +19,80 @@ public struct Walkthrough: Sendable {
         public var description: String
     }
 
-    /// Runs every step, reporting each through `say`.
+    /// Runs every scenario, reporting each step through `say`: a payment through each connection.
     public func run(say: @Sendable (String) -> Void) async throws {
-        let order = "demo-\(Int(Date().timeIntervalSince1970))"
-        let body = """
-            {"amount":{"value":15000,"currency":"PEN"},"country":"PE","payment_method":{"type":"cash"},
+        say("== PagoEfectivo cash voucher through dLocal (rule peru-cash, first target)")
+        try await scenario(body: Self.body(country: "PE", currency: "PEN", value: 15000, method: #"{"type":"cash"}"#),
+                           expect: "dlocal", say: say)
+        say("")
+        say("== dLocal is down (the sandbox answers 503 once): the same rule fails over to PagoEfectivo's own CIP API")
+        let fault = try await call("POST", "/sandbox/dlocal/faults", body: #"{"status":503,"times":1}"#, idempotencyKey: nil)
+        guard fault.status == 200 else { throw Failure(description: "could not inject the fault: \(fault.text)") }
+        try await scenario(body: Self.body(country: "PE", currency: "PEN", value: 8990, method: #"{"type":"cash"}"#),
+                           expect: "pagoefectivo", say: say)
+        say("")
+        say("== OXXO cash in Mexico through Checkout (rule latam-cash)")
+        try await scenario(body: Self.body(country: "MX", currency: "MXN", value: 25050, method: #"{"type":"cash"}"#),
+                           expect: "checkout", say: say)
+        say("")
+        say("== A card in Peru through Checkout (rule cards): authorized, then captured by signed webhooks")
+        try await scenario(body: Self.body(country: "PE", currency: "PEN", value: 9990, method: #"{"type":"card","token":"tok_4gzeau5o2uqubbk6fufs3m7p54"}"#),
+                           expect: "checkout", say: say)
+    }
+
+    static func body(country: String, currency: String, value: Int, method: String) -> String {
+        let order = "demo-\(UUID().uuidString.prefix(8).lowercased())"
+        let document = country == "MX" ? #"{"type":"CURP","number":"GOPP800101HDFXXX09"}"# : #"{"type":"DNI","number":"27662162"}"#
+        return """
+            {"amount":{"value":\(value),"currency":"\(currency)"},"country":"\(country)","payment_method":\(method),
              "order_id":"\(order)","description":"Pedido \(order)",
-             "customer":{"name":"Pedro Gomez","email":"pedro@example.com","document":{"type":"DNI","number":"27662162"}}}
+             "customer":{"name":"Pedro Gomez","email":"pedro@example.com","document":\(document)}}
             """
-        say("1. POST /v1/payments  (150.00 PEN, PagoEfectivo cash, order \(order))")
-        let created = try await call("POST", "/v1/payments", body: body, idempotencyKey: order)
+    }
+
+    /// Create → show what the payer must do → act as the payer in the sandbox → read the final status.
+    func scenario(body: String, expect connection: String, say: @Sendable (String) -> Void) async throws {
+        let json = (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any] ?? [:]
+        let amount = json["amount"] as? [String: Any] ?? [:]
+        say("1. POST /v1/payments  (\(amount["value"] ?? "?") minor units of \(amount["currency"] ?? "?"), order \(json["order_id"] ?? "?"))")
+        let created = try await call("POST", "/v1/payments", body: body, idempotencyKey: json["order_id"] as? String)
         guard created.status == 201, let id = created.json["id"] as? String else {
             throw Failure(description: "create answered \(created.status): \(created.text)")
         }
-        let connection = created.json["connection"] as? String ?? "?"
+        let used = created.json["connection"] as? String ?? "?"
         let pspId = created.json["psp_payment_id"] as? String ?? "?"
-        say("   → \(id) status=\(created.json["status"] ?? "?") via \(connection) (PSP id \(pspId))")
-        guard let action = created.json["next_action"] as? [String: Any], let cip = action["code"] as? String else {
-            throw Failure(description: "no voucher in the reply: \(created.text)")
+        let attempts = (created.json["attempts"] as? [[String: Any]] ?? []).map { "\($0["connection"] ?? "?"):\($0["outcome"] ?? "?")" }
+        say("   → \(id) status=\(created.json["status"] ?? "?") via \(used) (PSP id \(pspId)); attempts \(attempts.joined(separator: ", "))")
+        guard used == connection else { throw Failure(description: "expected \(connection), got \(used)") }
+        var control: String?
+        if let action = created.json["next_action"] as? [String: Any] {
+            if action["type"] as? String == "display_voucher" {
+                say("2. Voucher: code \(action["code"] ?? "?"), pay before \(action["expires_at"] ?? "?") (Lima time)")
+                if let url = action["voucher_url"] as? String { say("   voucher page: \(url)") }
+            } else {
+                say("2. Redirect the payer to \(action["url"] ?? "?")")
+            }
+            control = switch used {
+            case "pagoefectivo": "/sandbox/pagoefectivo/cips/\(pspId)/pay"
+            case "checkout": "/sandbox/checkout/payments/\(pspId)/succeed"
+            default: "/sandbox/\(used)/payments/\(pspId)/pay"
+            }
+        } else {
+            say("2. Nothing for the payer to do; the PSP finishes on its own")
         }
-        say("2. Voucher: CIP \(cip), pay before \(action["expires_at"] ?? "?") (Lima time)")
-        if let url = action["voucher_url"] as? String { say("   voucher page: \(url)") }
-
-        say("3. POST /sandbox/\(connection)/payments/\(pspId)/pay  (the customer pays at an agent)")
-        let paid = try await call("POST", "/sandbox/\(connection)/payments/\(pspId)/pay", body: nil, idempotencyKey: nil)
-        guard paid.status == 200 else { throw Failure(description: "pay answered \(paid.status): \(paid.text)") }
-        let notification = paid.json["notification"] as? [String: Any]
-        say("   → PSP status \(paid.json["status"] ?? "?"); signed notification delivered with HTTP \(notification?["status"] ?? "none")")
-
-        say("4. GET /v1/payments/\(id)")
-        let fetched = try await call("GET", "/v1/payments/\(id)", body: nil, idempotencyKey: nil)
-        let status = fetched.json["status"] as? String ?? "?"
-        say("   → status=\(status)")
+        if let control {
+            say("3. POST \(control)  (the payer pays)")
+            let paid = try await call("POST", control, body: nil, idempotencyKey: nil)
+            guard paid.status == 200 else { throw Failure(description: "the sandbox control answered \(paid.status): \(paid.text)") }
+            say("   → the PSP sent its signed notification to /webhooks/\(used)")
+        }
+        var status = "?"
+        for _ in 0..<50 {
+            status = try await call("GET", "/v1/payments/\(id)", body: nil, idempotencyKey: nil).json["status"] as? String ?? "?"
+            if status == "succeeded" { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        say("4. GET /v1/payments/\(id)  → status=\(status)")
         guard status == "succeeded" else { throw Failure(description: "expected succeeded, got \(status)") }
     }
 

@@ -4,7 +4,7 @@ import PasarelaApp
 
 struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Walk through a PagoEfectivo payment: create → voucher → pay in the sandbox → succeeded.")
+        abstract: "Walk through a payment on each connection (dLocal, PagoEfectivo by failover, Checkout cash and card): create → voucher or redirect → pay in the sandbox → succeeded.")
 
     @Option(help: "A running gateway to use; by default the demo starts its own on a free port with a temporary database.")
     var url: String?
@@ -30,7 +30,7 @@ struct Demo: AsyncParsableCommand {
         }
         do {
             try await Walkthrough(baseURL: baseURL, apiKey: key).run { print($0) }
-            print("Done: the payment succeeded.")
+            print("Done: every payment succeeded.")
         } catch {
             print("Demo failed: \(error)")
             await stack?.stop()
