@@ -49,6 +49,8 @@ public final class Gateway: Sendable {
     let now: @Sendable () -> Date
     private let live: Mutex<LiveConfig>
     let tokens = TokenCache()
+    /// One circuit breaker per connection.
+    public let breakers = CircuitBreakers()
 
     public init(snapshot: ConfigSnapshot, store: any PaymentStore, merchants: MerchantDirectory, publicBaseURL: String,
                 executor: HTTPExecutor = HTTPExecutor(), logger: Logger = Logger(label: "pasarela"),
@@ -89,9 +91,11 @@ public final class Gateway: Sendable {
         return LiveConfig(snapshot: snapshot, connections: connections)
     }
 
-    /// Routes a request with the live config, asking each adapter whether it can carry it.
-    public func plan(_ request: PaymentRequest, config: LiveConfig) -> RoutePlan {
-        Router.plan(request, config: config.snapshot) { connection, request in
+    /// Routes a request with the live config and breaker state, asking each adapter whether it can carry it.
+    /// Explain and the live path both call this.
+    public func plan(_ request: PaymentRequest, merchant: String?, config: LiveConfig, draw: Double) -> RoutePlan {
+        Router.plan(request, merchant: merchant, config: config.snapshot,
+                    breakers: breakers.view(config.snapshot.connections, now: now()), draw: draw) { connection, request in
             config.connections[connection.name]?.adapter.unsupportedReason(request)
         }
     }

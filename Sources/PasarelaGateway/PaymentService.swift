@@ -30,10 +30,14 @@ extension Gateway {
     public func createPayment(_ request: PaymentRequest, merchant: Merchant, rawBody: [UInt8],
                               idempotencyKey: String?) async throws -> APIReply {
         let config = self.config
-        let plan = plan(request, config: config)
         let started = now()
+        let plan = plan(request, merchant: merchant.id, config: config, draw: Double.random(in: 0..<1))
         if plan.targets.isEmpty {
             let reasons = plan.skipped.map { "\($0.name): \($0.reason)" }.joined(separator: "; ")
+            if !plan.skipped.isEmpty, plan.skipped.allSatisfy({ $0.reason.hasPrefix("circuit breaker") }) {
+                throw APIError(status: 503, type: "api_error", code: "connections_unavailable",
+                               message: "Every connection for this payment is paused after repeated failures (\(reasons)). Retry shortly.")
+            }
             throw APIError.invalid("payment_method", "No connection can take \(request.method.type.rawValue) in \(request.country) with \(request.amount.currency.code) (rule \(plan.rule)\(reasons.isEmpty ? "" : "; " + reasons)).",
                                    code: "payment_method_unavailable")
         }
@@ -52,25 +56,39 @@ extension Gateway {
         }
 
         var attempts: [Attempt] = []
+        var last: (PSPOutcome, Attempt)?
         for (index, name) in plan.targets.enumerated() {
-            guard let connection = config.connections[name] else { continue }
-            var attempt = Attempt(id: Identifier.make("att"), paymentId: payment.id, sequence: index + 1, connection: name,
+            guard attempts.count < plan.policy.maxAttempts, let connection = config.connections[name] else { continue }
+            if breakers.admit(name, config: connection.config.breaker, now: now()) != nil { continue }
+            var attempt = Attempt(id: Identifier.make("att"), paymentId: payment.id, sequence: attempts.count + 1, connection: name,
                                   outcome: .unknown, rule: plan.rule, configVersion: plan.configVersion, startedAt: now())
             // The attempt is on disk before the PSP hears of it: a crash mid-call leaves it `unknown` for reconciliation.
-            try await store.save(payment, attempts: [attempt], reply: nil)
-            let result = await run(attempt: attempt, payment: payment, connection: connection)
+            do {
+                try await store.save(payment, attempts: [attempt], reply: nil)
+            } catch {
+                breakers.release(name)
+                throw error
+            }
+            let timeoutMs = plan.policy.timeoutMs ?? connection.config.requestTimeoutMs
+            var result = await run(attempt: attempt, payment: payment, connection: connection, timeoutMs: timeoutMs)
+            breakers.record(name, failed: Self.unhealthy(result), config: connection.config.breaker, now: now())
+            if result.outcome == .unknown {
+                result = await resolve(result, attempt: attempt, payment: payment, connection: connection, timeoutMs: timeoutMs)
+            }
             attempt.durationMs = Int(now().timeIntervalSince(attempt.startedAt) * 1000)
             apply(result, to: &attempt)
             attempts.append(attempt)
+            last = (result, attempt)
             logger.info("payment attempt", metadata: [
                 "payment": .string(payment.id), "attempt": .string(attempt.id), "connection": .string(name),
                 "outcome": .string(attempt.outcome.rawValue), "duration_ms": .stringConvertible(attempt.durationMs ?? 0),
-                "error_code": .string(attempt.errorCode ?? "-"),
+                "failure_class": .string(attempt.failureClass?.rawValue ?? "-"), "error_code": .string(attempt.errorCode ?? "-"),
             ])
-            if attempt.outcome == .failed, index < plan.targets.count - 1 { continue }   // not created: next target
-            settle(&payment, with: result, attempt: attempt)
+            let more = index < plan.targets.count - 1 && attempts.count < plan.policy.maxAttempts
+            if more, Self.failsOver(result, policy: plan.policy) { continue }
             break
         }
+        if let (result, attempt) = last { settle(&payment, with: result, attempt: attempt) } else { payment.status = .failed }
         payment.updatedAt = now()
         let stored = StoredPayment(payment: payment, attempts: attempts)
         let reply = APIReply(status: 201, body: PaymentResource.json(stored).bytes)
@@ -78,8 +96,55 @@ extension Gateway {
         return reply
     }
 
+    /// Whether an attempt's outcome lets the payment move on to the next connection. Only outcomes where the PSP
+    /// definitely holds no live payment qualify; a hard decline never does.
+    static func failsOver(_ result: PSPOutcome, policy: AttemptPolicy) -> Bool {
+        switch result.outcome {
+        case .failed: return policy.failoverOn.contains(result.failureClass ?? .rejected)
+        case .declined: return result.declineClass == .soft && policy.failoverOn.contains(.softDecline)
+        case .succeeded, .pending, .unknown: return false
+        }
+    }
+
+    /// Whether a call shows the PSP unhealthy, for its circuit breaker: unreachable, 5xx, throttling, timeouts, garbage.
+    static func unhealthy(_ result: PSPOutcome) -> Bool {
+        switch result.outcome {
+        case .unknown: return true
+        case .failed: return [.connectionError, .http5xx, .rateLimited, .timeout, .invalidResponse].contains(result.failureClass)
+        case .succeeded, .pending, .declined: return false
+        }
+    }
+
+    /// Settles an ambiguous outcome at the same PSP, never elsewhere: look the payment up when the PSP gave its id,
+    /// else replay the identical request (same attempt id, so the same order id and idempotency key). The PSP then
+    /// either answers as it did the first time, creates the one payment now, or says it exists (still unknown).
+    func resolve(_ first: PSPOutcome, attempt: Attempt, payment: Payment, connection: Connection, timeoutMs: Int) async -> PSPOutcome {
+        if let pspId = first.pspPaymentId,
+           let lookup = connection.adapter.buildLookup(pspPaymentId: pspId, now: now(), context: connection.context),
+           case .response(let response) = await executor.execute(lookup, timeoutMs: timeoutMs) {
+            let found = connection.adapter.parseLookup(response)
+            if found.notFound {
+                var gone = PSPOutcome.notCreated(first.failureClass ?? .timeout, code: found.errorCode,
+                                                 message: "the PSP has no such payment after: \(first.errorMessage ?? "no answer")")
+                gone.pspPaymentId = nil
+                return gone
+            }
+            if found.outcome != .unknown, found.outcome != .failed { return found }
+        }
+        let replay = await run(attempt: attempt, payment: payment, connection: connection, timeoutMs: timeoutMs)
+        switch replay.outcome {
+        case .succeeded, .pending, .declined:
+            return replay
+        case .failed, .unknown:
+            var unknown = first
+            unknown.errorMessage = "\(first.errorMessage ?? "no answer"); replay: \(replay.errorMessage ?? replay.outcome.rawValue)"
+            if unknown.pspPaymentId == nil { unknown.pspPaymentId = replay.pspPaymentId }
+            return unknown
+        }
+    }
+
     /// One PSP call: build (pure), send, classify (pure).
-    func run(attempt: Attempt, payment: Payment, connection: Connection) async -> PSPOutcome {
+    func run(attempt: Attempt, payment: Payment, connection: Connection, timeoutMs: Int) async -> PSPOutcome {
         let input = CreateInput(paymentId: payment.id, attemptId: attempt.id, request: payment.request, now: now(),
                                 expiresAt: payment.expiresAt ?? now().addingTimeInterval(Self.defaultExpiry))
         var context = connection.context
@@ -94,7 +159,7 @@ extension Gateway {
             guard case .unsupported(let reason) = error else { return .notCreated(.rejected, code: nil, message: "\(error)") }
             return .notCreated(.rejected, code: "unsupported", message: reason)
         }
-        switch await executor.execute(outbound, timeoutMs: connection.config.requestTimeoutMs) {
+        switch await executor.execute(outbound, timeoutMs: timeoutMs) {
         case .response(let response):
             if response.status == 401, context.token != nil { await tokens.invalidate(connection.config.name) }
             return connection.adapter.parseCreate(response, input: input)
@@ -119,6 +184,7 @@ extension Gateway {
 
     /// The payment's status after its last attempt.
     func settle(_ payment: inout Payment, with result: PSPOutcome, attempt: Attempt) {
+        payment.nextAction = nil
         switch result.outcome {
         case .failed:
             payment.status = .failed

@@ -19,7 +19,7 @@ public struct AdapterKindInfo: Sendable {
 
 extension ConnectionConfig {
     static let commonKeys: Set<String> = ["kind", "environment", "base_url", "credentials", "timeouts", "supports", "webhook",
-                                          "sandbox_emulator"]
+                                          "sandbox_emulator", "breaker"]
     /// The built-in emulators a file may name under `sandbox_emulator`.
     public static let emulators: Set<String> = ["dlocal", "checkout", "pagoefectivo"]
     static let genericKeys: Set<String> = ["token", "create", "lookup", "status_map"]
@@ -46,7 +46,7 @@ extension ConnectionConfig {
         let allowed = isGeneric ? commonKeys.union(genericKeys) : commonKeys
         var environment = Environment.sandbox, baseURLs: [String: String] = [:]
         var credentialNodes: [(String, Node)] = [], connectMs = 2000, requestMs = 15000
-        var supports: [Support] = [], genericNodes: [String: Node] = [:], emulator: String?
+        var supports: [Support] = [], genericNodes: [String: Node] = [:], emulator: String?, breaker = BreakerConfig()
         for entry in reader.mapping(root, what, allowed: allowed) {
             switch entry.key {
             case "kind": break
@@ -79,6 +79,17 @@ extension ConnectionConfig {
                 for timeout in reader.mapping(entry.value, "timeouts", allowed: ["connect_ms", "request_ms"]) {
                     let value = reader.integer(timeout.value, "timeouts.\(timeout.key)", range: 50...120_000)
                     if timeout.key == "connect_ms" { connectMs = value ?? connectMs } else { requestMs = value ?? requestMs }
+                }
+            case "breaker":
+                for item in reader.mapping(entry.value, "breaker", allowed: ["consecutive_failures", "error_rate_percent", "window_seconds",
+                                                                            "min_requests", "cooldown_ms"]) {
+                    switch item.key {
+                    case "consecutive_failures": breaker.consecutiveFailures = reader.integer(item.value, "breaker.consecutive_failures", range: 1...1000) ?? breaker.consecutiveFailures
+                    case "error_rate_percent": breaker.errorRate = Double(reader.integer(item.value, "breaker.error_rate_percent", range: 1...100) ?? 50) / 100
+                    case "window_seconds": breaker.windowSeconds = Double(reader.integer(item.value, "breaker.window_seconds", range: 1...3600) ?? 60)
+                    case "min_requests": breaker.minRequests = reader.integer(item.value, "breaker.min_requests", range: 1...10_000) ?? breaker.minRequests
+                    default: breaker.cooldownMs = reader.integer(item.value, "breaker.cooldown_ms", range: 10...3_600_000) ?? breaker.cooldownMs
+                    }
                 }
             case "sandbox_emulator":
                 emulator = reader.string(entry.value, "sandbox_emulator")
@@ -116,6 +127,7 @@ extension ConnectionConfig {
                                       credentials: credentials, connectTimeoutMs: connectMs, requestTimeoutMs: requestMs,
                                       supports: supports, generic: generic)
         if let emulator { config.sandboxEmulator = emulator }
+        config.breaker = breaker
         return config
     }
 

@@ -22,6 +22,8 @@ public struct ConnectionConfig: Sendable {
     public var generic: GenericDescriptor?
     /// Which built-in emulator stands in for this connection in sandbox mode (`dlocal`, `checkout`, `pagoefectivo`).
     public var sandboxEmulator: String?
+    /// When to stop sending payments to this connection for a while.
+    public var breaker = BreakerConfig()
 
     public struct Support: Sendable {
         public var countries: Set<String>
@@ -54,6 +56,20 @@ public struct ConnectionConfig: Sendable {
         self.supports = supports
         self.generic = generic
         self.sandboxEmulator = ["dlocal", "checkout"].contains(kind) ? kind : nil
+    }
+
+    /// The circuit breaker's thresholds (`breaker:` in the adapter file).
+    public struct BreakerConfig: Sendable, Equatable {
+        /// Opens after this many failures in a row.
+        public var consecutiveFailures = 5
+        /// Or when at least `minRequests` calls in the last `windowSeconds` failed at this rate (0...1).
+        public var errorRate = 0.5
+        public var windowSeconds = 60.0
+        public var minRequests = 10
+        /// Stays open this long, then lets one probe through.
+        public var cooldownMs = 30_000
+
+        public init() {}
     }
 
     /// `nil` when the connection declares it can carry the request, else why not.

@@ -10,7 +10,7 @@ struct GenericDescriptorParser {
     let credentials: Set<String>
 
     static let endpointKeys: Set<String> = ["method", "path", "headers", "body", "response"]
-    static let responseKeys: Set<String> = ["success", "psp_payment_id", "status", "voucher_code", "voucher_url", "barcode",
+    static let responseKeys: Set<String> = ["success", "duplicate", "psp_payment_id", "status", "voucher_code", "voucher_url", "barcode",
                                             "redirect_url", "expires_at", "error_code", "error_message"]
 
     /// Where a template is used, which decides the fields it may name.
@@ -97,14 +97,16 @@ struct GenericDescriptorParser {
     func parseResponse(_ node: Node, _ what: String, allowed: Set<String>) -> GenericDescriptor.ResponseFields {
         var fields = GenericDescriptor.ResponseFields()
         for entry in reader.mapping(node, what, allowed: allowed) {
-            if entry.key == "success" {
+            if entry.key == "success" || entry.key == "duplicate" {
                 var path: JSONPath?, equals: String?
-                for part in reader.mapping(entry.value, "\(what).success", allowed: ["path", "equals"]) {
-                    if part.key == "path" { path = jsonPath(part.value, "\(what).success.path") } else { equals = reader.string(part.value, "\(what).success.equals") }
+                for part in reader.mapping(entry.value, "\(what).\(entry.key)", allowed: ["path", "equals"]) {
+                    if part.key == "path" { path = jsonPath(part.value, "\(what).\(entry.key).path") } else { equals = reader.string(part.value, "\(what).\(entry.key).equals") }
                 }
-                if let path, let equals { fields.success = .init(path: path, equals: equals) } else {
-                    reader.problem(at: entry.value, "\(what).success needs path and equals")
+                guard let path, let equals else {
+                    reader.problem(at: entry.value, "\(what).\(entry.key) needs path and equals")
+                    continue
                 }
+                if entry.key == "success" { fields.success = .init(path: path, equals: equals) } else { fields.duplicate = .init(path: path, equals: equals) }
                 continue
             }
             let path = jsonPath(entry.value, "\(what).\(entry.key)")

@@ -2,79 +2,192 @@ import PasarelaCore
 import Yams
 
 extension RoutesConfig {
+    static let policyKeys: Set<String> = ["timeout_ms", "max_attempts", "failover_on"]
+    /// Failure classes a rule may list under `failover_on`.
+    static let failoverNames: [String: FailureClass] = Dictionary(uniqueKeysWithValues: FailureClass.allCases.map { ($0.rawValue, $0) })
+
     /// Parses `routes.yaml`, checking connection names against `connections`.
     static func parse(text: String, reader: YAMLReader, connections: Set<String>) -> RoutesConfig? {
         guard let root = reader.compose(text) else { return nil }
         var rules: [RouteRule] = []
-        var sawRoutes = false
-        for entry in reader.mapping(root, "routes.yaml", allowed: ["routes"]) {
-            sawRoutes = true
-            guard let list = entry.value.sequence, !list.isEmpty else {
-                reader.problem(at: entry.value, "routes must be a non-empty list of rules")
-                continue
-            }
-            var names: Set<String> = []
-            for node in list {
-                guard let rule = parseRule(node, reader: reader, connections: connections) else { continue }
-                if !names.insert(rule.name).inserted { reader.problem(at: node, "duplicate rule name '\(rule.name)'") }
-                if let catchAll = rules.first(where: { $0.match.isCatchAll }) {
-                    reader.problem(at: node, "rule '\(rule.name)' can never match: rule '\(catchAll.name)' above it matches everything")
-                }
-                rules.append(rule)
+        var defaults = AttemptPolicy()
+        var routesNode: Node?
+        for entry in reader.mapping(root, "routes.yaml", allowed: ["routes", "defaults"]) {
+            if entry.key == "defaults" {
+                defaults = parsePolicy(entry.value, over: AttemptPolicy(), reader: reader, what: "defaults", allowed: policyKeys)
+            } else {
+                routesNode = entry.value
             }
         }
-        if !sawRoutes { reader.problem(at: root, "routes is required") }
-        if sawRoutes, !rules.isEmpty, rules.last?.match.isCatchAll != true {
-            reader.problem(at: root, "a default rule (one without match) is required as the last rule")
+        guard let routesNode else {
+            if root.mapping != nil { reader.problem(at: root, "routes is required") }
+            return nil
         }
-        return RoutesConfig(rules: rules)
+        guard let list = routesNode.sequence, !list.isEmpty else {
+            reader.problem(at: routesNode, "routes must be a non-empty list of rules")
+            return nil
+        }
+        var names: Set<String> = []
+        for node in list {
+            guard let rule = parseRule(node, defaults: defaults, reader: reader, connections: connections) else { continue }
+            if !names.insert(rule.name).inserted { reader.problem(at: node, "duplicate rule name '\(rule.name)'") }
+            if let catchAll = rules.first(where: { $0.match.isCatchAll }) {
+                reader.problem(at: node, "rule '\(rule.name)' can never match: rule '\(catchAll.name)' above it matches everything")
+            }
+            rules.append(rule)
+        }
+        if !rules.isEmpty, rules.last?.match.isCatchAll != true {
+            reader.problem(at: routesNode, "a default rule (one without match) is required as the last rule")
+        }
+        return RoutesConfig(rules: rules, defaults: defaults)
     }
 
-    static func parseRule(_ node: Node, reader: YAMLReader, connections: Set<String>) -> RouteRule? {
+    static func parseRule(_ node: Node, defaults: AttemptPolicy, reader: YAMLReader, connections: Set<String>) -> RouteRule? {
         var name: String?, match = RouteMatch(), targets: [RouteTarget] = [], sawTargets = false
-        for entry in reader.mapping(node, "rule", allowed: ["name", "match", "targets"]) {
+        var policyNodes: [(String, Node)] = []
+        for entry in reader.mapping(node, "rule", allowed: Set(["name", "match", "targets"]).union(policyKeys)) {
             switch entry.key {
             case "name": name = reader.string(entry.value, "name")
             case "match": match = parseMatch(entry.value, reader: reader)
-            default:
+            case "targets":
                 sawTargets = true
-                guard let list = entry.value.sequence, !list.isEmpty else {
-                    reader.problem(at: entry.value, "targets must be a non-empty list of connection names")
-                    continue
-                }
-                for item in list {
-                    guard let connection = reader.string(item, "target") else { continue }
-                    if !connections.contains(connection) {
-                        reader.problem(at: item, "unknown connection '\(connection)'; defined: \(connections.sorted().joined(separator: ", "))")
-                    }
-                    targets.append(RouteTarget(connection: connection))
-                }
+                targets = parseTargets(entry.value, reader: reader, connections: connections)
+            default: policyNodes.append((entry.key, entry.value))
             }
         }
         if name == nil { reader.problem(at: node, "rule needs a name") }
         if !sawTargets { reader.problem(at: node, "rule '\(name ?? "?")' needs targets") }
+        var policy = defaults
+        if !policyNodes.isEmpty {
+            policy = applyPolicy(policyNodes, over: defaults, reader: reader, what: "rule '\(name ?? "?")'")
+        }
         guard let name else { return nil }
-        return RouteRule(name: name, match: match, targets: targets, line: node.mark?.line ?? 0)
+        return RouteRule(name: name, match: match, targets: targets, policy: policy, line: node.mark?.line ?? 0)
+    }
+
+    static func parseTargets(_ node: Node, reader: YAMLReader, connections: Set<String>) -> [RouteTarget] {
+        guard let list = node.sequence, !list.isEmpty else {
+            reader.problem(at: node, "targets must be a non-empty list of connection names")
+            return []
+        }
+        var targets: [RouteTarget] = []
+        for item in list {
+            var target: RouteTarget?
+            var at = item
+            if item.mapping != nil {
+                var connection: String?, weight: Int?
+                for entry in reader.mapping(item, "target", allowed: ["connection", "weight"]) {
+                    if entry.key == "connection" {
+                        connection = reader.string(entry.value, "connection")
+                        at = entry.value
+                    } else {
+                        weight = reader.integer(entry.value, "weight", range: 0...1_000_000)
+                    }
+                }
+                if connection == nil { reader.problem(at: item, "a target needs connection") }
+                target = connection.map { RouteTarget(connection: $0, weight: weight) }
+            } else if let connection = reader.string(item, "target") {
+                target = RouteTarget(connection: connection)
+            }
+            guard let target else { continue }
+            if !connections.contains(target.connection) {
+                reader.problem(at: at, "unknown connection '\(target.connection)'; defined: \(connections.sorted().joined(separator: ", "))")
+            }
+            if targets.contains(where: { $0.connection == target.connection }) {
+                reader.problem(at: at, "connection '\(target.connection)' appears twice in targets")
+            }
+            targets.append(target)
+        }
+        if targets.contains(where: { $0.weight != nil }), !targets.contains(where: { ($0.weight ?? 0) > 0 }) {
+            reader.problem(at: node, "weights are given but none is above 0: nothing can be the first choice")
+        }
+        return targets
     }
 
     static func parseMatch(_ node: Node, reader: YAMLReader) -> RouteMatch {
         var match = RouteMatch()
-        for entry in reader.mapping(node, "match", allowed: ["country", "currency", "method"]) {
-            let values = reader.stringList(entry.value, entry.key)
+        for entry in reader.mapping(node, "match", allowed: ["country", "currency", "method", "merchant", "amount", "metadata"]) {
             switch entry.key {
             case "country":
+                let values = reader.stringList(entry.value, entry.key)
                 for value in values where Market.currencies[value] == nil { reader.problem(at: entry.value, "unknown country '\(value)'") }
                 match.countries = Set(values)
             case "currency":
+                let values = reader.stringList(entry.value, entry.key)
                 for value in values where Currency(code: value) == nil { reader.problem(at: entry.value, "unknown currency '\(value)'") }
                 match.currencies = Set(values)
-            default:
+            case "method":
+                let values = reader.stringList(entry.value, entry.key)
                 for value in values where PaymentMethodType(rawValue: value) == nil {
                     reader.problem(at: entry.value, "unknown method '\(value)'; use cash, bank_transfer or card")
                 }
                 match.methods = Set(values.compactMap(PaymentMethodType.init(rawValue:)))
+            case "merchant":
+                match.merchants = Set(reader.stringList(entry.value, entry.key))
+            case "amount":
+                parseAmount(entry.value, into: &match, reader: reader)
+            default:
+                guard let mapping = entry.value.mapping, !mapping.isEmpty else {
+                    reader.problem(at: entry.value, "metadata must map keys to a value or a list of values")
+                    continue
+                }
+                for (key, value) in mapping {
+                    guard let name = key.scalar?.string, !name.isEmpty else { continue }
+                    match.metadata[name] = Set(reader.stringList(value, "metadata.\(name)"))
+                }
             }
         }
         return match
+    }
+
+    /// `amount: { min: 10.00, max: 500 }` in major units, both inclusive.
+    static func parseAmount(_ node: Node, into match: inout RouteMatch, reader: YAMLReader) {
+        var bounds: [String: (String, Node)] = [:]
+        for entry in reader.mapping(node, "amount", allowed: ["min", "max"]) {
+            guard let text = reader.string(entry.value, "amount.\(entry.key)") else { continue }
+            // Any currency's exponent is at most 3: check the text against a 3-decimal currency.
+            guard Money(majorUnits: text, currency: Currency(code: "KWD")!).map({ $0.minorUnits >= 0 }) == true else {
+                reader.problem(at: entry.value, "amount.\(entry.key) must be a non-negative amount in major units such as 150.00, not '\(text)'")
+                continue
+            }
+            bounds[entry.key] = (text, entry.value)
+        }
+        if bounds.isEmpty, node.mapping?.isEmpty != false { reader.problem(at: node, "amount needs min, max or both") }
+        if let (low, _) = bounds["min"], let (high, highNode) = bounds["max"],
+           let lowMoney = Money(majorUnits: low, currency: Currency(code: "KWD")!),
+           let highMoney = Money(majorUnits: high, currency: Currency(code: "KWD")!), lowMoney.minorUnits > highMoney.minorUnits {
+            reader.problem(at: highNode, "amount.max \(high) is below amount.min \(low)")
+        }
+        match.minAmount = bounds["min"]?.0
+        match.maxAmount = bounds["max"]?.0
+    }
+
+    static func parsePolicy(_ node: Node, over base: AttemptPolicy, reader: YAMLReader, what: String, allowed: Set<String>) -> AttemptPolicy {
+        applyPolicy(reader.mapping(node, what, allowed: allowed).map { ($0.key, $0.value) }, over: base, reader: reader, what: what)
+    }
+
+    static func applyPolicy(_ entries: [(String, Node)], over base: AttemptPolicy, reader: YAMLReader, what: String) -> AttemptPolicy {
+        var policy = base
+        for (key, value) in entries {
+            switch key {
+            case "timeout_ms":
+                policy.timeoutMs = reader.integer(value, "\(what) timeout_ms", range: 50...120_000) ?? policy.timeoutMs
+            case "max_attempts":
+                policy.maxAttempts = reader.integer(value, "\(what) max_attempts", range: 1...10) ?? policy.maxAttempts
+            default:
+                var classes: Set<FailureClass> = []
+                for name in reader.stringList(value, "failover_on") {
+                    if name == "hard_decline" {
+                        reader.problem(at: value, "hard declines never fail over: a hard decline would fail everywhere")
+                    } else if let failure = failoverNames[name] {
+                        classes.insert(failure)
+                    } else {
+                        reader.problem(at: value, "unknown failure class '\(name)'; use \(failoverNames.keys.sorted().joined(separator: ", "))")
+                    }
+                }
+                policy.failoverOn = classes
+            }
+        }
+        return policy
     }
 }

@@ -3,8 +3,32 @@ import PasarelaCore
 /// The rules of `routes.yaml`: ordered, first match wins, the last a catch-all default.
 public struct RoutesConfig: Sendable {
     public var rules: [RouteRule]
+    /// The `defaults:` block: attempt policy for rules that do not override it.
+    public var defaults: AttemptPolicy
 
-    public init(rules: [RouteRule]) { self.rules = rules }
+    public init(rules: [RouteRule], defaults: AttemptPolicy = AttemptPolicy()) {
+        self.rules = rules
+        self.defaults = defaults
+    }
+}
+
+/// How a rule's chain is tried.
+public struct AttemptPolicy: Sendable, Equatable {
+    /// Per-attempt timeout; `nil` uses the connection's `timeouts.request_ms`.
+    public var timeoutMs: Int?
+    /// Most PSP attempts for one payment, across the chain.
+    public var maxAttempts: Int
+    /// Failure classes that move on to the next connection. Ambiguous outcomes move on only once the PSP says
+    /// it has no such payment; hard declines never do.
+    public var failoverOn: Set<FailureClass>
+
+    public static let defaultFailover: Set<FailureClass> = [.timeout, .connectionError, .http5xx, .rateLimited, .rejected, .invalidResponse]
+
+    public init(timeoutMs: Int? = nil, maxAttempts: Int = 3, failoverOn: Set<FailureClass> = AttemptPolicy.defaultFailover) {
+        self.timeoutMs = timeoutMs
+        self.maxAttempts = maxAttempts
+        self.failoverOn = failoverOn
+    }
 }
 
 /// One rule: what it matches and the ordered chain of connections to try.
@@ -12,48 +36,27 @@ public struct RouteRule: Sendable {
     public var name: String
     public var match: RouteMatch
     public var targets: [RouteTarget]
+    /// The rule's policy, its overrides applied over the defaults.
+    public var policy: AttemptPolicy
     /// Where the rule is written, for messages.
     public var line: Int
 
-    public init(name: String, match: RouteMatch, targets: [RouteTarget], line: Int = 0) {
+    public init(name: String, match: RouteMatch, targets: [RouteTarget], policy: AttemptPolicy = AttemptPolicy(), line: Int = 0) {
         self.name = name
         self.match = match
         self.targets = targets
+        self.policy = policy
         self.line = line
     }
 }
 
-/// Conditions of a rule; an empty set matches anything. Lists mean "any of".
-public struct RouteMatch: Sendable {
-    public var countries: Set<String> = []
-    public var currencies: Set<String> = []
-    public var methods: Set<PaymentMethodType> = []
-
-    public init(countries: Set<String> = [], currencies: Set<String> = [], methods: Set<PaymentMethodType> = []) {
-        self.countries = countries
-        self.currencies = currencies
-        self.methods = methods
-    }
-
-    public var isCatchAll: Bool { countries.isEmpty && currencies.isEmpty && methods.isEmpty }
-
-    /// `nil` when the request matches, else the first condition it fails, in words.
-    public func mismatch(_ request: PaymentRequest) -> String? {
-        if !countries.isEmpty, !countries.contains(request.country) {
-            return "country \(request.country) is not \(countries.sorted().joined(separator: "/"))"
-        }
-        if !currencies.isEmpty, !currencies.contains(request.amount.currency.code) {
-            return "currency \(request.amount.currency.code) is not \(currencies.sorted().joined(separator: "/"))"
-        }
-        if !methods.isEmpty, !methods.contains(request.method.type) {
-            return "method \(request.method.type.rawValue) is not \(methods.map(\.rawValue).sorted().joined(separator: "/"))"
-        }
-        return nil
-    }
-}
-
-/// A connection in a rule's chain.
+/// A connection in a rule's chain. With weights, the first choice is drawn among the targets of weight > 0;
+/// the others follow in written order. Weight 0 means fallback only.
 public struct RouteTarget: Sendable, Equatable {
     public var connection: String
-    public init(connection: String) { self.connection = connection }
+    public var weight: Int?
+    public init(connection: String, weight: Int? = nil) {
+        self.connection = connection
+        self.weight = weight
+    }
 }

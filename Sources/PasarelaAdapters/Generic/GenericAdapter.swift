@@ -80,6 +80,9 @@ public struct GenericAdapter: PSPAdapter {
         let json = Self.json(response.body)
         let code = json.flatMap { body in fields.errorCode.flatMap { $0.text(in: body) } }
         let message = json.flatMap { body in fields.errorMessage.flatMap { $0.text(in: body) } }
+        if let duplicate = fields.duplicate, let json, duplicate.path.text(in: json) == duplicate.equals {
+            return .ambiguous(code: code, message: "the PSP already holds this attempt: \(message ?? "duplicate")")
+        }
         guard (200..<300).contains(response.status) else {
             let text = message ?? "HTTP \(response.status)"
             switch response.status {

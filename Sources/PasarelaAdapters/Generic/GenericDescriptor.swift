@@ -40,6 +40,9 @@ public struct GenericDescriptor: Sendable {
     public struct ResponseFields: Sendable {
         /// When present, the answer is a success only if this holds (PagoEfectivo: `code == "100"`).
         public var success: Condition?
+        /// When present and true of an error answer, the PSP already holds this attempt (a replayed create):
+        /// the outcome is ambiguous, never "not created".
+        public var duplicate: Condition?
         public var pspPaymentId: JSONPath?
         public var status: JSONPath?
         public var voucherCode: JSONPath?
