@@ -91,12 +91,39 @@ public final class Gateway: Sendable {
         return LiveConfig(snapshot: snapshot, connections: connections)
     }
 
-    /// Routes a request with the live config and breaker state, asking each adapter whether it can carry it.
-    /// Explain and the live path both call this.
+    /// Routes a request with the live config and breaker state. Payments and `POST /v1/routing/explain` call this.
     public func plan(_ request: PaymentRequest, merchant: String?, config: LiveConfig, draw: Double) -> RoutePlan {
-        Router.plan(request, merchant: merchant, config: config.snapshot,
-                    breakers: breakers.view(config.snapshot.connections, now: now()), draw: draw) { connection, request in
-            config.connections[connection.name]?.adapter.unsupportedReason(request)
+        Gateway.plan(request, merchant: merchant, snapshot: config.snapshot,
+                     breakers: breakers.view(config.snapshot.connections, now: now()), draw: draw)
+    }
+
+    /// Routing with each connection's adapter asked whether it can carry the request: the one function behind
+    /// the live path, the explain endpoint and `pasarela routes explain`.
+    public static func plan(_ request: PaymentRequest, merchant: String?, snapshot: ConfigSnapshot, breakers: BreakerView,
+                            draw: Double) -> RoutePlan {
+        Router.plan(request, merchant: merchant, config: snapshot, breakers: breakers, draw: draw) { connection, request in
+            adapter(for: connection)?.unsupportedReason(request)
+        }
+    }
+
+    /// Validates and installs the config in `directory`; on any problem the config in force stays.
+    /// - Parameter adjust: applied to the new snapshot before it is installed (sandbox mode points connections at emulators).
+    /// - Returns: the installed version, or the problems.
+    @discardableResult
+    public func reload(from directory: String, env: [String: String], adjust: (inout ConfigSnapshot) -> Void = { _ in })
+        -> Result<String, ConfigError> {
+        do {
+            var snapshot = try ConfigSnapshot.load(directory: directory, kinds: Gateway.kinds, env: env)
+            adjust(&snapshot)
+            let previous = config.snapshot.version
+            install(snapshot)
+            logger.info("config reloaded", metadata: ["from": .string(previous), "to": .string(snapshot.version)])
+            return .success(snapshot.version)
+        } catch {
+            logger.error("config refused; the previous config stays live", metadata: [
+                "version": .string(config.snapshot.version), "problems": .string(error.description),
+            ])
+            return .failure(error)
         }
     }
 }

@@ -220,3 +220,19 @@ extension Gateway {
         return APIReply(status: 200, body: PaymentResource.list(Array(rows.prefix(limit)), hasMore: rows.count > limit).bytes)
     }
 }
+
+extension Gateway {
+    /// `POST /v1/routing/explain`: the plan the live path would make now, without calling any PSP.
+    public func explain(_ request: PaymentRequest, merchant: Merchant) -> APIReply {
+        APIReply(status: 200, body: PlanResource.json(plan(request, merchant: merchant.id, config: config, draw: 0)).bytes)
+    }
+
+    /// `GET /v1/connections`: health and breaker state of every connection.
+    public func connections() -> APIReply {
+        let live = config
+        let rows = live.connections.values.sorted { $0.config.name < $1.config.name }.map { connection in
+            (connection, breakers.snapshot(connection.config.name, config: connection.config.breaker, now: now()))
+        }
+        return APIReply(status: 200, body: ConnectionResource.json(rows).bytes)
+    }
+}

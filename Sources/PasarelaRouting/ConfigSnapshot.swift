@@ -22,8 +22,10 @@ public struct ConfigSnapshot: Sendable {
     ///   - kinds: the adapter kinds the binary knows, with their credential names.
     ///   - env: environment variables, for credentials.
     /// - Throws: ``ConfigError`` listing every problem with file:line:column.
+    ///   - routesFile: the routes file's name in `directory`.
     public static func load(directory: String, kinds: [String: AdapterKindInfo],
-                            env: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigError) -> ConfigSnapshot {
+                            env: [String: String] = ProcessInfo.processInfo.environment,
+                            routesFile: String = "routes.yaml") throws(ConfigError) -> ConfigSnapshot {
         var problems: [ConfigProblem] = []
         var hasher = SHA256()
         let adaptersDirectory = directory + "/adapters"
@@ -50,14 +52,14 @@ public struct ConfigSnapshot: Sendable {
             problems += reader.problems
             if let config, reader.problems.isEmpty { connections[name] = config }
         }
-        let routesReader = YAMLReader(file: "routes.yaml")
+        let routesReader = YAMLReader(file: routesFile)
         var routes: RoutesConfig?
-        if let text = readText(directory + "/routes.yaml") {
-            hasher.update(data: Array("routes.yaml\n\(text)\n".utf8))
+        if let text = readText(directory + "/" + routesFile) {
+            hasher.update(data: Array("\(routesFile)\n\(text)\n".utf8))
             let names = Set(files.map { String($0.prefix(upTo: $0.lastIndex(of: ".")!)) })
             routes = RoutesConfig.parse(text: text, reader: routesReader, connections: names)
         } else {
-            routesReader.problem(at: nil, "cannot read \(directory)/routes.yaml")
+            routesReader.problem(at: nil, "cannot read \(directory)/\(routesFile)")
         }
         problems += routesReader.problems
         guard problems.isEmpty, let routes else { throw ConfigError(problems) }

@@ -22,6 +22,19 @@ struct MerchantRoutes {
             return ServerResponse.reply(try await gateway.createPayment(paymentRequest, merchant: merchant, rawBody: body,
                                                                         idempotencyKey: key))
         }
+        group.post("/routing/explain") { request, _ in
+            let merchant = try authenticate(request)
+            let body = try await GatewayServer.collect(request)
+            let json: JSONValue
+            do { json = try JSONDecoder().decode(JSONValue.self, from: Data(body)) } catch {
+                throw APIError.malformed("The request body is not valid JSON.")
+            }
+            return ServerResponse.reply(gateway.explain(try PaymentRequest.parseForRouting(json), merchant: merchant))
+        }
+        group.get("/connections") { request, _ in
+            _ = try authenticate(request)
+            return ServerResponse.reply(gateway.connections())
+        }
         group.get("/payments/:id") { request, context in
             let merchant = try authenticate(request)
             return ServerResponse.reply(try await gateway.payment(id: context.parameters.get("id") ?? "", merchant: merchant))

@@ -1,0 +1,74 @@
+import PasarelaAdapters
+import PasarelaCore
+import PasarelaRouting
+
+/// The JSON of a routing explanation: the matched rule, why earlier rules did not match, the chain, the skipped
+/// connections and the attempt policy.
+public enum PlanResource {
+    public static func json(_ plan: RoutePlan) -> JSONBody {
+        .object([
+            ("object", .string("routing_explanation")),
+            ("rule", .string(plan.rule)),
+            ("config_version", .string(plan.configVersion)),
+            ("not_matched", .array(plan.notMatched.map { .object([("rule", .string($0.name)), ("reason", .string($0.reason))]) })),
+            ("chain", .array(plan.targets.map(JSONBody.string))),
+            ("first_choice", .array(plan.firstChoice.map { chance in
+                .fields([("connection", .string(chance.connection)),
+                         ("weight", chance.weight.map { .number(String($0)) }),
+                         ("probability", .number(String(format: "%.4f", chance.probability)))])
+            })),
+            ("skipped", .array(plan.skipped.map { .object([("connection", .string($0.name)), ("reason", .string($0.reason))]) })),
+            ("policy", .fields([
+                ("timeout_ms", plan.policy.timeoutMs.map { .number(String($0)) } ?? .null),
+                ("max_attempts", .number(String(plan.policy.maxAttempts))),
+                ("failover_on", .array(plan.policy.failoverOn.map(\.rawValue).sorted().map(JSONBody.string))),
+            ])),
+        ])
+    }
+
+    /// The explanation for people, as `pasarela routes explain` prints it.
+    public static func text(_ plan: RoutePlan) -> String {
+        var lines: [String] = []
+        for skip in plan.notMatched { lines.append("rule \(skip.name): no match (\(skip.reason))") }
+        lines.append("rule \(plan.rule): MATCH (config \(plan.configVersion))")
+        if plan.firstChoice.count > 1 {
+            let split = plan.firstChoice.map { "\($0.connection) \(Int(($0.probability * 100).rounded()))%" }.joined(separator: ", ")
+            lines.append("  first choice drawn by weight: \(split)")
+        }
+        lines.append("  chain: " + (plan.targets.isEmpty ? "(none: the payment would be refused)" : plan.targets.joined(separator: " → ")))
+        for skip in plan.skipped { lines.append("  skipped \(skip.name): \(skip.reason)") }
+        let failover = plan.policy.failoverOn.map(\.rawValue).sorted().joined(separator: ", ")
+        lines.append("  attempts: at most \(plan.policy.maxAttempts), timeout \(plan.policy.timeoutMs.map { "\($0) ms" } ?? "per connection"), fail over on \(failover.isEmpty ? "nothing" : failover)")
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// The JSON of `GET /v1/connections`: each connection's health and breaker.
+public enum ConnectionResource {
+    public static func json(_ connections: [(Connection, CircuitBreakers.Snapshot)]) -> JSONBody {
+        .fields([
+            ("object", .string("list")),
+            ("data", .array(connections.map { connection, breaker in
+                let health = switch breaker.state {
+                case .open: "down"
+                case .halfOpen: "probing"
+                case .closed: breaker.recentErrorRate > 0 ? "degraded" : "healthy"
+                }
+                return .fields([
+                    ("name", .string(connection.config.name)),
+                    ("kind", .string(connection.config.kind)),
+                    ("environment", .string(connection.config.environment.rawValue)),
+                    ("health", .string(health)),
+                    ("breaker", .fields([
+                        ("state", .string(breaker.state.rawValue)),
+                        ("consecutive_failures", .number(String(breaker.consecutiveFailures))),
+                        ("recent_calls", .number(String(breaker.recentCalls))),
+                        ("recent_error_rate", .number(String(format: "%.4f", breaker.recentErrorRate))),
+                        ("opened_at", breaker.openedAt.map { .string(Timestamps.utc($0)) } ?? .null),
+                    ])),
+                ])
+            })),
+            ("has_more", .bool(false)),
+        ])
+    }
+}
