@@ -19,11 +19,14 @@ public final class RunningStack: Sendable {
     public let emulatorURLs: [String: String]
     /// The merchant key that works in sandbox mode.
     public let sandboxAPIKey: String?
+    /// Reloads the config on SIGHUP and on file changes; `reload()` does it now.
+    public let watcher: ConfigWatcher
     let groups: [ServiceGroup]
     let runs: [Task<Void, any Error>]
 
     init(gateway: Gateway, gatewayURL: String, emulators: [String: any SandboxEmulator], emulatorURLs: [String: String],
-         sandboxAPIKey: String?, groups: [ServiceGroup], runs: [Task<Void, any Error>]) {
+         sandboxAPIKey: String?, watcher: ConfigWatcher, groups: [ServiceGroup], runs: [Task<Void, any Error>]) {
+        self.watcher = watcher
         self.gateway = gateway
         self.gatewayURL = gatewayURL
         self.emulators = emulators
@@ -96,8 +99,19 @@ public enum Stack {
         let gatewayURL = "http://\(options.host):\(port)"
         if options.publicURL == nil { gateway.setPublicBaseURL(gatewayURL) }
         for (name, emulator) in emulators { Emulators.register(emulator, webhookURL: "\(gateway.publicBaseURL)/webhooks/\(name)") }
+        // A reloaded sandbox config keeps pointing its connections at the emulators already running.
+        let redirect = emulatorURLs
+        let watcher = ConfigWatcher(directory: options.configDirectory, gateway: gateway, environment: options.environment,
+                                    interval: options.configPollInterval, logger: logger) { snapshot in
+            for (name, url) in redirect where snapshot.connections[name]?.environment == .sandbox {
+                snapshot.connections[name]?.baseURL = url
+            }
+        }
+        let watcherGroup = ServiceGroup(configuration: .init(services: [watcher], gracefulShutdownSignals: signals, logger: logger))
+        groups.append(watcherGroup)
+        runs.append(Task { try await watcherGroup.run() })
         return RunningStack(gateway: gateway, gatewayURL: gatewayURL, emulators: emulators, emulatorURLs: emulatorURLs,
-                            sandboxAPIKey: sandboxKey, groups: groups, runs: runs)
+                            sandboxAPIKey: sandboxKey, watcher: watcher, groups: groups, runs: runs)
     }
 
     /// `PASARELA_API_KEYS="merchant_a:sk_live_...,merchant_b:sk_test_..."`.

@@ -14,6 +14,8 @@ public struct StackOptions: Sendable {
     public var publicURL: String?
     /// Environment variables, for credentials and keys.
     public var environment: [String: String] = ProcessInfo.processInfo.environment
+    /// How often the config files are checked for changes (SIGHUP reloads at once).
+    public var configPollInterval: Duration = .seconds(2)
 
     public init() {}
 }
