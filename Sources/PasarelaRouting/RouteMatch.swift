@@ -12,6 +12,8 @@ public struct RouteMatch: Sendable {
     public var maxAmount: String?
     /// metadata key → accepted values.
     public var metadata: [String: Set<String>] = [:]
+    /// The rule wrote conditions that could not be read: never treat it as a catch-all.
+    var unreadable = false
 
     public init(countries: Set<String> = [], currencies: Set<String> = [], methods: Set<PaymentMethodType> = [],
                 merchants: Set<String> = [], minAmount: String? = nil, maxAmount: String? = nil, metadata: [String: Set<String>] = [:]) {
@@ -25,7 +27,7 @@ public struct RouteMatch: Sendable {
     }
 
     public var isCatchAll: Bool {
-        countries.isEmpty && currencies.isEmpty && methods.isEmpty && merchants.isEmpty && minAmount == nil && maxAmount == nil
+        !unreadable && countries.isEmpty && currencies.isEmpty && methods.isEmpty && merchants.isEmpty && minAmount == nil && maxAmount == nil
             && metadata.isEmpty
     }
 

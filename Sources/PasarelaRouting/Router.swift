@@ -17,6 +17,10 @@ public struct RoutePlan: Sendable, Equatable {
     public struct Skip: Sendable, Equatable {
         public var name: String
         public var reason: String
+        public init(name: String, reason: String) {
+            self.name = name
+            self.reason = reason
+        }
     }
 
     public struct Chance: Sendable, Equatable {

@@ -48,7 +48,10 @@ extension RoutesConfig {
         for entry in reader.mapping(node, "rule", allowed: Set(["name", "match", "targets"]).union(policyKeys)) {
             switch entry.key {
             case "name": name = reader.string(entry.value, "name")
-            case "match": match = parseMatch(entry.value, reader: reader)
+            case "match":
+                let before = reader.problems.count
+                match = parseMatch(entry.value, reader: reader)
+                if reader.problems.count > before { match.unreadable = true }
             case "targets":
                 sawTargets = true
                 targets = parseTargets(entry.value, reader: reader, connections: connections)
