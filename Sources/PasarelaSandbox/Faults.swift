@@ -27,8 +27,11 @@ public final class FaultQueue: Sendable {
     /// Forgets every pending fault.
     public func clear() { queue.withLock { $0.removeAll() } }
 
-    /// The fault for the call now arriving, if any.
-    func next() -> Fault? {
-        queue.withLock { $0.isEmpty ? nil : $0.removeFirst() }
+    /// The fault for the call now arriving, if any; with `only`, the next fault is taken only when it qualifies.
+    func next(only: (Fault) -> Bool = { _ in true }) -> Fault? {
+        queue.withLock { queue in
+            guard let first = queue.first, only(first) else { return nil }
+            return queue.removeFirst()
+        }
     }
 }

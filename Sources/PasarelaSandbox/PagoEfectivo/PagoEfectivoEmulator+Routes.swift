@@ -7,7 +7,8 @@ extension PagoEfectivoEmulator {
     public func addAPIRoutes<Router: RouterMethods>(to router: Router) {
         router.post("/v1/authorizations") { request, _ -> Response in
             let body = Array(buffer: try await request.body.collect(upTo: 1 << 16))
-            if case .status(let status)? = self.faults.next() { return Self.json(status, Self.error(status, "falla inyectada", field: "-").1) }
+            // Only a status fault is meant for the token request; delays and garbage wait for the CIP call.
+            if case .status(let status)? = self.faults.next(only: { if case .status = $0 { true } else { false } }) { return Self.json(status, Self.error(status, "falla inyectada", field: "-").1) }
             let (status, object) = self.authorize(body)
             return Self.json(status, object)
         }

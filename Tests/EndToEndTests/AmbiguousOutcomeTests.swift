@@ -1,0 +1,90 @@
+import Foundation
+import Testing
+
+/// A timeout after the request was sent must never lead to a second live charge: Pasarela settles it at the same
+/// PSP (identical replay or lookup) and moves on only when the PSP says the payment does not exist.
+@Suite struct AmbiguousOutcomeTests {
+    static func shortTimeout(_ text: String) -> String { text.replacingOccurrences(of: "request_ms: 15000", with: "request_ms: 300") }
+
+    @Test func aTimeoutAfterDLocalCreatedThePaymentChargesExactlyOnce() async throws {
+        try await Harness.with(adapterEdit: Self.shortTimeout) { harness in
+            harness.stack.dlocal?.faults.inject(.delayAfterProcessing(milliseconds: 1200))
+            let created = try await harness.call("POST", "/v1/payments", json: Harness.cashBody())
+            #expect(created.json["status"] as? String == "processing", "\(created.text)")
+            let attempts = created.json["attempts"] as? [[String: Any]] ?? []
+            #expect(attempts.count == 1)
+            #expect(attempts.first?["outcome"] as? String == "unknown")
+            #expect(((attempts.first?["error"] as? [String: Any])?["message"] as? String)?.contains("replay") == true)
+            try await Task.sleep(for: .milliseconds(1300))
+            #expect(harness.stack.dlocal?.ledger.count == 1)
+            #expect(harness.stack.pagoefectivo?.ledger.isEmpty == true)
+        }
+    }
+
+    @Test func aTimeoutBeforeDLocalProcessedIsSettledByTheReplayWithOneCharge() async throws {
+        try await Harness.with(adapterEdit: Self.shortTimeout) { harness in
+            harness.stack.dlocal?.faults.inject(.delayBeforeProcessing(milliseconds: 800))
+            let created = try await harness.call("POST", "/v1/payments", json: Harness.cashBody())
+            // The replay reached dLocal first and created the one payment; the slow original is refused as a duplicate.
+            #expect(created.json["status"] as? String == "requires_action", "\(created.text)")
+            #expect(created.json["connection"] as? String == "dlocal")
+            try await Task.sleep(for: .milliseconds(900))
+            #expect(harness.stack.dlocal?.ledger.count == 1)
+            #expect(harness.stack.pagoefectivo?.ledger.isEmpty == true)
+        }
+    }
+
+    @Test func aCheckoutTimeoutIsReplayedWithTheSameIdempotencyKey() async throws {
+        let shortCheckout: (String) -> String = { $0 }
+        let routes = "routes:\n  - name: cards\n    match: { method: card }\n    targets: [checkout, dlocal]\n    timeout_ms: 300\n  - name: default\n    targets: [dlocal]\n"
+        try await Harness.with(adapterEdit: shortCheckout, routes: routes) { harness in
+            harness.stack.checkout?.faults.inject(.delayAfterProcessing(milliseconds: 1000))
+            let body = Harness.body(country: "PE", currency: "PEN", value: 5000, method: #"{"type":"card","token":"tok_abc"}"#)
+            let created = try await harness.call("POST", "/v1/payments", json: body)
+            #expect(created.json["status"] as? String == "authorized", "\(created.text)")
+            #expect(created.json["connection"] as? String == "checkout")
+            #expect(harness.stack.checkout?.ledger.count == 1)
+            #expect(harness.stack.dlocal?.ledger.isEmpty == true)
+        }
+    }
+
+    @Test func aPagoEfectivoTimeoutAfterTheCIPStaysUnknownNeverASecondCIP() async throws {
+        let routes = "routes:\n  - name: peru-cash\n    match: { country: PE, method: cash }\n    targets: [pagoefectivo, dlocal]\n    timeout_ms: 300\n  - name: default\n    targets: [dlocal]\n"
+        try await Harness.with(routes: routes) { harness in
+            harness.stack.pagoefectivo?.faults.inject(.delayAfterProcessing(milliseconds: 1000))
+            let created = try await harness.call("POST", "/v1/payments", json: Harness.cashBody())
+            #expect(created.json["status"] as? String == "processing", "\(created.text)")
+            #expect((created.json["attempts"] as? [[String: Any]])?.count == 1)
+            try await Task.sleep(for: .milliseconds(1100))
+            #expect(harness.stack.pagoefectivo?.ledger.count == 1)
+            #expect(harness.stack.dlocal?.ledger.isEmpty == true)
+        }
+    }
+
+    @Test func aSoftDeclineFailsOverOnlyWhenTheRuleSaysSo() async throws {
+        let routes = "routes:\n  - name: cards\n    match: { method: card }\n    targets: [checkout, dlocal]\n    failover_on: [soft_decline, http_5xx]\n  - name: default\n    targets: [dlocal]\n"
+        try await Harness.with(routes: routes) { harness in
+            let soft = Harness.body(country: "PE", currency: "PEN", value: 5000, method: #"{"type":"card","token":"tok_decline_20051"}"#)
+            let created = try await harness.call("POST", "/v1/payments", json: soft)
+            let attempts = created.json["attempts"] as? [[String: Any]] ?? []
+            #expect(attempts.map { $0["outcome"] as? String } == ["declined", "succeeded"])
+            #expect(created.json["connection"] as? String == "dlocal")
+            #expect(created.json["status"] as? String == "succeeded")
+            let hard = Harness.body(country: "PE", currency: "PEN", value: 5000, method: #"{"type":"card","token":"tok_decline_30004"}"#)
+            let refused = try await harness.call("POST", "/v1/payments", json: hard)
+            #expect((refused.json["attempts"] as? [[String: Any]])?.count == 1)
+            #expect(refused.json["status"] as? String == "failed")
+        }
+    }
+
+    @Test func maxAttemptsBoundsTheChain() async throws {
+        let routes = "routes:\n  - name: peru-cash\n    match: { country: PE, method: cash }\n    targets: [dlocal, pagoefectivo]\n    max_attempts: 1\n  - name: default\n    targets: [dlocal]\n"
+        try await Harness.with(routes: routes) { harness in
+            harness.stack.dlocal?.faults.inject(.status(503))
+            let created = try await harness.call("POST", "/v1/payments", json: Harness.cashBody())
+            #expect(created.json["status"] as? String == "failed")
+            #expect((created.json["attempts"] as? [[String: Any]])?.count == 1)
+            #expect(harness.stack.pagoefectivo?.ledger.isEmpty == true)
+        }
+    }
+}
