@@ -10,7 +10,7 @@ import UnixSignals
 /// whole (requests in flight keep the one they started with); an invalid one is refused and logged with every problem,
 /// and the last good config stays live.
 public final class ConfigWatcher: Service, Sendable {
-    let directory: String
+    public let directory: String
     let gateway: Gateway
     let environment: [String: String]
     let adjust: @Sendable (inout ConfigSnapshot) -> Void
