@@ -16,15 +16,18 @@ public final class ConfigWatcher: Service, Sendable {
     let adjust: @Sendable (inout ConfigSnapshot) -> Void
     let interval: Duration
     let logger: Logger
+    /// The files' digest when the config in force was loaded: an edit made before `run` starts is still seen.
+    let initial: [UInt8]
 
     init(directory: String, gateway: Gateway, environment: [String: String], interval: Duration, logger: Logger,
-         adjust: @escaping @Sendable (inout ConfigSnapshot) -> Void) {
+         initial: [UInt8], adjust: @escaping @Sendable (inout ConfigSnapshot) -> Void) {
         self.directory = directory
         self.gateway = gateway
         self.environment = environment
         self.interval = interval
         self.logger = logger
         self.adjust = adjust
+        self.initial = initial
     }
 
     /// Validates and installs the files now.
@@ -34,7 +37,7 @@ public final class ConfigWatcher: Service, Sendable {
     }
 
     /// A digest of every config file's bytes, to notice edits.
-    func fingerprint() -> [UInt8] {
+    static func fingerprint(_ directory: String) -> [UInt8] {
         var hasher = SHA256()
         let adapters = directory + "/adapters"
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: adapters)) ?? []).sorted()
@@ -46,7 +49,7 @@ public final class ConfigWatcher: Service, Sendable {
     }
 
     public func run() async throws {
-        let start = fingerprint()
+        let start = initial
         try await cancelWhenGracefulShutdown {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
@@ -59,7 +62,7 @@ public final class ConfigWatcher: Service, Sendable {
                     var seen = start
                     while !Task.isCancelled {
                         try await Task.sleep(for: self.interval)
-                        let now = self.fingerprint()
+                        let now = Self.fingerprint(self.directory)
                         if now != seen {
                             seen = now
                             self.logger.info("config files changed: reloading")

@@ -57,6 +57,7 @@ public enum Stack {
     public static func start(_ options: StackOptions, signals: [UnixSignal] = [], logger: Logger? = nil) async throws -> RunningStack {
         var logger = logger ?? Logger(label: "pasarela")
         if logger.logLevel > .info { logger.logLevel = .info }
+        let fingerprint = ConfigWatcher.fingerprint(options.configDirectory)
         var snapshot = try ConfigSnapshot.load(directory: options.configDirectory, kinds: Gateway.kinds, env: options.environment)
         let store = try SQLiteStore(path: options.databasePath)
         var merchants = MerchantDirectory()
@@ -102,7 +103,7 @@ public enum Stack {
         // A reloaded sandbox config keeps pointing its connections at the emulators already running.
         let redirect = emulatorURLs
         let watcher = ConfigWatcher(directory: options.configDirectory, gateway: gateway, environment: options.environment,
-                                    interval: options.configPollInterval, logger: logger) { snapshot in
+                                    interval: options.configPollInterval, logger: logger, initial: fingerprint) { snapshot in
             for (name, url) in redirect where snapshot.connections[name]?.environment == .sandbox {
                 snapshot.connections[name]?.baseURL = url
             }
