@@ -65,10 +65,15 @@ public enum Stack {
         if options.sandbox {
             let key = options.environment["PASARELA_SANDBOX_API_KEY"].flatMap { $0.isEmpty ? nil : $0 } ?? MerchantDirectory.defaultSandboxKey
             guard key.hasPrefix("sk_test_") else { throw StackError.badKey("PASARELA_SANDBOX_API_KEY must start with sk_test_") }
-            merchants.add(key: key, merchant: Merchant(id: "merchant_sandbox", livemode: false))
+            let secret = options.environment["PASARELA_SANDBOX_WEBHOOK_SECRET"].flatMap { $0.isEmpty ? nil : $0 }
+                ?? MerchantDirectory.defaultSandboxWebhookSecret
+            merchants.add(key: key, merchant: Merchant(id: "merchant_sandbox", livemode: false, webhookSecret: secret,
+                                                       notificationURL: options.environment["PASARELA_SANDBOX_NOTIFICATION_URL"]))
             sandboxKey = key
         }
         try addConfiguredKeys(options.environment["PASARELA_API_KEYS"], to: &merchants)
+        try configureMerchants(secrets: options.environment["PASARELA_WEBHOOK_SECRETS"],
+                               urls: options.environment["PASARELA_NOTIFICATION_URLS"], in: &merchants)
 
         var groups: [ServiceGroup] = [], runs: [Task<Void, any Error>] = []
         var emulators: [String: any SandboxEmulator] = [:], emulatorURLs: [String: String] = [:]
@@ -108,7 +113,9 @@ public enum Stack {
                 snapshot.connections[name]?.baseURL = url
             }
         }
-        let watcherGroup = ServiceGroup(configuration: .init(services: [watcher], gracefulShutdownSignals: signals, logger: logger))
+        let dispatcher = OutboxDispatcher(gateway: gateway, schedule: options.notificationSchedule,
+                                          pollInterval: options.outboxPollInterval, logger: logger)
+        let watcherGroup = ServiceGroup(configuration: .init(services: [watcher, dispatcher], gracefulShutdownSignals: signals, logger: logger))
         groups.append(watcherGroup)
         runs.append(Task { try await watcherGroup.run() })
         return RunningStack(gateway: gateway, gatewayURL: gatewayURL, emulators: emulators, emulatorURLs: emulatorURLs,
@@ -124,6 +131,24 @@ public enum Stack {
                 throw StackError.badKey("PASARELA_API_KEYS entries are merchant_id:sk_live_... or merchant_id:sk_test_...")
             }
             merchants.add(key: parts[1], merchant: Merchant(id: parts[0], livemode: parts[1].hasPrefix("sk_live_")))
+        }
+    }
+
+    /// `PASARELA_WEBHOOK_SECRETS="merchant_id:whsec_...,..."` and `PASARELA_NOTIFICATION_URLS="merchant_id=https://...,..."`.
+    static func configureMerchants(secrets: String?, urls: String?, in merchants: inout MerchantDirectory) throws {
+        for entry in (secrets ?? "").split(separator: ",") {
+            let parts = entry.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parts.count == 2, !parts[1].isEmpty, merchants.merchant(id: parts[0]) != nil else {
+                throw StackError.badKey("PASARELA_WEBHOOK_SECRETS entries are merchant_id:secret for a merchant in PASARELA_API_KEYS")
+            }
+            merchants.configure(merchantId: parts[0], webhookSecret: parts[1], notificationURL: nil)
+        }
+        for entry in (urls ?? "").split(separator: ",") {
+            let parts = entry.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parts.count == 2, parts[1].hasPrefix("http"), merchants.merchant(id: parts[0]) != nil else {
+                throw StackError.badKey("PASARELA_NOTIFICATION_URLS entries are merchant_id=https://... for a known merchant")
+            }
+            merchants.configure(merchantId: parts[0], webhookSecret: nil, notificationURL: parts[1])
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import PasarelaGateway
 
 /// How to start Pasarela: where to listen, which database, which config, sandbox or not.
 public struct StackOptions: Sendable {
@@ -16,6 +17,10 @@ public struct StackOptions: Sendable {
     public var environment: [String: String] = ProcessInfo.processInfo.environment
     /// How often the config files are checked for changes (SIGHUP reloads at once).
     public var configPollInterval: Duration = .seconds(2)
+    /// Waits between tries of a merchant notification.
+    public var notificationSchedule: [Duration] = OutboxDispatcher.defaultSchedule
+    /// How often the outbox is checked for due notifications when nothing wakes it.
+    public var outboxPollInterval: Duration = .seconds(1)
 
     public init() {}
 }

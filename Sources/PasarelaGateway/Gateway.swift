@@ -46,11 +46,20 @@ public final class Gateway: Sendable {
     public var publicBaseURL: String { base.withLock { $0 } }
     private let base: Mutex<String>
     public let logger: Logger
-    let now: @Sendable () -> Date
+    public let now: @Sendable () -> Date
     private let live: Mutex<LiveConfig>
     let tokens = TokenCache()
     /// One circuit breaker per connection.
     public let breakers = CircuitBreakers()
+    /// Wakes the outbox dispatcher after events are committed.
+    public let outbox = OutboxSignal()
+    /// Webhooks refused per connection (forged, unsigned, malformed, refused address) since start.
+    private let refused = Mutex<[String: Int]>([:])
+
+    func countRefused(_ connection: String) { refused.withLock { $0[connection, default: 0] += 1 } }
+
+    /// Webhooks refused for a connection since start.
+    public func refusedWebhooks(_ connection: String) -> Int { refused.withLock { $0[connection] ?? 0 } }
 
     public init(snapshot: ConfigSnapshot, store: any PaymentStore, merchants: MerchantDirectory, publicBaseURL: String,
                 executor: HTTPExecutor = HTTPExecutor(), logger: Logger = Logger(label: "pasarela"),

@@ -92,7 +92,11 @@ extension Gateway {
         payment.updatedAt = now()
         let stored = StoredPayment(payment: payment, attempts: attempts)
         let reply = APIReply(status: 201, body: PaymentResource.json(stored).bytes)
-        try await store.save(payment, attempts: attempts, reply: claim.map { IdempotencyReply(key: $0.key, status: reply.status, body: reply.body) })
+        // The payment's first state is announced like every later change, in the same transaction.
+        let event = EventResource.make(for: stored, merchant: merchants.merchant(id: merchant.id), at: payment.updatedAt)
+        try await store.save(payment, attempts: attempts, reply: claim.map { IdempotencyReply(key: $0.key, status: reply.status, body: reply.body) },
+                             event: event)
+        outbox.wake()
         return reply
     }
 
@@ -227,12 +231,44 @@ extension Gateway {
         APIReply(status: 200, body: PlanResource.json(plan(request, merchant: merchant.id, config: config, draw: 0)).bytes)
     }
 
-    /// `GET /v1/connections`: health and breaker state of every connection.
-    public func connections() -> APIReply {
+    /// `GET /v1/connections`: health and breaker state of every connection, and its webhooks' fate.
+    public func connections() async throws -> APIReply {
         let live = config
-        let rows = live.connections.values.sorted { $0.config.name < $1.config.name }.map { connection in
-            (connection, breakers.snapshot(connection.config.name, config: connection.config.breaker, now: now()))
+        var rows: [(Connection, CircuitBreakers.Snapshot, [String: Int])] = []
+        for connection in live.connections.values.sorted(by: { $0.config.name < $1.config.name }) {
+            var counts = try await store.webhookCounts(connection: connection.config.name)
+            counts["refused"] = refusedWebhooks(connection.config.name)
+            rows.append((connection, breakers.snapshot(connection.config.name, config: connection.config.breaker, now: now()), counts))
         }
         return APIReply(status: 200, body: ConnectionResource.json(rows).bytes)
+    }
+
+    /// `GET /v1/events?since=evt_…` or `GET /v1/payments/{id}/events`: a merchant's events, oldest first.
+    public func events(merchant: Merchant, paymentId: String?, since: String?, limit: Int) async throws -> APIReply {
+        if let paymentId, try await store.payment(id: paymentId, merchantId: merchant.id) == nil {
+            throw APIError.missing("payment", id: paymentId)
+        }
+        if let since, try await store.event(id: since, merchantId: merchant.id) == nil {
+            throw APIError.missing("event", id: since, param: "since")
+        }
+        let rows = try await store.events(merchantId: merchant.id, paymentId: paymentId, after: since, limit: limit + 1)
+        return APIReply(status: 200, body: EventResource.list(Array(rows.prefix(limit)), hasMore: rows.count > limit))
+    }
+
+    /// `GET /v1/events/{id}`: one event with its delivery record.
+    public func event(id: String, merchant: Merchant) async throws -> APIReply {
+        guard let (event, state) = try await store.event(id: id, merchantId: merchant.id) else { throw APIError.missing("event", id: id) }
+        return APIReply(status: 200, body: EventResource.detail(event, state))
+    }
+
+    /// `POST /v1/events/{id}/redeliver`: sends the notification again now.
+    public func redeliver(id: String, merchant: Merchant) async throws -> APIReply {
+        guard try await store.event(id: id, merchantId: merchant.id) != nil else { throw APIError.missing("event", id: id) }
+        guard try await store.redeliver(eventId: id, merchantId: merchant.id, now: now()) else {
+            throw APIError.invalid("id", "This event has no notification URL: set notification_url on the payment or a merchant default.",
+                                   code: "notification_url_missing")
+        }
+        outbox.wake()
+        return try await event(id: id, merchant: merchant)
     }
 }

@@ -47,6 +47,7 @@ extension ConnectionConfig {
         var environment = Environment.sandbox, baseURLs: [String: String] = [:]
         var credentialNodes: [(String, Node)] = [], connectMs = 2000, requestMs = 15000
         var supports: [Support] = [], genericNodes: [String: Node] = [:], emulator: String?, breaker = BreakerConfig()
+        var allowIPs: [CIDR] = [], proxies: [CIDR] = [], webhookIPHeader: String?
         for entry in reader.mapping(root, what, allowed: allowed) {
             switch entry.key {
             case "kind": break
@@ -80,6 +81,24 @@ extension ConnectionConfig {
                     let value = reader.integer(timeout.value, "timeouts.\(timeout.key)", range: 50...120_000)
                     if timeout.key == "connect_ms" { connectMs = value ?? connectMs } else { requestMs = value ?? requestMs }
                 }
+            case "webhook":
+                let ipKeys: Set<String> = ["allow_ips", "trusted_proxies", "client_ip_header"]
+                for item in reader.mapping(entry.value, "webhook", allowed: isGeneric ? ipKeys.union(["signature", "fields"]) : ipKeys)
+                    where ipKeys.contains(item.key) {
+                    if item.key == "client_ip_header" {
+                        webhookIPHeader = reader.string(item.value, "webhook.client_ip_header")
+                        continue
+                    }
+                    let networks = reader.stringList(item.value, "webhook.\(item.key)").compactMap { text -> CIDR? in
+                        guard let network = CIDR(text) else {
+                            reader.problem(at: item.value, "'\(text)' is not an IP address or CIDR network such as 203.0.113.0/24")
+                            return nil
+                        }
+                        return network
+                    }
+                    if item.key == "allow_ips" { allowIPs = networks } else { proxies = networks }
+                }
+                if isGeneric { genericNodes["webhook"] = entry.value }
             case "breaker":
                 for item in reader.mapping(entry.value, "breaker", allowed: ["consecutive_failures", "error_rate_percent", "window_seconds",
                                                                             "min_requests", "cooldown_ms"]) {
@@ -128,6 +147,9 @@ extension ConnectionConfig {
                                       supports: supports, generic: generic)
         if let emulator { config.sandboxEmulator = emulator }
         config.breaker = breaker
+        config.webhookAllowList = allowIPs
+        config.trustedProxies = proxies
+        config.webhookClientIPHeader = webhookIPHeader
         return config
     }
 

@@ -1,3 +1,4 @@
+import Foundation
 import PasarelaAdapters
 import PasarelaCore
 
@@ -24,6 +25,11 @@ public struct ConnectionConfig: Sendable {
     public var sandboxEmulator: String?
     /// When to stop sending payments to this connection for a while.
     public var breaker = BreakerConfig()
+    /// Who may post webhooks (`webhook.allow_ips`); empty means anyone with a valid signature.
+    public var webhookAllowList: [CIDR] = []
+    /// Peers trusted to state the client address in `webhookClientIPHeader` (a proxy in front of Pasarela).
+    public var trustedProxies: [CIDR] = []
+    public var webhookClientIPHeader: String?
 
     public struct Support: Sendable {
         public var countries: Set<String>
@@ -70,6 +76,18 @@ public struct ConnectionConfig: Sendable {
         public var cooldownMs = 30_000
 
         public init() {}
+    }
+
+    /// Whether a webhook from `peer` (the TCP peer), with `forwarded` as the client-IP header's value, may be processed.
+    /// - Returns: `nil` when allowed, else the address refused.
+    public func webhookSourceRefused(peer: String?, forwarded: String?) -> String? {
+        guard !webhookAllowList.isEmpty else { return nil }
+        var client = peer ?? ""
+        if let forwarded, webhookClientIPHeader != nil, trustedProxies.contains(where: { $0.contains(client) }) {
+            // The right-most address is the one our trusted proxy saw.
+            client = forwarded.split(separator: ",").last.map { $0.trimmingCharacters(in: .whitespaces) } ?? client
+        }
+        return webhookAllowList.contains(where: { $0.contains(client) }) ? nil : (client.isEmpty ? "unknown" : client)
     }
 
     /// `nil` when the connection declares it can carry the request, else why not.

@@ -128,7 +128,7 @@ struct GenericDescriptorParser {
 
     func parseWebhook(_ node: Node) -> GenericDescriptor.Webhook? {
         var signature: ConfigurableHMAC?, key: String?, fields: [String: Node] = [:]
-        for entry in reader.mapping(node, "webhook", allowed: ["signature", "fields", "allow_ips"]) {
+        for entry in reader.mapping(node, "webhook", allowed: ["signature", "fields", "allow_ips", "trusted_proxies", "client_ip_header"]) {
             switch entry.key {
             case "signature": (signature, key) = parseSignature(entry.value)
             case "fields":

@@ -15,8 +15,8 @@ public enum GatewayServer {
     /// - Parameters:
     ///   - extraRoutes: lets the executable mount more routes (the sandbox controls) on the same port.
     public static func router(gateway: Gateway, openAPI: String? = nil,
-                              extraRoutes: (Router<BasicRequestContext>) -> Void = { _ in }) -> Router<BasicRequestContext> {
-        let router = Router()
+                              extraRoutes: (Router<GatewayContext>) -> Void = { _ in }) -> Router<GatewayContext> {
+        let router = Router(context: GatewayContext.self)
         router.add(middleware: APIErrorMiddleware(logger: gateway.logger))
         router.get("/healthz") { _, _ in
             ServerResponse.json(200, Array(#"{"status":"ok"}"#.utf8))
@@ -31,7 +31,7 @@ public enum GatewayServer {
             let body = try await collect(request)
             let name = context.parameters.get("connection") ?? ""
             let message = InboundMessage(status: 0, headers: request.headers.map { ($0.name.rawName, $0.value) }, body: body)
-            return ServerResponse.reply(try await gateway.receiveWebhook(connection: name, message: message))
+            return ServerResponse.reply(try await gateway.receiveWebhook(connection: name, message: message, peer: context.peerIP))
         }
         extraRoutes(router)
         return router
@@ -39,7 +39,7 @@ public enum GatewayServer {
 
     /// The whole application, listening on `host:port` (0 for a free port).
     public static func application(gateway: Gateway, host: String, port: Int, openAPI: String? = nil,
-                                   extraRoutes: (Router<BasicRequestContext>) -> Void = { _ in },
+                                   extraRoutes: (Router<GatewayContext>) -> Void = { _ in },
                                    onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
         Application(router: router(gateway: gateway, openAPI: openAPI, extraRoutes: extraRoutes),
                     configuration: .init(address: .hostname(host, port: port), serverName: "pasarela"),

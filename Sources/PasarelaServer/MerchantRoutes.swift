@@ -7,7 +7,7 @@ import PasarelaGateway
 struct MerchantRoutes {
     let gateway: Gateway
 
-    func add(to group: RouterGroup<BasicRequestContext>) {
+    func add(to group: RouterGroup<GatewayContext>) {
         group.post("/payments") { request, _ in
             let merchant = try authenticate(request)
             let body = try await GatewayServer.collect(request)
@@ -33,7 +33,30 @@ struct MerchantRoutes {
         }
         group.get("/connections") { request, _ in
             _ = try authenticate(request)
-            return ServerResponse.reply(gateway.connections())
+            return ServerResponse.reply(try await gateway.connections())
+        }
+        group.get("/payments/:id/events") { request, context in
+            let merchant = try authenticate(request)
+            return ServerResponse.reply(try await gateway.events(merchant: merchant, paymentId: context.parameters.get("id"), since: nil,
+                                                                 limit: 100))
+        }
+        group.get("/events") { request, _ in
+            let merchant = try authenticate(request)
+            let query = request.uri.queryParameters
+            if let unknown = query.map({ String($0.key) }).first(where: { !["since", "limit"].contains($0) }) {
+                throw APIError.invalid(unknown, "Unknown query parameter '\(unknown.prefix(40))'.", code: "parameter_unknown")
+            }
+            let limit = try Self.limit(query["limit"].map(String.init))
+            return ServerResponse.reply(try await gateway.events(merchant: merchant, paymentId: nil, since: query["since"].map(String.init),
+                                                                 limit: limit))
+        }
+        group.get("/events/:id") { request, context in
+            let merchant = try authenticate(request)
+            return ServerResponse.reply(try await gateway.event(id: context.parameters.get("id") ?? "", merchant: merchant))
+        }
+        group.post("/events/:id/redeliver") { request, context in
+            let merchant = try authenticate(request)
+            return ServerResponse.reply(try await gateway.redeliver(id: context.parameters.get("id") ?? "", merchant: merchant))
         }
         group.get("/payments/:id") { request, context in
             let merchant = try authenticate(request)
@@ -46,19 +69,20 @@ struct MerchantRoutes {
             if let unknown = query.map({ String($0.key) }).first(where: { !allowed.contains($0) }) {
                 throw APIError.invalid(unknown, "Unknown query parameter '\(unknown.prefix(40))'.", code: "parameter_unknown")
             }
-            var limit = 20
-            if let text = query["limit"] {
-                guard let value = Int(text), (1...100).contains(value) else {
-                    throw APIError.invalid("limit", "limit must be an integer from 1 to 100.")
-                }
-                limit = value
-            }
+            let limit = try Self.limit(query["limit"].map(String.init))
             let orderId = query["order_id"].map(String.init)
             if let orderId, orderId.isEmpty || orderId.count > 64 {
                 throw APIError.invalid("order_id", "order_id must be 1 to 64 characters.")
             }
             return ServerResponse.reply(try await gateway.payments(orderId: orderId, limit: limit, merchant: merchant))
         }
+    }
+
+    /// `limit`: 1 to 100, default 20.
+    static func limit(_ text: String?) throws -> Int {
+        guard let text else { return 20 }
+        guard let value = Int(text), (1...100).contains(value) else { throw APIError.invalid("limit", "limit must be an integer from 1 to 100.") }
+        return value
     }
 
     func authenticate(_ request: Request) throws -> Merchant {

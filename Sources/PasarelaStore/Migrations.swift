@@ -83,6 +83,45 @@ enum Migrations {
         migrator.registerMigration("v2_cash_network") { db in
             try db.execute(sql: "ALTER TABLE payments ADD COLUMN method_network TEXT")
         }
+        migrator.registerMigration("v3_events_outbox_notifications") { db in
+            try db.execute(sql: """
+                CREATE TABLE events (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    id TEXT NOT NULL UNIQUE,
+                    merchant_id TEXT NOT NULL,
+                    payment_id TEXT NOT NULL REFERENCES payments(id),
+                    type TEXT NOT NULL,
+                    created_at TEXT NOT NULL,
+                    body BLOB NOT NULL
+                );
+                CREATE INDEX events_merchant ON events (merchant_id, seq);
+                CREATE INDEX events_payment ON events (payment_id, seq);
+                CREATE TABLE notifications (
+                    event_id TEXT PRIMARY KEY NOT NULL REFERENCES events(id),
+                    merchant_id TEXT NOT NULL,
+                    url TEXT NOT NULL,
+                    state TEXT NOT NULL,
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    next_attempt_at TEXT,
+                    last_status INTEGER,
+                    last_error TEXT,
+                    delivered_at TEXT,
+                    created_at TEXT NOT NULL
+                );
+                CREATE INDEX notifications_due ON notifications (state, next_attempt_at);
+                CREATE TABLE notification_attempts (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    event_id TEXT NOT NULL REFERENCES events(id),
+                    attempt INTEGER NOT NULL,
+                    at TEXT NOT NULL,
+                    http_status INTEGER,
+                    error TEXT,
+                    duration_ms INTEGER NOT NULL
+                );
+                CREATE INDEX notification_attempts_event ON notification_attempts (event_id, attempt);
+                ALTER TABLE webhook_inbox ADD COLUMN duplicates INTEGER NOT NULL DEFAULT 0;
+                """)
+        }
         return migrator
     }
 }

@@ -8,8 +8,9 @@ public protocol PaymentStore: Sendable {
     /// - Returns: `.created`, or what the key already holds.
     func create(_ payment: Payment, idempotency: IdempotencyClaim?) async throws -> CreateResult
 
-    /// Writes the payment, its attempts and, when given, the final reply for its idempotency key, together.
-    func save(_ payment: Payment, attempts: [Attempt], reply: IdempotencyReply?) async throws
+    /// Writes the payment, its attempts and, when given, the final reply for its idempotency key and the event
+    /// announcing the new status (with its pending notification), together.
+    func save(_ payment: Payment, attempts: [Attempt], reply: IdempotencyReply?, event: NewEvent?) async throws
 
     /// A payment and its attempts, if it exists and belongs to `merchantId`.
     func payment(id: String, merchantId: String) async throws -> StoredPayment?
@@ -18,8 +19,36 @@ public protocol PaymentStore: Sendable {
     func payments(merchantId: String, orderId: String?, limit: Int) async throws -> [StoredPayment]
 
     /// Records a verified PSP event and applies it by the transition table, deduplicated on
-    /// (`connection`, `event.dedupeKey`).
-    func apply(_ event: PSPEventRecord) async throws -> WebhookResult
+    /// (`connection`, `event.dedupeKey`). An applied change writes the event `render` builds, in the same transaction.
+    func apply(_ event: PSPEventRecord, render: @escaping EventRenderer) async throws -> WebhookResult
+
+    /// A merchant's events, oldest first, after the event `after` (by its id) when given.
+    func events(merchantId: String, paymentId: String?, after: String?, limit: Int) async throws -> [StoredEvent]
+
+    /// One event of a merchant with its notification's delivery state.
+    func event(id: String, merchantId: String) async throws -> (StoredEvent, NotificationState?)?
+
+    /// Notifications whose next try is due, oldest first.
+    func dueNotifications(now: Date, limit: Int) async throws -> [DueNotification]
+
+    /// Records a delivery try; `retryAt` schedules the next one, `nil` ends the notification (delivered, or given up).
+    func record(_ attempt: DeliveryAttempt, retryAt: Date?) async throws
+
+    /// Makes an event's notification due now again.
+    /// - Returns: `false` when the event is unknown to the merchant or has no notification URL.
+    func redeliver(eventId: String, merchantId: String, now: Date) async throws -> Bool
+
+    /// Verified webhook events that matched no payment, newest first.
+    func orphanedWebhooks(limit: Int) async throws -> [OrphanedWebhook]
+
+    /// How many webhook events were recorded per result (`applied`, `ignored`, `duplicate`...), for a connection.
+    func webhookCounts(connection: String) async throws -> [String: Int]
+}
+
+extension PaymentStore {
+    public func save(_ payment: Payment, attempts: [Attempt], reply: IdempotencyReply?) async throws {
+        try await save(payment, attempts: attempts, reply: reply, event: nil)
+    }
 }
 
 /// A payment with its attempts, oldest attempt first.

@@ -47,10 +47,11 @@ public final class SQLiteStore: PaymentStore {
         }
     }
 
-    public func save(_ payment: Payment, attempts: [Attempt], reply: IdempotencyReply?) async throws {
+    public func save(_ payment: Payment, attempts: [Attempt], reply: IdempotencyReply?, event: NewEvent?) async throws {
         try await writer.write { db in
             try PaymentRows.upsert(payment, in: db)
             for attempt in attempts { try PaymentRows.upsert(attempt, in: db) }
+            if let event { try EventRows.insert(event, merchantId: payment.merchantId, paymentId: payment.id, in: db) }
             if let reply {
                 try db.execute(sql: "UPDATE idempotency_keys SET reply_status = ?, reply_body = ? WHERE merchant_id = ? AND key = ?",
                                arguments: [reply.status, Data(reply.body), payment.merchantId, reply.key])
@@ -78,7 +79,42 @@ public final class SQLiteStore: PaymentStore {
         }
     }
 
-    public func apply(_ record: PSPEventRecord) async throws -> WebhookResult {
-        try await writer.write { db in try WebhookApplication.apply(record, in: db) }
+    public func apply(_ record: PSPEventRecord, render: @escaping EventRenderer) async throws -> WebhookResult {
+        try await writer.write { db in try WebhookApplication.apply(record, render: render, in: db) }
+    }
+
+    public func events(merchantId: String, paymentId: String?, after: String?, limit: Int) async throws -> [StoredEvent] {
+        try await pool.read { db in try EventRows.events(merchantId: merchantId, paymentId: paymentId, after: after, limit: limit, in: db) }
+    }
+
+    public func event(id: String, merchantId: String) async throws -> (StoredEvent, NotificationState?)? {
+        try await pool.read { db in try EventRows.event(id: id, merchantId: merchantId, in: db) }
+    }
+
+    public func dueNotifications(now: Date, limit: Int) async throws -> [DueNotification] {
+        try await pool.read { db in try EventRows.due(now: now, limit: limit, in: db) }
+    }
+
+    public func record(_ attempt: DeliveryAttempt, retryAt: Date?) async throws {
+        try await writer.write { db in try EventRows.record(attempt, retryAt: retryAt, in: db) }
+    }
+
+    public func redeliver(eventId: String, merchantId: String, now: Date) async throws -> Bool {
+        try await writer.write { db in try EventRows.redeliver(eventId: eventId, merchantId: merchantId, now: now, in: db) }
+    }
+
+    public func orphanedWebhooks(limit: Int) async throws -> [OrphanedWebhook] {
+        try await pool.read { db in try EventRows.orphans(limit: limit, in: db) }
+    }
+
+    public func webhookCounts(connection: String) async throws -> [String: Int] {
+        try await pool.read { db in
+            var counts: [String: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT result, COUNT(*) AS n FROM webhook_inbox WHERE connection = ? GROUP BY result",
+                                        arguments: [connection]) {
+                counts[row["result"]] = row["n"]
+            }
+            return counts
+        }
     }
 }

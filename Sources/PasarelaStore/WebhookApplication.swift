@@ -4,11 +4,15 @@ import PasarelaCore
 
 /// Records a verified PSP event and applies it to its payment, all in the caller's transaction.
 enum WebhookApplication {
-    static func apply(_ record: PSPEventRecord, in db: Database) throws -> WebhookResult {
+    static func apply(_ record: PSPEventRecord, render: EventRenderer, in db: Database) throws -> WebhookResult {
         let event = record.event
         let seen = try Bool.fetchOne(db, sql: "SELECT 1 FROM webhook_inbox WHERE connection = ? AND dedupe_key = ?",
                                      arguments: [record.connection, event.dedupeKey]) ?? false
-        if seen { return .duplicate }
+        if seen {
+            try db.execute(sql: "UPDATE webhook_inbox SET duplicates = duplicates + 1 WHERE connection = ? AND dedupe_key = ?",
+                           arguments: [record.connection, event.dedupeKey])
+            return .duplicate
+        }
 
         // The PSP's id finds the attempt; the reference (our attempt id) finds it when the create reply was lost.
         var attemptRow = try Row.fetchOne(db, sql: "SELECT * FROM attempts WHERE connection = ? AND psp_payment_id = ?",
@@ -43,6 +47,8 @@ enum WebhookApplication {
             try PaymentRows.upsert(payment, in: db)
             try PaymentRows.upsert(attempt, in: db)
             try insertInbox(record, paymentId: payment.id, result: "applied", reason: nil, in: db)
+            let stored = try PaymentRows.stored(try Row.fetchOne(db, sql: "SELECT * FROM payments WHERE id = ?", arguments: [payment.id])!, in: db)
+            try EventRows.insert(render(stored), merchantId: payment.merchantId, paymentId: payment.id, in: db)
             return .applied(paymentId: payment.id, status: status)
         case .ignore(let reason):
             try insertInbox(record, paymentId: payment.id, result: "ignored", reason: reason, in: db)

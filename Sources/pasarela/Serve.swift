@@ -34,6 +34,9 @@ struct Serve: AsyncParsableCommand {
         say("Pasarela listening on \(stack.gatewayURL) (database \(database))")
         if let key = stack.sandboxAPIKey {
             say("Sandbox mode. Test API key: \(key)")
+            if let secret = stack.gateway.merchants.merchant(id: "merchant_sandbox")?.webhookSecret {
+                say("  merchant notifications are signed with: \(secret)")
+            }
             for (name, url) in stack.emulatorURLs.sorted(by: { $0.key < $1.key }) {
                 say("  \(name) emulator on \(url); its controls also at \(stack.gatewayURL)/sandbox/\(name)/")
             }

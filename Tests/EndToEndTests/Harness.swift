@@ -71,10 +71,14 @@ struct Harness {
         try await call(method, path, body: Array(json.utf8), headers: headers)
     }
 
-    static func cashBody(order: String = UUID().uuidString, value: Int = 15000, description: String = "Pedido") -> String {
+    /// A loopback address nothing listens on: notifications fail there without leaving the machine.
+    static let closedLoopback = "http://127.0.0.1:9/hooks"
+
+    static func cashBody(order: String = UUID().uuidString, value: Int = 15000, description: String = "Pedido",
+                         notificationURL: String = closedLoopback) -> String {
         """
         {"amount":{"value":\(value),"currency":"PEN"},"country":"PE","payment_method":{"type":"cash"},"order_id":"\(order)",
-         "description":"\(description)","notification_url":"https://shop.example/hooks",
+         "description":"\(description)","notification_url":"\(notificationURL)",
          "customer":{"name":"Pedro Gomez","email":"pedro@example.com","document":{"type":"DNI","number":"27662162"}}}
         """
     }

@@ -82,6 +82,11 @@ import Testing
                        rawBody: Array("{}".utf8), receivedAt: Date())
     }
 
+    static let render: EventRenderer = { stored in
+        NewEvent(id: Identifier.make("evt"), type: StatusEventType(status: stored.payment.status), createdAt: Date(),
+                 body: Array("{\"status\":\"\(stored.payment.status.rawValue)\"}".utf8), notificationURL: "https://merchant.example/hook")
+    }
+
     @Test func webhookEventsApplyOnceAndNeverRegress() async throws {
         let store = try SQLiteStore(path: path)
         var stored = payment()
@@ -89,25 +94,52 @@ import Testing
         stored.status = .requiresAction
         try await store.save(stored, attempts: [attempt(for: stored)], reply: nil)
 
-        #expect(try await store.apply(event(.succeeded, code: "200")) == .applied(paymentId: stored.id, status: .succeeded))
-        #expect(try await store.apply(event(.succeeded, code: "200")) == .duplicate)
-        guard case .ignored = try await store.apply(event(.expired, code: "500")) else {
+        #expect(try await store.apply(event(.succeeded, code: "200"), render: Self.render) == .applied(paymentId: stored.id, status: .succeeded))
+        #expect(try await store.apply(event(.succeeded, code: "200"), render: Self.render) == .duplicate)
+        guard case .ignored = try await store.apply(event(.expired, code: "500"), render: Self.render) else {
             Issue.record("an expiry after success must be ignored")
             return
         }
         let found = try #require(try await store.payment(id: stored.id, merchantId: "m1"))
         #expect(found.payment.status == .succeeded)
         #expect(found.attempts.first?.outcome == .succeeded)
+        // Exactly one event, for the one applied change, with its notification pending.
+        let events = try await store.events(merchantId: "m1", paymentId: stored.id, after: nil, limit: 10)
+        #expect(events.map(\.type) == ["payment.succeeded"])
+        #expect(String(decoding: events[0].body, as: UTF8.self) == #"{"status":"succeeded"}"#)
+        #expect(try await store.dueNotifications(now: Date(), limit: 10).map(\.eventId) == [events[0].id])
+        #expect(try await store.webhookCounts(connection: "dlocal") == ["applied": 1, "ignored": 1])
+    }
+
+    @Test func notificationsRecordEveryTryAndRetryUntilDelivered() async throws {
+        let store = try SQLiteStore(path: path)
+        let stored = payment()
+        _ = try await store.create(stored, idempotency: nil)
+        let event = NewEvent(id: "evt_1", type: .requiresAction, createdAt: Date(), body: Array("{}".utf8), notificationURL: "https://m.example/h")
+        try await store.save(stored, attempts: [], reply: nil, event: event)
+        let later = Date().addingTimeInterval(60)
+        try await store.record(DeliveryAttempt(eventId: "evt_1", at: Date(), httpStatus: 500, error: nil, durationMs: 3), retryAt: later)
+        #expect(try await store.dueNotifications(now: Date(), limit: 10).isEmpty)
+        let due = try await store.dueNotifications(now: later, limit: 10)
+        #expect(due.map(\.attempts) == [1])
+        try await store.record(DeliveryAttempt(eventId: "evt_1", at: later, httpStatus: 204, error: nil, durationMs: 2), retryAt: nil)
+        let (_, state) = try #require(try await store.event(id: "evt_1", merchantId: "m1"))
+        #expect(state?.state == "delivered")
+        #expect(state?.tries.map(\.httpStatus) == [500, 204])
+        #expect(try await store.event(id: "evt_1", merchantId: "m2") == nil)
+        #expect(try await store.redeliver(eventId: "evt_1", merchantId: "m1", now: later))
+        #expect(try await store.dueNotifications(now: later, limit: 10).count == 1)
     }
 
     @Test func unknownPaymentsAreOrphansAndMismatchedAmountsAreFlagged() async throws {
         let store = try SQLiteStore(path: path)
-        #expect(try await store.apply(event(.succeeded, psp: "D-4-unknown", code: "200")) == .orphaned)
+        #expect(try await store.apply(event(.succeeded, psp: "D-4-unknown", code: "200"), render: Self.render) == .orphaned)
+        #expect(try await store.orphanedWebhooks(limit: 10).map(\.pspPaymentId) == ["D-4-unknown"])
         var stored = payment()
         _ = try await store.create(stored, idempotency: nil)
         stored.status = .requiresAction
         try await store.save(stored, attempts: [attempt(for: stored)], reply: nil)
-        guard case .flagged = try await store.apply(event(.succeeded, code: "200", amount: 100)) else {
+        guard case .flagged = try await store.apply(event(.succeeded, code: "200", amount: 100), render: Self.render) else {
             Issue.record("an amount mismatch must be flagged")
             return
         }

@@ -45,10 +45,10 @@ public enum PlanResource {
 
 /// The JSON of `GET /v1/connections`: each connection's health and breaker.
 public enum ConnectionResource {
-    public static func json(_ connections: [(Connection, CircuitBreakers.Snapshot)]) -> JSONBody {
+    public static func json(_ connections: [(Connection, CircuitBreakers.Snapshot, [String: Int])]) -> JSONBody {
         .fields([
             ("object", .string("list")),
-            ("data", .array(connections.map { connection, breaker in
+            ("data", .array(connections.map { connection, breaker, webhooks in
                 let health = switch breaker.state {
                 case .open: "down"
                 case .halfOpen: "probing"
@@ -66,6 +66,7 @@ public enum ConnectionResource {
                         ("recent_error_rate", .number(String(format: "%.4f", breaker.recentErrorRate))),
                         ("opened_at", breaker.openedAt.map { .string(Timestamps.utc($0)) } ?? .null),
                     ])),
+                    ("webhooks", .object(webhooks.sorted { $0.key < $1.key }.map { ($0.key, .number(String($0.value))) })),
                 ])
             })),
             ("has_more", .bool(false)),

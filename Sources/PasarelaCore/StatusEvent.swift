@@ -1,0 +1,25 @@
+/// The unified event types merchants receive, one per applied status change.
+public enum StatusEventType: String, Sendable, CaseIterable {
+    case requiresAction = "payment.requires_action"
+    case processing = "payment.processing"
+    case authorized = "payment.authorized"
+    case succeeded = "payment.succeeded"
+    case failed = "payment.failed"
+    case expired = "payment.expired"
+    case canceled = "payment.canceled"
+    case refundSucceeded = "refund.succeeded"
+    case refundFailed = "refund.failed"
+
+    /// The event announcing that a payment reached `status`.
+    public init(status: PaymentStatus) {
+        switch status {
+        case .requiresAction: self = .requiresAction
+        case .processing: self = .processing
+        case .authorized: self = .authorized
+        case .succeeded: self = .succeeded
+        case .failed: self = .failed
+        case .expired: self = .expired
+        case .canceled: self = .canceled
+        }
+    }
+}

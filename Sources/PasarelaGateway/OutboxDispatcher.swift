@@ -1,0 +1,145 @@
+import AsyncHTTPClient
+import Crypto
+import Foundation
+import Logging
+import NIOCore
+import PasarelaAdapters
+import PasarelaStore
+import ServiceLifecycle
+import Synchronization
+
+/// Wakes the outbox dispatcher when new events are committed, so notifications leave at once instead of at the next poll.
+public final class OutboxSignal: Sendable {
+    private let state = Mutex<(pending: Bool, waiter: CheckedContinuation<Void, Never>?)>((false, nil))
+
+    public init() {}
+
+    public func wake() {
+        let waiter: CheckedContinuation<Void, Never>? = state.withLock { state in
+            if let waiter = state.waiter {
+                state.waiter = nil
+                return waiter
+            }
+            state.pending = true
+            return nil
+        }
+        waiter?.resume()
+    }
+
+    /// Returns when woken, or after `limit`.
+    func wait(upTo limit: Duration) async {
+        let timer = Task { [weak self] in
+            try? await Task.sleep(for: limit)
+            self?.wake()
+        }
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let ready: Bool = state.withLock { state in
+                if state.pending {
+                    state.pending = false
+                    return true
+                }
+                state.waiter = continuation
+                return false
+            }
+            if ready { continuation.resume() }
+        }
+        timer.cancel()
+    }
+}
+
+/// Delivers unified status events to merchants from the outbox: signed `Pasarela-Signature: t=…,v1=…`, retried with
+/// exponential backoff for about a day, every try recorded. State lives in the store, so a restart resumes pending
+/// deliveries.
+public final class OutboxDispatcher: Service, Sendable {
+    /// Waits before each retry: 30 s, 1, 2, 5, 10, 20, 40 min, 1, 2, 4, 8, 8 h (about 24 h in all).
+    public static let defaultSchedule: [Duration] = [.seconds(30), .seconds(60), .seconds(120), .seconds(300), .seconds(600),
+                                                     .seconds(1200), .seconds(2400), .seconds(3600), .seconds(7200),
+                                                     .seconds(14_400), .seconds(28_800), .seconds(28_800)]
+
+    let gateway: Gateway
+    let schedule: [Duration]
+    let pollInterval: Duration
+    let client: HTTPClient
+    let logger: Logger
+
+    public init(gateway: Gateway, schedule: [Duration] = OutboxDispatcher.defaultSchedule, pollInterval: Duration = .seconds(1),
+                client: HTTPClient = HTTPExecutor.pspClient, logger: Logger) {
+        self.gateway = gateway
+        self.schedule = schedule
+        self.pollInterval = pollInterval
+        self.client = client
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        try await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                await self.deliverDue()
+                await self.gateway.outbox.wait(upTo: self.pollInterval)
+            }
+        }
+    }
+
+    /// Delivers every notification due now, a few at a time.
+    public func deliverDue() async {
+        let due: [DueNotification]
+        do {
+            due = try await gateway.store.dueNotifications(now: gateway.now(), limit: 64)
+        } catch {
+            logger.error("outbox: cannot read due notifications", metadata: ["error": .string("\(type(of: error))")])
+            return
+        }
+        await withTaskGroup(of: Void.self) { group in
+            for (index, notification) in due.enumerated() {
+                if index >= 8 { await group.next() }
+                group.addTask { await self.deliver(notification) }
+            }
+        }
+    }
+
+    /// The `Pasarela-Signature` value: `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`.
+    public static func signature(body: [UInt8], secret: String, timestamp: Int) -> String {
+        "t=\(timestamp),v1=" + HMACSHA256.hex(key: secret, parts: [Array("\(timestamp).".utf8), body])
+    }
+
+    func deliver(_ notification: DueNotification) async {
+        let started = gateway.now()
+        var status: Int?, failure: String?
+        if let secret = gateway.merchants.merchant(id: notification.merchantId)?.webhookSecret {
+            var request = HTTPClientRequest(url: notification.url)
+            request.method = .POST
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.headers.add(name: "User-Agent", value: "Pasarela-Webhooks/0.1")
+            request.headers.add(name: "Pasarela-Signature",
+                                value: Self.signature(body: notification.body, secret: secret, timestamp: Int(started.timeIntervalSince1970)))
+            request.body = .bytes(ByteBuffer(bytes: notification.body))
+            do {
+                let response = try await client.execute(request, timeout: .seconds(10))
+                _ = try? await response.body.collect(upTo: 1 << 16)
+                status = Int(response.status.code)
+            } catch {
+                failure = String("\(error)".prefix(300))
+            }
+        } else {
+            failure = "merchant \(notification.merchantId) has no webhook secret configured"
+        }
+        let attempt = DeliveryAttempt(eventId: notification.eventId, at: started, httpStatus: status, error: failure,
+                                      durationMs: Int(gateway.now().timeIntervalSince(started) * 1000))
+        let retryAt: Date? = attempt.delivered || notification.attempts >= schedule.count ? nil
+            : gateway.now().addingTimeInterval(Self.seconds(schedule[notification.attempts]))
+        do {
+            try await gateway.store.record(attempt, retryAt: retryAt)
+        } catch {
+            logger.error("outbox: cannot record a delivery", metadata: ["event": .string(notification.eventId)])
+        }
+        logger.info("merchant notification", metadata: [
+            "event": .string(notification.eventId), "status": .string(status.map(String.init) ?? "-"),
+            "try": .stringConvertible(notification.attempts + 1), "retry": .string(retryAt.map { "\($0)" } ?? "no"),
+        ])
+    }
+
+    static func seconds(_ duration: Duration) -> TimeInterval {
+        let (seconds, attoseconds) = duration.components
+        return TimeInterval(seconds) + TimeInterval(attoseconds) / 1e18
+    }
+}
