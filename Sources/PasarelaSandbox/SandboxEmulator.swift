@@ -12,6 +12,8 @@ public protocol SandboxEmulator: AnyObject, Sendable {
     func setPublicURL(_ url: String)
     /// Faults to show on the next API calls.
     var faults: FaultQueue { get }
+    /// How the emulator's notifications go out.
+    var sender: WebhookSender { get }
 }
 
 extension DLocalEmulator: SandboxEmulator {}
@@ -38,6 +40,26 @@ extension SandboxEmulator {
             }
             self.faults.inject(fault, times: times)
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: #"{"injected":\#(times)}"#)))
+        }
+        // `{"duplicates": 3}`, `{"hold": true}`, `{"drop_next": 1}`, `{"delay_ms": 500}`: how notifications go out from now on.
+        router.post("/webhooks") { request, _ -> Response in
+            let body = try await request.body.collect(upTo: 1 << 12)
+            let object = (try? JSONSerialization.jsonObject(with: Data(buffer: body))) as? [String: Any] ?? [:]
+            var behaviour = WebhookSender.Behaviour()
+            behaviour.duplicates = min(max(object["duplicates"] as? Int ?? 1, 1), 10)
+            behaviour.dropNext = min(max(object["drop_next"] as? Int ?? 0, 0), 100)
+            behaviour.hold = object["hold"] as? Bool ?? false
+            behaviour.delayMs = min(max(object["delay_ms"] as? Int ?? 0, 0), 60_000)
+            self.sender.set(behaviour)
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: #"{"ok":true}"#)))
+        }
+        // `{"order": "reverse"}` or `{"order": "sent"}`: send the held notifications.
+        router.post("/webhooks/release") { request, _ -> Response in
+            let body = try await request.body.collect(upTo: 1 << 12)
+            let object = (try? JSONSerialization.jsonObject(with: Data(buffer: body))) as? [String: Any] ?? [:]
+            let deliveries = await self.sender.release(reversed: object["order"] as? String == "reverse")
+            let data = try JSONSerialization.data(withJSONObject: ["released": deliveries.map(\.json)], options: [.sortedKeys])
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
         }
     }
 }

@@ -41,7 +41,8 @@ public protocol PaymentStore: Sendable {
     /// Verified webhook events that matched no payment, newest first.
     func orphanedWebhooks(limit: Int) async throws -> [OrphanedWebhook]
 
-    /// How many webhook events were recorded per result (`applied`, `ignored`, `duplicate`...), for a connection.
+    /// How many webhook events were recorded per result (`applied`, `ignored`, `flagged`, `orphaned`) for a connection,
+    /// and how many repeats of recorded events arrived (`duplicate`).
     func webhookCounts(connection: String) async throws -> [String: Int]
 }
 

@@ -114,6 +114,8 @@ public final class SQLiteStore: PaymentStore {
                                         arguments: [connection]) {
                 counts[row["result"]] = row["n"]
             }
+            let repeats = try Int.fetchOne(db, sql: "SELECT SUM(duplicates) FROM webhook_inbox WHERE connection = ?", arguments: [connection]) ?? 0
+            if repeats > 0 { counts["duplicate"] = repeats }
             return counts
         }
     }

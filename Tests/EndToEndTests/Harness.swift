@@ -14,14 +14,16 @@ struct Harness {
 
     /// - Parameter adapterEdit: rewrites `adapters/dlocal.yaml` for this test (in a copy of the config folder).
     static func start(adapterEdit: ((String) -> String)? = nil, environment: [String: String] = [:], routes: String? = nil,
-                      extraAdapters: [String: String] = [:], copyConfig: Bool = false) async throws -> Harness {
+                      extraAdapters: [String: String] = [:], copyConfig: Bool = false, databasePath: String? = nil) async throws -> Harness {
         var options = StackOptions()
         options.configPollInterval = .milliseconds(100)
+        options.notificationSchedule = [.milliseconds(100), .milliseconds(200), .milliseconds(300)]
+        options.outboxPollInterval = .milliseconds(100)
         options.port = 0
         options.environment = environment
         let folder = NSTemporaryDirectory() + "pasarela-e2e-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: folder + "/adapters", withIntermediateDirectories: true)
-        options.databasePath = folder + "/pasarela.sqlite"
+        options.databasePath = databasePath ?? folder + "/pasarela.sqlite"
         if adapterEdit != nil || routes != nil || !extraAdapters.isEmpty || copyConfig {
             let adapterEdit = adapterEdit ?? { $0 }
             for file in try FileManager.default.contentsOfDirectory(atPath: repositoryRoot + "/adapters") where file.hasSuffix(".yaml") {
@@ -115,9 +117,10 @@ struct Harness {
 
     /// Runs `body` against a fresh stack and always stops it.
     static func with(adapterEdit: ((String) -> String)? = nil, environment: [String: String] = [:], routes: String? = nil,
-                     extraAdapters: [String: String] = [:], copyConfig: Bool = false, _ body: (Harness) async throws -> Void) async throws {
+                     extraAdapters: [String: String] = [:], copyConfig: Bool = false, databasePath: String? = nil,
+                     _ body: (Harness) async throws -> Void) async throws {
         let harness = try await start(adapterEdit: adapterEdit, environment: environment, routes: routes, extraAdapters: extraAdapters,
-                                      copyConfig: copyConfig)
+                                      copyConfig: copyConfig, databasePath: databasePath)
         do {
             try await body(harness)
         } catch {

@@ -31,7 +31,7 @@ public final class CheckoutEmulator: Sendable {
     let publicURL = Mutex("http://127.0.0.1")
     /// Where webhooks go: configured in Checkout's dashboard, not per request.
     let webhookURL = Mutex<String?>(nil)
-    let sender = WebhookSender()
+    public let sender = WebhookSender()
 
     struct State {
         var payments: [String: CheckoutEmulatedPayment] = [:]

@@ -73,8 +73,7 @@ extension DLocalEmulator {
                     let delivery = await self.notify(id)
                     let object: [String: Any] = [
                         "id": payment.id, "status": payment.status, "status_code": payment.statusCode,
-                        "notification": ["url": delivery.url as Any? ?? NSNull(), "status": delivery.status as Any? ?? NSNull(),
-                                         "error": delivery.error as Any? ?? NSNull()] as [String: Any],
+                        "notification": delivery.json,
                     ]
                     return Self.json(200, Array(try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])))
                 } catch let error as EmulatorError {

@@ -40,6 +40,8 @@ public final class DLocalEmulator: Sendable {
     let state = Mutex(State())
     /// Faults to show on the next API calls.
     public let faults = FaultQueue()
+    /// Sends the notifications, misbehaving on request.
+    public let sender = WebhookSender()
     /// Where the emulator is reachable, for the voucher URLs it hands out.
     let publicURL = Mutex("http://127.0.0.1")
 

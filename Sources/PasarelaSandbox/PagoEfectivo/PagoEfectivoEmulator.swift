@@ -29,7 +29,7 @@ public final class PagoEfectivoEmulator: Sendable {
     let state = Mutex(State())
     let publicURL = Mutex("http://127.0.0.1")
     let notificationURL = Mutex<String?>(nil)
-    let sender = WebhookSender()
+    public let sender = WebhookSender()
 
     struct State {
         var tokens: [String: Date] = [:]
