@@ -14,10 +14,11 @@ struct Harness {
 
     /// - Parameter adapterEdit: rewrites `adapters/dlocal.yaml` for this test (in a copy of the config folder).
     static func start(adapterEdit: ((String) -> String)? = nil, environment: [String: String] = [:], routes: String? = nil,
-                      extraAdapters: [String: String] = [:], copyConfig: Bool = false, databasePath: String? = nil) async throws -> Harness {
+                      extraAdapters: [String: String] = [:], copyConfig: Bool = false, databasePath: String? = nil,
+                      notificationSchedule: [Duration] = [.milliseconds(100), .milliseconds(200), .milliseconds(300)]) async throws -> Harness {
         var options = StackOptions()
         options.configPollInterval = .milliseconds(100)
-        options.notificationSchedule = [.milliseconds(100), .milliseconds(200), .milliseconds(300)]
+        options.notificationSchedule = notificationSchedule
         options.outboxPollInterval = .milliseconds(100)
         options.port = 0
         options.environment = environment
