@@ -108,7 +108,7 @@ import Testing
         #expect(events.map(\.type) == ["payment.succeeded"])
         #expect(String(decoding: events[0].body, as: UTF8.self) == #"{"status":"succeeded"}"#)
         #expect(try await store.dueNotifications(now: Date(), limit: 10).map(\.eventId) == [events[0].id])
-        #expect(try await store.webhookCounts(connection: "dlocal") == ["applied": 1, "ignored": 1])
+        #expect(try await store.webhookCounts(connection: "dlocal") == ["applied": 1, "ignored": 1, "duplicate": 1])
     }
 
     @Test func notificationsRecordEveryTryAndRetryUntilDelivered() async throws {
