@@ -10,7 +10,7 @@ extension CheckoutEmulator {
             let fault = self.faults.next()
             switch fault {
             case .status(let status):
-                return Self.json(status, CheckoutEmulatorError(http: status, type: status == 429 ? "too_many_requests" : "processing_error",
+                return EmulatorResponse.json(status, CheckoutEmulatorError(http: status, type: status == 429 ? "too_many_requests" : "processing_error",
                                                                 codes: ["injected_fault"]).body)
             default: break
             }
@@ -18,20 +18,20 @@ extension CheckoutEmulator {
             if case .delayBeforeProcessing(let milliseconds)? = fault { delay = milliseconds }
             let (status, reply) = await self.create(headers: request.headers.map { ($0.name.rawName, $0.value) }, body: body, delay: delay)
             switch fault {
-            case .garbage: return Self.json(200, Array("<html>gateway error".utf8))
+            case .garbage: return EmulatorResponse.json(200, Array("<html>gateway error".utf8))
             case .delayAfterProcessing(let milliseconds): try await Task.sleep(for: .milliseconds(milliseconds))
             default: break
             }
-            return Self.json(status, reply)
+            return EmulatorResponse.json(status, reply)
         }
         router.get("/payments/:id") { request, context -> Response in
             let (status, reply) = self.details(context.parameters.get("id") ?? "", headers: request.headers.map { ($0.name.rawName, $0.value) })
-            return Self.json(status, reply)
+            return EmulatorResponse.json(status, reply)
         }
         router.get("/apm/:id") { _, context -> Response in
             let id = context.parameters.get("id") ?? ""
             let html = "<html><body><h1>Checkout sandbox APM</h1><p>Payment \(id): \(self.status(of: id) ?? "unknown")</p></body></html>"
-            return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: html)))
+            return EmulatorResponse.html(html)
         }
     }
 
@@ -40,17 +40,13 @@ extension CheckoutEmulator {
         for action in ["succeed", "expire", "cancel"] {
             router.post("/payments/:id/\(action)") { _, context -> Response in
                 let (status, reply) = await self.complete(context.parameters.get("id") ?? "", as: action)
-                return Self.json(status, reply)
+                return EmulatorResponse.json(status, reply)
             }
         }
         router.get("/payments") { _, _ -> Response in
             let base = self.publicURL.withLock { $0 }
             let payments = self.state.withLock { state in state.order.compactMap { state.payments[$0]?.json(base: base) } }
-            return Self.json(200, Array(try JSONSerialization.data(withJSONObject: payments, options: [.sortedKeys, .withoutEscapingSlashes])))
+            return EmulatorResponse.json(200, object: payments)
         }
-    }
-
-    static func json(_ status: Int, _ body: [UInt8]) -> Response {
-        Response(status: .init(code: status), headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 }

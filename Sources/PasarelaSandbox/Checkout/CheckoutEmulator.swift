@@ -104,7 +104,7 @@ public final class CheckoutEmulator: Sendable {
         let base = publicURL.withLock { $0 }
         var payment = CheckoutEmulatedPayment(id: EmulatorIds.checkout("pay"), actionId: EmulatorIds.checkout("act"), amount: amount,
                                               currency: currency, reference: request.reference, sourceType: type, status: "Pending",
-                                              approved: false, processedOn: Timestamps8601.now(now()))
+                                              approved: false, processedOn: EmulatorClock.checkout(now()))
         var status = 201
         var extra: [String: Any] = [:]
         switch type {
@@ -195,11 +195,11 @@ public final class CheckoutEmulator: Sendable {
         }
         let eventId = EmulatorIds.checkout("evt")
         var data: [String: Any] = ["id": payment.id, "action_id": payment.actionId, "amount": payment.amount,
-                                   "currency": payment.currency, "processed_on": Timestamps8601.now(now())]
+                                   "currency": payment.currency, "processed_on": EmulatorClock.checkout(now())]
         if let reference = payment.reference { data["reference"] = reference }
         if let code = payment.responseCode { data["response_code"] = code }
         let base = publicURL.withLock { $0 }
-        let body = Self.encode(["id": eventId, "type": type, "version": "1.0.9", "created_on": Timestamps8601.now(now()), "data": data,
+        let body = Self.encode(["id": eventId, "type": type, "version": "1.0.9", "created_on": EmulatorClock.checkout(now()), "data": data,
                                 "_links": ["self": ["href": "\(base)/events/\(eventId)"], "payment": ["href": "\(base)/payments/\(payment.id)"]]])
         state.withLock { $0.events.append(eventId) }
         let signature = CheckoutSignature.signature(body: body, key: credentials.webhookSecret)
@@ -211,13 +211,3 @@ public final class CheckoutEmulator: Sendable {
     }
 }
 
-/// `2023-05-22T11:56:04.8821546Z`-style timestamps, as Checkout writes them.
-enum Timestamps8601 {
-    static func now(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(secondsFromGMT: 0)
-        formatter.dateFormat = "yyyy-MM-dd'T'HH:mm:ss.SSSSSSS'Z'"
-        return formatter.string(from: date)
-    }
-}

@@ -11,7 +11,7 @@ extension DLocalEmulator {
             switch fault {
             case .status(let status):
                 let code = status == 429 ? 6000 : status >= 500 ? 7000 : 5000
-                return Self.json(status, EmulatorError(http: status, code: code, message: "Injected fault").body)
+                return EmulatorResponse.json(status, EmulatorError(http: status, code: code, message: "Injected fault").body)
             case .delayBeforeProcessing(let milliseconds):
                 try await Task.sleep(for: .milliseconds(milliseconds))
             default: break
@@ -19,9 +19,9 @@ extension DLocalEmulator {
             let reply: Response
             do throws(EmulatorError) {
                 let payment = try self.create(headers: Self.headers(request), body: Array(buffer: body))
-                reply = Self.json(200, Self.encode(payment))
+                reply = EmulatorResponse.json(200, Self.encode(payment))
             } catch {
-                reply = Self.json(error.http, error.body)
+                reply = EmulatorResponse.json(error.http, error.body)
             }
             switch fault {
             case .garbage:
@@ -36,9 +36,9 @@ extension DLocalEmulator {
         router.get("/payments/:id") { request, context -> Response in
             do throws(EmulatorError) {
                 let payment = try self.payment(id: context.parameters.get("id") ?? "", headers: Self.headers(request))
-                return Self.json(200, Self.encode(payment))
+                return EmulatorResponse.json(200, Self.encode(payment))
             } catch {
-                return Self.json(error.http, error.body)
+                return EmulatorResponse.json(error.http, error.body)
             }
         }
         router.get("/payments/:id/status") { request, context -> Response in
@@ -46,19 +46,18 @@ extension DLocalEmulator {
                 let payment = try self.payment(id: context.parameters.get("id") ?? "", headers: Self.headers(request))
                 let object: [String: String] = ["id": payment.id, "status": payment.status, "status_code": payment.statusCode,
                                                 "status_detail": payment.statusDetail]
-                return Self.json(200, Array(try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])))
+                return EmulatorResponse.json(200, object: object)
             } catch let error as EmulatorError {
-                return Self.json(error.http, error.body)
+                return EmulatorResponse.json(error.http, error.body)
             }
         }
         router.get("/tickets/:id") { _, context -> Response in
             let id = context.parameters.get("id") ?? ""
             guard let payment = self.state.withLock({ $0.payments[id] }), let ticket = payment.ticket else {
-                return Self.json(404, EmulatorError(http: 404, code: 4000, message: "Payment not found").body)
+                return EmulatorResponse.json(404, EmulatorError(http: 404, code: 4000, message: "Payment not found").body)
             }
             let html = "<html><body><h1>\(ticket.providerName)</h1><p>CIP <b>\(ticket.number)</b></p><p>\(ticket.amount) \(ticket.currency)</p><p>Expires \(ticket.expirationDate)</p></body></html>"
-            return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
-                            body: .init(byteBuffer: ByteBuffer(string: html)))
+            return EmulatorResponse.html(html)
         }
     }
 
@@ -75,9 +74,9 @@ extension DLocalEmulator {
                         "id": payment.id, "status": payment.status, "status_code": payment.statusCode,
                         "notification": delivery.json,
                     ]
-                    return Self.json(200, Array(try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])))
+                    return EmulatorResponse.json(200, object: object)
                 } catch let error as EmulatorError {
-                    return Self.json(error.http, error.body)
+                    return EmulatorResponse.json(error.http, error.body)
                 }
             }
         }
@@ -85,16 +84,11 @@ extension DLocalEmulator {
             let payments = self.state.withLock { state in state.order.compactMap { state.payments[$0] } }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            return Self.json(200, Array(try encoder.encode(payments)))
+            return EmulatorResponse.json(200, Array(try encoder.encode(payments)))
         }
     }
 
     static func headers(_ request: Request) -> [(name: String, value: String)] {
         request.headers.map { ($0.name.rawName, $0.value) }
-    }
-
-    static func json(_ status: Int, _ body: [UInt8]) -> Response {
-        Response(status: .init(code: status), headers: [.contentType: "application/json"],
-                 body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 }

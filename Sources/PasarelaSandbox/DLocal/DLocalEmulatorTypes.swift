@@ -142,13 +142,3 @@ public struct EmulatorError: Error, Sendable {
     }
 }
 
-/// dLocal's `+0000` timestamps: `2020-02-24T04:59:00.000+0000`.
-enum EmulatorClock {
-    static func format(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(secondsFromGMT: 0)
-        formatter.dateFormat = "yyyy-MM-dd'T'HH:mm:ss.SSSZ"
-        return formatter.string(from: date)
-    }
-}

@@ -8,15 +8,15 @@ extension PagoEfectivoEmulator {
         router.post("/v1/authorizations") { request, _ -> Response in
             let body = Array(buffer: try await request.body.collect(upTo: 1 << 16))
             // Only a status fault is meant for the token request; delays and garbage wait for the CIP call.
-            if case .status(let status)? = self.faults.next(only: { if case .status = $0 { true } else { false } }) { return Self.json(status, Self.error(status, "falla inyectada", field: "-").1) }
+            if case .status(let status)? = self.faults.next(only: { if case .status = $0 { true } else { false } }) { return EmulatorResponse.json(status, object: Self.error(status, "falla inyectada", field: "-").1) }
             let (status, object) = self.authorize(body)
-            return Self.json(status, object)
+            return EmulatorResponse.json(status, object: object)
         }
         router.post("/v1/cips") { request, _ -> Response in
             let body = Array(buffer: try await request.body.collect(upTo: 1 << 16))
             let fault = self.faults.next()
             switch fault {
-            case .status(let status): return Self.json(status, Self.error(status, "falla inyectada", field: "-").1)
+            case .status(let status): return EmulatorResponse.json(status, object: Self.error(status, "falla inyectada", field: "-").1)
             case .delayBeforeProcessing(let milliseconds): try await Task.sleep(for: .milliseconds(milliseconds))
             default: break
             }
@@ -26,12 +26,12 @@ extension PagoEfectivoEmulator {
             case .delayAfterProcessing(let milliseconds): try await Task.sleep(for: .milliseconds(milliseconds))
             default: break
             }
-            return Self.json(status, object)
+            return EmulatorResponse.json(status, object: object)
         }
         router.get("/cip/:page") { _, context -> Response in
             let cip = Int((context.parameters.get("page") ?? "").replacingOccurrences(of: ".html", with: "")) ?? 0
             let html = "<html><body><h1>PagoEfectivo</h1><p>CIP <b>\(cip)</b>: \(self.status(of: cip) ?? "no existe")</p></body></html>"
-            return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: html)))
+            return EmulatorResponse.html(html)
         }
     }
 
@@ -40,13 +40,8 @@ extension PagoEfectivoEmulator {
         for action in ["pay", "expire"] {
             router.post("/cips/:cip/\(action)") { _, context -> Response in
                 let (status, object) = await self.complete(Int(context.parameters.get("cip") ?? "") ?? -1, as: action)
-                return Self.json(status, object)
+                return EmulatorResponse.json(status, object: object)
             }
         }
-    }
-
-    static func json(_ status: Int, _ object: [String: Any]) -> Response {
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
-        return Response(status: .init(code: status), headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }

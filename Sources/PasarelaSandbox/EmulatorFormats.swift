@@ -1,0 +1,35 @@
+import Foundation
+import Hummingbird
+import NIOCore
+
+/// Timestamps as the emulated PSPs write them, in UTC.
+enum EmulatorClock {
+    /// dLocal's `2020-02-24T04:59:00.000+0000`.
+    static func format(_ date: Date) -> String { string(date, "yyyy-MM-dd'T'HH:mm:ss.SSSZ") }
+
+    /// Checkout's `2023-05-22T11:56:04.8821546Z`.
+    static func checkout(_ date: Date) -> String { string(date, "yyyy-MM-dd'T'HH:mm:ss.SSSSSSS'Z'") }
+
+    static func string(_ date: Date, _ pattern: String) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(secondsFromGMT: 0)
+        formatter.dateFormat = pattern
+        return formatter.string(from: date)
+    }
+}
+
+/// JSON answers of the emulators: every response carries a `Content-Type`.
+enum EmulatorResponse {
+    static func json(_ status: Int, _ body: [UInt8]) -> Response {
+        Response(status: .init(code: status), headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+
+    static func json(_ status: Int, object: Any) -> Response {
+        json(status, Array((try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()))
+    }
+
+    static func html(_ text: String) -> Response {
+        Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+}
