@@ -67,6 +67,7 @@ let package = Package(
             "PasarelaApp",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        .executableTarget(name: "PasarelaBenchmarks", dependencies: ["PasarelaApp"], path: "Benchmarks/PasarelaBenchmarks"),
         .testTarget(name: "PasarelaCoreTests", dependencies: ["PasarelaCore"]),
         .testTarget(name: "PasarelaAdaptersTests", dependencies: [
             "PasarelaAdapters", .product(name: "Crypto", package: "swift-crypto"),
