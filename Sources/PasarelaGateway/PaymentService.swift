@@ -219,8 +219,13 @@ extension Gateway {
     }
 
     /// A merchant's payments, newest first.
-    public func payments(orderId: String?, limit: Int, merchant: Merchant) async throws -> APIReply {
-        let rows = try await store.payments(merchantId: merchant.id, orderId: orderId, limit: limit + 1)
+    public func payments(orderId: String?, status: PaymentStatus?, startingAfter: String?, limit: Int,
+                         merchant: Merchant) async throws -> APIReply {
+        if let startingAfter, try await store.payment(id: startingAfter, merchantId: merchant.id) == nil {
+            throw APIError.missing("payment", id: startingAfter, param: "starting_after")
+        }
+        let rows = try await store.payments(merchantId: merchant.id, orderId: orderId, status: status, startingAfter: startingAfter,
+                                            limit: limit + 1)
         return APIReply(status: 200, body: PaymentResource.list(Array(rows.prefix(limit)), hasMore: rows.count > limit).bytes)
     }
 }

@@ -65,7 +65,7 @@ struct MerchantRoutes {
         group.get("/payments") { request, _ in
             let merchant = try authenticate(request)
             let query = request.uri.queryParameters
-            let allowed: Set<String> = ["order_id", "limit"]
+            let allowed: Set<String> = ["order_id", "limit", "status", "starting_after"]
             if let unknown = query.map({ String($0.key) }).first(where: { !allowed.contains($0) }) {
                 throw APIError.invalid(unknown, "Unknown query parameter '\(unknown.prefix(40))'.", code: "parameter_unknown")
             }
@@ -74,7 +74,16 @@ struct MerchantRoutes {
             if let orderId, orderId.isEmpty || orderId.count > 64 {
                 throw APIError.invalid("order_id", "order_id must be 1 to 64 characters.")
             }
-            return ServerResponse.reply(try await gateway.payments(orderId: orderId, limit: limit, merchant: merchant))
+            var status: PaymentStatus?
+            if let text = query["status"] {
+                guard let parsed = PaymentStatus(rawValue: String(text)) else {
+                    throw APIError.invalid("status", "status must be one of \(PaymentStatus.allCases.map(\.rawValue).joined(separator: ", ")).")
+                }
+                status = parsed
+            }
+            return ServerResponse.reply(try await gateway.payments(orderId: orderId, status: status,
+                                                                   startingAfter: query["starting_after"].map(String.init),
+                                                                   limit: limit, merchant: merchant))
         }
     }
 

@@ -15,8 +15,9 @@ public protocol PaymentStore: Sendable {
     /// A payment and its attempts, if it exists and belongs to `merchantId`.
     func payment(id: String, merchantId: String) async throws -> StoredPayment?
 
-    /// A merchant's payments, newest first, optionally only those for one order id.
-    func payments(merchantId: String, orderId: String?, limit: Int) async throws -> [StoredPayment]
+    /// A merchant's payments, newest first, optionally only those for one order id or in one status, and only those
+    /// older than the payment `startingAfter` (cursor paging).
+    func payments(merchantId: String, orderId: String?, status: PaymentStatus?, startingAfter: String?, limit: Int) async throws -> [StoredPayment]
 
     /// Records a verified PSP event and applies it by the transition table, deduplicated on
     /// (`connection`, `event.dedupeKey`). An applied change writes the event `render` builds, in the same transaction.
@@ -47,6 +48,10 @@ public protocol PaymentStore: Sendable {
 }
 
 extension PaymentStore {
+    public func payments(merchantId: String, orderId: String?, limit: Int) async throws -> [StoredPayment] {
+        try await payments(merchantId: merchantId, orderId: orderId, status: nil, startingAfter: nil, limit: limit)
+    }
+
     public func save(_ payment: Payment, attempts: [Attempt], reply: IdempotencyReply?) async throws {
         try await save(payment, attempts: attempts, reply: reply, event: nil)
     }

@@ -66,16 +66,29 @@ public final class SQLiteStore: PaymentStore {
         }
     }
 
-    public func payments(merchantId: String, orderId: String?, limit: Int) async throws -> [StoredPayment] {
+    public func payments(merchantId: String, orderId: String?, status: PaymentStatus?, startingAfter: String?,
+                         limit: Int) async throws -> [StoredPayment] {
         try await pool.read { db in
-            let rows = if let orderId {
-                try Row.fetchAll(db, sql: "SELECT * FROM payments WHERE merchant_id = ? AND order_id = ? ORDER BY created_at DESC, id DESC LIMIT ?",
-                                 arguments: [merchantId, orderId, limit])
-            } else {
-                try Row.fetchAll(db, sql: "SELECT * FROM payments WHERE merchant_id = ? ORDER BY created_at DESC, id DESC LIMIT ?",
-                                 arguments: [merchantId, limit])
+            var sql = "SELECT * FROM payments WHERE merchant_id = ?"
+            var arguments: StatementArguments = [merchantId]
+            if let orderId {
+                sql += " AND order_id = ?"
+                arguments += [orderId]
             }
-            return try rows.map { try PaymentRows.stored($0, in: db) }
+            if let status {
+                sql += " AND status = ?"
+                arguments += [status.rawValue]
+            }
+            if let startingAfter {
+                // Strictly after the cursor in (created_at DESC, id DESC) order.
+                sql += """
+                     AND (created_at, id) < (SELECT created_at, id FROM payments WHERE id = ? AND merchant_id = ?)
+                    """
+                arguments += [startingAfter, merchantId]
+            }
+            sql += " ORDER BY created_at DESC, id DESC LIMIT ?"
+            arguments += [limit]
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).map { try PaymentRows.stored($0, in: db) }
         }
     }
 

@@ -89,3 +89,27 @@ import Testing
         }
     }
 }
+
+/// Listing: filters and cursor paging, newest first.
+@Suite struct PaymentListTests {
+    @Test func listsFilterByStatusAndPageWithACursor() async throws {
+        try await Harness.with { harness in
+            var ids: [String] = []
+            for _ in 0..<3 {
+                ids.append(try #require(try await harness.call("POST", "/v1/payments", json: Harness.cashBody()).json["id"] as? String))
+            }
+            let pspId = try #require(try await harness.call("GET", "/v1/payments/\(ids[0])").json["psp_payment_id"] as? String)
+            _ = try await harness.call("POST", "/sandbox/dlocal/payments/\(pspId)/pay")
+            let page = try await harness.call("GET", "/v1/payments?limit=2")
+            #expect((page.json["data"] as? [[String: Any]])?.map { $0["id"] as? String } == [ids[2], ids[1]])
+            #expect(page.json["has_more"] as? Bool == true)
+            let next = try await harness.call("GET", "/v1/payments?limit=2&starting_after=\(ids[1])")
+            #expect((next.json["data"] as? [[String: Any]])?.map { $0["id"] as? String } == [ids[0]])
+            #expect(next.json["has_more"] as? Bool == false)
+            let paid = try await harness.call("GET", "/v1/payments?status=succeeded")
+            #expect((paid.json["data"] as? [[String: Any]])?.map { $0["id"] as? String } == [ids[0]])
+            #expect(try await harness.call("GET", "/v1/payments?status=paid").status == 422)
+            #expect(try await harness.call("GET", "/v1/payments?starting_after=pay_nope").status == 404)
+        }
+    }
+}
