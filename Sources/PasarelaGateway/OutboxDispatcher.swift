@@ -85,6 +85,8 @@ public final class OutboxDispatcher: Service, Sendable {
         let due: [DueNotification]
         do {
             due = try await gateway.store.dueNotifications(now: gateway.now(), limit: 64)
+        } catch is CancellationError {
+            return   // shutting down
         } catch {
             logger.error("outbox: cannot read due notifications", metadata: ["error": .string("\(type(of: error))")])
             return
