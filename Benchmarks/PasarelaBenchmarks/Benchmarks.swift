@@ -40,6 +40,12 @@ struct Benchmarks {
         let body = Array(#"{"eventType":"cip.paid","operationNumber":"0001","data":{"cip":2523136,"currency":"PEN","amount":201.01,"transactionCode":"101"}}"#.utf8)
         let hook = InboundMessage(headers: [("PE-Signature", PagoEfectivoSignature.signature(body: body, secretKey: snapshot.connections["pagoefectivo"]!.credentials["secret_key"]!))], body: body)
         try time("generic webhook verify + parse", iterations: 20_000, target: "< 50 µs") { _ = try generic.parseWebhook(hook, context: genericContext) }
+        try time("JSONValue decode (callback body)", iterations: 20_000, target: "(reference)") {
+            _ = try JSONDecoder().decode(JSONValue.self, from: Data(body))
+        }
+        try time("JSONSerialization (callback body)", iterations: 20_000, target: "(reference)") {
+            _ = try JSONSerialization.jsonObject(with: Data(body))
+        }
         time("Router.plan (5 rules)", iterations: 50_000, target: "< 20 µs") {
             _ = Gateway.plan(request, merchant: "m", snapshot: snapshot, breakers: BreakerView(), draw: 0.5)
         }
