@@ -11,12 +11,7 @@ struct MerchantRoutes {
         group.post("/payments") { request, _ in
             let merchant = try authenticate(request)
             let body = try await GatewayServer.collect(request)
-            let json: JSONValue
-            do {
-                json = try JSONDecoder().decode(JSONValue.self, from: Data(body))
-            } catch {
-                throw APIError.malformed("The request body is not valid JSON.")
-            }
+            let json = try Self.json(body)
             let paymentRequest = try PaymentRequest.parse(json, now: Date())
             let key = try idempotencyKey(request)
             return ServerResponse.reply(try await gateway.createPayment(paymentRequest, merchant: merchant, rawBody: body,
@@ -25,10 +20,7 @@ struct MerchantRoutes {
         group.post("/routing/explain") { request, _ in
             let merchant = try authenticate(request)
             let body = try await GatewayServer.collect(request)
-            let json: JSONValue
-            do { json = try JSONDecoder().decode(JSONValue.self, from: Data(body)) } catch {
-                throw APIError.malformed("The request body is not valid JSON.")
-            }
+            let json = try Self.json(body)
             return ServerResponse.reply(gateway.explain(try PaymentRequest.parseForRouting(json), merchant: merchant))
         }
         group.get("/connections") { request, _ in
@@ -84,6 +76,15 @@ struct MerchantRoutes {
             return ServerResponse.reply(try await gateway.payments(orderId: orderId, status: status,
                                                                    startingAfter: query["starting_after"].map(String.init),
                                                                    limit: limit, merchant: merchant))
+        }
+    }
+
+    /// The body as JSON, or 400 saying where it stops being JSON.
+    static func json(_ body: [UInt8]) throws -> JSONValue {
+        do {
+            return try JSONValue.parse(body)
+        } catch {
+            throw APIError.malformed("The request body is not valid JSON (byte \(error.offset): \(error.message)).")
         }
     }
 

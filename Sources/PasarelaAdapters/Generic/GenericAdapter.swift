@@ -72,7 +72,7 @@ public struct GenericAdapter: PSPAdapter {
     }
 
     static func json(_ bytes: [UInt8]) -> JSONValue? {
-        try? JSONDecoder().decode(JSONValue.self, from: Data(bytes))
+        try? JSONValue.parse(bytes)
     }
 
     /// Classifies an answer by the declared fields. A 2xx that cannot be read is ambiguous.
