@@ -100,18 +100,24 @@ public final class Gateway: Sendable {
         return LiveConfig(snapshot: snapshot, connections: connections)
     }
 
-    /// Routes a request with the live config and breaker state. Payments and `POST /v1/routing/explain` call this.
-    public func plan(_ request: PaymentRequest, merchant: String?, config: LiveConfig, draw: Double) -> RoutePlan {
-        Gateway.plan(request, merchant: merchant, snapshot: config.snapshot,
+    /// Routes a merchant's request with the live config and breaker state. Payments and `POST /v1/routing/explain`
+    /// call this. Test keys reach only sandbox connections and live keys only production ones.
+    public func plan(_ request: PaymentRequest, merchant: Merchant, config: LiveConfig, draw: Double) -> RoutePlan {
+        Gateway.plan(request, merchant: merchant.id, livemode: merchant.livemode, snapshot: config.snapshot,
                      breakers: breakers.view(config.snapshot.connections, now: now()), draw: draw)
     }
 
     /// Routing with each connection's adapter asked whether it can carry the request: the one function behind
     /// the live path, the explain endpoint and `pasarela routes explain`.
-    public static func plan(_ request: PaymentRequest, merchant: String?, snapshot: ConfigSnapshot, breakers: BreakerView,
-                            draw: Double) -> RoutePlan {
+    /// - Parameter livemode: the key's mode; `nil` (the CLI's explain) considers every connection.
+    public static func plan(_ request: PaymentRequest, merchant: String?, livemode: Bool? = nil, snapshot: ConfigSnapshot,
+                            breakers: BreakerView, draw: Double) -> RoutePlan {
         Router.plan(request, merchant: merchant, config: snapshot, breakers: breakers, draw: draw) { connection, request in
-            adapter(for: connection)?.unsupportedReason(request)
+            if let livemode, livemode != (connection.environment == .production) {
+                return livemode ? "live keys reach only production connections; \(connection.name) is sandbox"
+                                : "test keys reach only sandbox connections; \(connection.name) is production"
+            }
+            return adapter(for: connection)?.unsupportedReason(request)
         }
     }
 

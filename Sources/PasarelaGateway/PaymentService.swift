@@ -31,7 +31,7 @@ extension Gateway {
                               idempotencyKey: String?) async throws -> APIReply {
         let config = self.config
         let started = now()
-        let plan = plan(request, merchant: merchant.id, config: config, draw: Double.random(in: 0..<1))
+        let plan = plan(request, merchant: merchant, config: config, draw: Double.random(in: 0..<1))
         if plan.targets.isEmpty {
             let reasons = plan.skipped.map { "\($0.name): \($0.reason)" }.joined(separator: "; ")
             if !plan.skipped.isEmpty, plan.skipped.allSatisfy({ $0.reason.hasPrefix("circuit breaker") }) {
@@ -233,7 +233,7 @@ extension Gateway {
 extension Gateway {
     /// `POST /v1/routing/explain`: the plan the live path would make now, without calling any PSP.
     public func explain(_ request: PaymentRequest, merchant: Merchant) -> APIReply {
-        APIReply(status: 200, body: PlanResource.json(plan(request, merchant: merchant.id, config: config, draw: 0)).bytes)
+        APIReply(status: 200, body: PlanResource.json(plan(request, merchant: merchant, config: config, draw: 0)).bytes)
     }
 
     /// `GET /v1/connections`: health and breaker state of every connection, and its webhooks' fate.

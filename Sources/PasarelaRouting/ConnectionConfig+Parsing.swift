@@ -112,8 +112,8 @@ extension ConnectionConfig {
                 }
             case "sandbox_emulator":
                 emulator = reader.string(entry.value, "sandbox_emulator")
-                if let name = emulator, !emulators.contains(name) {
-                    reader.problem(at: entry.value, "unknown sandbox_emulator '\(name)'; built in: \(emulators.sorted().joined(separator: ", "))")
+                if let name = emulator, !emulators.contains(name), name != "none" {
+                    reader.problem(at: entry.value, "unknown sandbox_emulator '\(name)'; built in: \(emulators.sorted().joined(separator: ", ")), or none")
                 }
             case "supports":
                 guard let list = entry.value.sequence else {
@@ -145,7 +145,7 @@ extension ConnectionConfig {
         var config = ConnectionConfig(name: name, kind: kind, environment: environment, baseURL: baseURL,
                                       credentials: credentials, connectTimeoutMs: connectMs, requestTimeoutMs: requestMs,
                                       supports: supports, generic: generic)
-        if let emulator { config.sandboxEmulator = emulator }
+        if let emulator { config.sandboxEmulator = emulator == "none" ? nil : emulator }
         config.breaker = breaker
         config.webhookAllowList = allowIPs
         config.trustedProxies = proxies

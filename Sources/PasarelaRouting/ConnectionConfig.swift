@@ -21,7 +21,8 @@ public struct ConnectionConfig: Sendable {
     public var supports: [Support]
     /// The whole protocol, for `kind: generic`.
     public var generic: GenericDescriptor?
-    /// Which built-in emulator stands in for this connection in sandbox mode (`dlocal`, `checkout`, `pagoefectivo`).
+    /// Which built-in emulator stands in for this connection in sandbox mode (`dlocal`, `checkout`, `pagoefectivo`);
+    /// `sandbox_emulator: none` keeps the file's sandbox base URL (a PSP's own sandbox).
     public var sandboxEmulator: String?
     /// When to stop sending payments to this connection for a while.
     public var breaker = BreakerConfig()

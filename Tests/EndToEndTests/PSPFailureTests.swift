@@ -66,19 +66,45 @@ import Testing
     }
 
     @Test func anUnreachablePSPIsNotCreatedAndFailsOver() async throws {
-        // A production connection is not redirected to the emulator: this one points at a closed loopback port.
+        // This connection keeps its own sandbox URL instead of the emulator: a closed loopback port.
         let closedPort: (String) -> String = {
-            $0.replacingOccurrences(of: "environment: sandbox", with: "environment: production")
-                .replacingOccurrences(of: "production: https://api.dlocal.com", with: "production: http://127.0.0.1:9")
+            $0.replacingOccurrences(of: "sandbox: https://sandbox.dlocal.com", with: "sandbox: http://127.0.0.1:9")
+                .replacingOccurrences(of: "environment: sandbox", with: "environment: sandbox\nsandbox_emulator: none")
         }
-        let env = ["DLOCAL_X_LOGIN": "l", "DLOCAL_X_TRANS_KEY": "t", "DLOCAL_SECRET_KEY": "s"]
-        try await Harness.with(adapterEdit: closedPort, environment: env) { harness in
+        try await Harness.with(adapterEdit: closedPort) { harness in
             let payment = try await create(harness)
             #expect(attempt(payment)["outcome"] as? String == "failed")
             #expect(attempt(payment)["failure_class"] as? String == "connection_error")
             // Nothing was created at dLocal, so the payment moved on to PagoEfectivo.
             #expect(payment["status"] as? String == "requires_action")
             #expect(payment["connection"] as? String == "pagoefectivo")
+        }
+    }
+}
+
+/// Test keys never reach production connections, and live keys never reach sandbox ones.
+@Suite struct KeyModeTests {
+    @Test func testKeysReachOnlySandboxConnectionsAndLiveKeysOnlyProductionOnes() async throws {
+        let production: (String) -> String = {
+            $0.replacingOccurrences(of: "environment: sandbox", with: "environment: production")
+                .replacingOccurrences(of: "production: https://api.dlocal.com", with: "production: http://127.0.0.1:9")
+        }
+        let env = ["DLOCAL_X_LOGIN": "l", "DLOCAL_X_TRANS_KEY": "t", "DLOCAL_SECRET_KEY": "s",
+                   "PASARELA_API_KEYS": "merchant_live:sk_live_0123456789abcdef"]
+        try await Harness.with(adapterEdit: production, environment: env) { harness in
+            // The test key: dLocal (production now) is skipped, PagoEfectivo (sandbox) takes it.
+            let test = try await harness.call("POST", "/v1/payments", json: Harness.cashBody())
+            #expect(test.json["connection"] as? String == "pagoefectivo")
+            #expect((test.json["attempts"] as? [[String: Any]])?.count == 1)
+            let explain = try await harness.call("POST", "/v1/routing/explain",
+                                                 json: #"{"amount":{"value":15000,"currency":"PEN"},"country":"PE","payment_method":{"type":"cash"}}"#)
+            #expect(((explain.json["skipped"] as? [[String: Any]])?.first?["reason"] as? String)?.hasPrefix("test keys reach only sandbox") == true)
+            // The live key: only dLocal (production) is eligible.
+            let live = try await harness.call("POST", "/v1/payments", json: Harness.cashBody(),
+                                              headers: [("Authorization", "Bearer sk_live_0123456789abcdef")])
+            #expect(live.json["livemode"] as? Bool == true)
+            #expect((live.json["attempts"] as? [[String: Any]])?.map { $0["connection"] as? String } == ["dlocal"])
+            #expect(harness.stack.pagoefectivo?.ledger.count == 1)
         }
     }
 }
