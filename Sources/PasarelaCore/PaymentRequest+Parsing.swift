@@ -17,20 +17,9 @@ extension PaymentRequest {
     public static func parse(_ json: JSONValue, now: Date) throws(APIError) -> PaymentRequest {
         let body = try Fields(json, path: nil, allowed: topLevelKeys)
 
-        let amountFields = try Fields(body.required("amount"), path: "amount", allowed: ["value", "currency"])
-        let currencyCode = try amountFields.string("currency", required: true)!
-        guard let currency = Currency(code: currencyCode) else {
-            throw .invalid("amount.currency", "Currency '\(currencyCode.prefix(8))' is not supported; use an upper-case ISO-4217 code such as PEN.",
-                           code: "currency_not_supported")
-        }
-        let amount = try parseAmount(amountFields.required("value"), currency: currency)
-
-        let country = try body.string("country", required: true)!
-        guard let methods = Market.currencies[country] else {
-            throw .invalid("country", "Country '\(country.prefix(8))' is not supported; use an upper-case ISO-3166 alpha-2 code such as PE.",
-                           code: "country_not_supported")
-        }
-        let method = try parseMethod(body.required("payment_method"), country: country)
+        let (amount, country, method) = try parseRouted(body)
+        let currency = amount.currency
+        let methods = Market.currencies[country]!
         guard let allowed = methods[method.type], allowed.contains(currency.code) else {
             let list = (methods[method.type] ?? []).sorted().joined(separator: ", ")
             throw .invalid("amount.currency", "\(method.type.rawValue) payments in \(country) accept \(list), not \(currency.code).",
@@ -59,6 +48,23 @@ extension PaymentRequest {
         return PaymentRequest(amount: amount, country: country, method: method, orderId: orderId, customer: customer,
                               description: description, notificationURL: notificationURL, returnURL: returnURL,
                               metadata: metadata, expiresAt: expiresAt)
+    }
+
+    /// The fields routing needs: `amount`, `country` and `payment_method`, each checked.
+    static func parseRouted(_ body: Fields) throws(APIError) -> (Money, String, PaymentMethod) {
+        let amountFields = try Fields(body.required("amount"), path: "amount", allowed: ["value", "currency"])
+        let currencyCode = try amountFields.string("currency", required: true)!
+        guard let currency = Currency(code: currencyCode) else {
+            throw .invalid("amount.currency", "Currency '\(currencyCode.prefix(8))' is not supported; use an upper-case ISO-4217 code such as PEN.",
+                           code: "currency_not_supported")
+        }
+        let amount = try parseAmount(amountFields.required("value"), currency: currency)
+        let country = try body.string("country", required: true)!
+        guard Market.currencies[country] != nil else {
+            throw .invalid("country", "Country '\(country.prefix(8))' is not supported; use an upper-case ISO-3166 alpha-2 code such as PE.",
+                           code: "country_not_supported")
+        }
+        return (amount, country, try parseMethod(body.required("payment_method"), country: country))
     }
 
     static func parseAmount(_ value: JSONValue, currency: Currency) throws(APIError) -> Money {

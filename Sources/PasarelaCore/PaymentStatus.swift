@@ -40,6 +40,16 @@ public enum AttemptOutcome: String, Sendable, Codable {
     case failed
     /// Nobody knows yet whether the PSP created a payment (timeout after sending, unreadable answer).
     case unknown
+
+    /// How an attempt stands once the PSP reports its payment in `status`.
+    public init(status: PaymentStatus) {
+        switch status {
+        case .succeeded: self = .succeeded
+        case .failed: self = .declined
+        case .canceled, .expired: self = .failed
+        case .requiresAction, .processing, .authorized: self = .pending
+        }
+    }
 }
 
 /// How final a decline is.

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import PasarelaAdapters
 import PasarelaCore
 
 /// One consistent, validated view of `routes.yaml` and `adapters/*.yaml`. Requests keep the snapshot they
@@ -63,17 +64,11 @@ public struct ConfigSnapshot: Sendable {
         }
         problems += routesReader.problems
         guard problems.isEmpty, let routes else { throw ConfigError(problems) }
-        let version = "cfg_" + Hex.lower(hasher.finalize()).prefix(16)
+        let version = "cfg_" + Hex.encode(hasher.finalize()).prefix(16)
         return ConfigSnapshot(routes: routes, connections: connections, version: version)
     }
 
     static func readText(_ path: String) -> String? {
         FileManager.default.contents(atPath: path).flatMap { String(data: $0, encoding: .utf8) }
-    }
-}
-
-enum Hex {
-    static func lower<Bytes: Sequence>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
-        bytes.map { String(format: "%02x", $0) }.joined()
     }
 }

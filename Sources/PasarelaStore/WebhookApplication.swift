@@ -38,12 +38,7 @@ enum WebhookApplication {
             if status != .requiresAction { payment.nextAction = nil }
             attempt.pspPaymentId = event.pspPaymentId
             attempt.pspStatus = event.pspStatus
-            attempt.outcome = switch status {
-            case .succeeded: .succeeded
-            case .failed: .declined
-            case .canceled, .expired: .failed
-            case .requiresAction, .processing, .authorized: .pending
-            }
+            attempt.outcome = AttemptOutcome(status: status)
             try PaymentRows.upsert(payment, in: db)
             try PaymentRows.upsert(attempt, in: db)
             try insertInbox(record, paymentId: payment.id, result: "applied", reason: nil, in: db)

@@ -32,14 +32,7 @@ enum CheckoutStatus: String {
         }
     }
 
-    var attemptOutcome: AttemptOutcome {
-        switch unified(payerMustAct: false) {
-        case .succeeded: .succeeded
-        case .failed: .declined
-        case .canceled, .expired: .failed
-        case .requiresAction, .processing, .authorized: .pending
-        }
-    }
+    var attemptOutcome: AttemptOutcome { AttemptOutcome(status: unified(payerMustAct: false)) }
 
     /// Response code ranges (CKO-RC): 20xxx soft, 30xxx hard, 40xxx risk.
     static func declineClass(responseCode: String?) -> DeclineClass {

@@ -24,14 +24,7 @@ enum DLocalStatus: String {
         }
     }
 
-    var attemptOutcome: AttemptOutcome {
-        switch self {
-        case .pending, .authorized: .pending
-        case .paid, .verified: .succeeded
-        case .rejected: .declined
-        case .cancelled, .expired: .failed
-        }
-    }
+    var attemptOutcome: AttemptOutcome { AttemptOutcome(status: unified(payerMustAct: false)) }
 
     /// How final a `REJECTED` status code is: 3xx codes from 1.7.
     static func declineClass(statusCode: Int) -> DeclineClass {

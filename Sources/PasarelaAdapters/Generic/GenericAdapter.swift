@@ -120,13 +120,7 @@ public struct GenericAdapter: PSPAdapter {
             }
             if let mapped, !(mapped == .processing && action != nil) { status = mapped }
         }
-        let outcome: AttemptOutcome = switch status {
-        case .succeeded: .succeeded
-        case .failed: .declined
-        case .canceled, .expired: .failed
-        case .requiresAction, .processing, .authorized: .pending
-        }
-        var result = PSPOutcome(outcome: outcome, status: status, pspPaymentId: pspId, pspStatus: pspStatus ?? "created")
+        var result = PSPOutcome(outcome: AttemptOutcome(status: status), status: status, pspPaymentId: pspId, pspStatus: pspStatus ?? "created")
         if status == .requiresAction || status == .processing {
             result.nextAction = action
             if case .displayVoucher(_, _, _, let expiry) = action { result.expiresAt = expiry }
