@@ -1,27 +1,57 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
 import PasarelaRouting
 import PasarelaSandbox
 
-/// Builds the emulator that stands in for a sandbox connection, accepting exactly the credentials its file resolves to.
-enum Emulators {
-    static func make(for connection: ConnectionConfig) -> (any SandboxEmulator)? {
+/// The emulators that stand in for sandbox connections: built in process, or reached in a running `pasarela sandbox`.
+public enum Emulators {
+    /// The emulator for a sandbox connection, accepting exactly the credentials its file resolves to.
+    public static func make(for connection: ConnectionConfig, now: @escaping @Sendable () -> Date = Date.init) -> (any SandboxEmulator)? {
         let secrets = connection.credentials
         switch connection.sandboxEmulator {
         case "dlocal":
             return DLocalEmulator(credentials: .init(login: secrets["login"] ?? "", transKey: secrets["trans_key"] ?? "",
-                                                     secretKey: secrets["secret_key"] ?? ""))
+                                                     secretKey: secrets["secret_key"] ?? ""), now: now)
         case "checkout":
-            return CheckoutEmulator(credentials: .init(secretKey: secrets["secret_key"] ?? "", webhookSecret: secrets["webhook_secret"] ?? ""))
+            return CheckoutEmulator(credentials: .init(secretKey: secrets["secret_key"] ?? "", webhookSecret: secrets["webhook_secret"] ?? ""),
+                                    now: now)
         case "pagoefectivo":
             return PagoEfectivoEmulator(credentials: .init(idService: Int(secrets["id_service"] ?? "") ?? 0,
-                                                           accessKey: secrets["access_key"] ?? "", secretKey: secrets["secret_key"] ?? ""))
+                                                           accessKey: secrets["access_key"] ?? "", secretKey: secrets["secret_key"] ?? ""),
+                                        now: now)
         default:
             return nil
         }
     }
 
-    /// Tells emulators whose PSP sends webhooks to a registered URL (not one per request) where Pasarela listens.
-    static func register(_ emulator: any SandboxEmulator, webhookURL: String) {
-        (emulator as? CheckoutEmulator)?.setWebhookURL(webhookURL)
-        (emulator as? PagoEfectivoEmulator)?.setNotificationURL(webhookURL)
+    /// Base URLs in a running `pasarela sandbox` at `url`: each sandbox connection with an emulator is at `url/NAME`.
+    static func external(_ url: String, for snapshot: ConfigSnapshot) -> [String: String] {
+        let base = url.hasSuffix("/") ? String(url.dropLast()) : url
+        var urls: [String: String] = [:]
+        for (name, connection) in snapshot.connections where connection.environment == .sandbox && connection.sandboxEmulator != nil {
+            urls[name] = "\(base)/\(name)"
+        }
+        return urls
+    }
+
+    /// Tells a running sandbox where this gateway takes each connection's webhooks (PSPs that post to a registered URL).
+    static func register(_ url: String, connections: [String], gatewayURL: String) async throws {
+        let base = url.hasSuffix("/") ? String(url.dropLast()) : url
+        for name in connections {
+            var request = HTTPClientRequest(url: "\(base)/sandbox/\(name)/notification-url")
+            request.method = .POST
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(string: #"{"url":"\#(gatewayURL)/webhooks/\#(name)"}"#))
+            let response: HTTPClientResponse
+            do {
+                response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+            } catch {
+                throw StackError.sandboxUnreachable("\(base): \(error)")
+            }
+            guard response.status == .ok else {
+                throw StackError.sandboxUnreachable("\(base)/sandbox/\(name) answered \(response.status.code); does that sandbox run this config?")
+            }
+        }
     }
 }

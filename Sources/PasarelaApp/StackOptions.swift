@@ -21,6 +21,13 @@ public struct StackOptions: Sendable {
     public var notificationSchedule: [Duration] = OutboxDispatcher.defaultSchedule
     /// How often the outbox is checked for due notifications when nothing wakes it.
     public var outboxPollInterval: Duration = .seconds(1)
+    /// How often the reconciler looks for payments due a look; `nil` runs no reconciler (tests drive it by hand).
+    public var reconcileInterval: Duration? = .seconds(5)
+    /// A running `pasarela sandbox` to use instead of in-process emulators: sandbox connections then talk to
+    /// `<url>/<connection>`, so a gateway crash does not wipe what the PSPs remember.
+    public var sandboxURL: String?
+    /// The gateway's clock: every decision, schedule and expiry reads it (tests move it by hand).
+    public var now: @Sendable () -> Date = Date.init
 
     public init() {}
 }

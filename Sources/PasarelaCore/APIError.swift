@@ -49,6 +49,16 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
         APIError(status: 409, type: "idempotency_error", code: code, message: message, param: "Idempotency-Key")
     }
 
+    /// 409: the payment's state does not allow the command.
+    public static func conflict(_ code: String, _ message: String) -> APIError {
+        APIError(status: 409, type: "invalid_request_error", code: code, message: message)
+    }
+
+    /// 502: a PSP gave no usable answer; nothing changed and retrying is safe.
+    public static func pspUnavailable(_ message: String) -> APIError {
+        APIError(status: 502, type: "api_error", code: "psp_unavailable", message: message)
+    }
+
     /// 500: Pasarela itself failed; the message never carries the underlying error.
     public static let internalError = APIError(status: 500, type: "api_error", code: "internal_error",
                                                message: "Pasarela could not complete the request. It is safe to retry with the same Idempotency-Key.")

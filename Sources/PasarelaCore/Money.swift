@@ -59,3 +59,22 @@ public struct Money: Hashable, Sendable, CustomStringConvertible {
 extension Character {
     var isASCIIDigit: Bool { ("0"..."9").contains(self) }
 }
+
+extension Money: Codable {
+    enum CodingKeys: String, CodingKey { case value, currency }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let code = try container.decode(String.self, forKey: .currency)
+        guard let currency = Currency(code: code) else {
+            throw DecodingError.dataCorruptedError(forKey: .currency, in: container, debugDescription: "unknown currency \(code)")
+        }
+        self.init(minorUnits: try container.decode(Int64.self, forKey: .value), currency: currency)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(minorUnits, forKey: .value)
+        try container.encode(currency.code, forKey: .currency)
+    }
+}

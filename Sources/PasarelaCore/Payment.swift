@@ -1,6 +1,7 @@
 import Foundation
 
-/// A payment as Pasarela stores it: the merchant's request plus where it stands.
+/// A payment as Pasarela stores it: the merchant's request plus where it stands. Only ``PaymentMachine`` decides how
+/// it changes; the store writes its decisions by compare-and-set on ``version``.
 public struct Payment: Sendable, Equatable {
     public var id: String
     public var merchantId: String
@@ -18,10 +19,27 @@ public struct Payment: Sendable, Equatable {
     public var configVersion: String?
     public var createdAt: Date
     public var updatedAt: Date
+    /// Bumped by every write; a write names the version it read (compare-and-set).
+    public var version: Int
+    /// Whether an event has announced the payment to the merchant yet.
+    public var announced: Bool
+    /// Why the payment ended without money moving, for `failed`, `canceled` and `expired`.
+    public var failure: PaymentFailure?
+    /// The payer paid after Pasarela had ended the payment (expired voucher, unresolved outcome).
+    public var latePayment: Bool
+    /// Set when a PSP said something Pasarela would not apply on its own.
+    public var review: ReviewReason?
+    /// Until when the create path (or a merchant command) holds the payment: the reconciler leaves it alone meanwhile.
+    public var leaseUntil: Date?
+    /// The reconciler's looks at the payment since its last change, and when it looks next (`nil`: never, it is final).
+    public var looks: Int
+    public var nextLookAt: Date?
 
     public init(id: String, merchantId: String, livemode: Bool, status: PaymentStatus, request: PaymentRequest,
                 connection: String? = nil, pspPaymentId: String? = nil, nextAction: NextAction? = nil,
-                expiresAt: Date? = nil, rule: String? = nil, configVersion: String? = nil, createdAt: Date, updatedAt: Date) {
+                expiresAt: Date? = nil, rule: String? = nil, configVersion: String? = nil, createdAt: Date, updatedAt: Date,
+                version: Int = 0, announced: Bool = false, failure: PaymentFailure? = nil, latePayment: Bool = false,
+                review: ReviewReason? = nil, leaseUntil: Date? = nil, looks: Int = 0, nextLookAt: Date? = nil) {
         self.id = id
         self.merchantId = merchantId
         self.livemode = livemode
@@ -35,6 +53,14 @@ public struct Payment: Sendable, Equatable {
         self.configVersion = configVersion
         self.createdAt = createdAt
         self.updatedAt = updatedAt
+        self.version = version
+        self.announced = announced
+        self.failure = failure
+        self.latePayment = latePayment
+        self.review = review
+        self.leaseUntil = leaseUntil
+        self.looks = looks
+        self.nextLookAt = nextLookAt
     }
 }
 
@@ -44,6 +70,9 @@ public enum NextAction: Sendable, Equatable, Codable {
     case displayVoucher(code: String, barcode: String?, voucherURL: String?, expiresAt: Date?)
     /// Send the payer's browser to `url`.
     case redirect(url: String)
+
+    /// The voucher's code, for a voucher.
+    public var voucherCode: String? { if case .displayVoucher(let code, _, _, _) = self { code } else { nil } }
 }
 
 /// One try at one PSP.
@@ -65,11 +94,15 @@ public struct Attempt: Sendable, Equatable {
     public var configVersion: String?
     public var startedAt: Date
     public var durationMs: Int?
+    /// The attempt was replayed after an ambiguous answer at a PSP that may not refuse the replay as a duplicate:
+    /// the PSP may hold a second payment under the same reference, to be found and canceled.
+    public var needsDuplicateCheck: Bool
 
     public init(id: String, paymentId: String, sequence: Int, connection: String, pspPaymentId: String? = nil,
                 outcome: AttemptOutcome, pspStatus: String? = nil, declineClass: DeclineClass? = nil,
                 failureClass: FailureClass? = nil, errorCode: String? = nil, errorMessage: String? = nil,
-                rule: String? = nil, configVersion: String? = nil, startedAt: Date, durationMs: Int? = nil) {
+                rule: String? = nil, configVersion: String? = nil, startedAt: Date, durationMs: Int? = nil,
+                needsDuplicateCheck: Bool = false) {
         self.id = id
         self.paymentId = paymentId
         self.sequence = sequence
@@ -85,5 +118,6 @@ public struct Attempt: Sendable, Equatable {
         self.configVersion = configVersion
         self.startedAt = startedAt
         self.durationMs = durationMs
+        self.needsDuplicateCheck = needsDuplicateCheck
     }
 }

@@ -114,10 +114,10 @@ public final class Gateway: Sendable {
                             breakers: BreakerView, draw: Double) -> RoutePlan {
         Router.plan(request, merchant: merchant, config: snapshot, breakers: breakers, draw: draw) { connection, request in
             if let livemode, livemode != (connection.environment == .production) {
-                return livemode ? "live keys reach only production connections; \(connection.name) is sandbox"
-                                : "test keys reach only sandbox connections; \(connection.name) is production"
+                return (.keyMode, livemode ? "live keys reach only production connections; \(connection.name) is sandbox"
+                                           : "test keys reach only sandbox connections; \(connection.name) is production")
             }
-            return adapter(for: connection)?.unsupportedReason(request)
+            return adapter(for: connection)?.unsupportedReason(request).map { (.unsupported, $0) }
         }
     }
 

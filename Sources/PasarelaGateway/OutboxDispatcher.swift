@@ -29,7 +29,8 @@ public final class OutboxSignal: Sendable {
     /// Returns when woken, or after `limit`.
     func wait(upTo limit: Duration) async {
         let timer = Task { [weak self] in
-            try? await Task.sleep(for: limit)
+            // A timer canceled because a real wake came first must not wake again: that would run an empty pass.
+            guard (try? await Task.sleep(for: limit)) != nil else { return }
             self?.wake()
         }
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in

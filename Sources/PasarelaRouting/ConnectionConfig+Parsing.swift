@@ -19,10 +19,10 @@ public struct AdapterKindInfo: Sendable {
 
 extension ConnectionConfig {
     static let commonKeys: Set<String> = ["kind", "environment", "base_url", "credentials", "timeouts", "supports", "webhook",
-                                          "sandbox_emulator", "breaker"]
+                                          "sandbox_emulator", "breaker", "reconcile"]
     /// The built-in emulators a file may name under `sandbox_emulator`.
     public static let emulators: Set<String> = ["dlocal", "checkout", "pagoefectivo"]
-    static let genericKeys: Set<String> = ["token", "create", "lookup", "status_map"]
+    static let genericKeys: Set<String> = ["token", "create", "lookup", "lookup_by_reference", "cancel", "status_map"]
 
     /// Parses one adapter file. Credentials are resolved from `env` (environment variables) or files, and in the
     /// sandbox environment fall back to the `sandbox_default` written next to them.
@@ -47,6 +47,7 @@ extension ConnectionConfig {
         var environment = Environment.sandbox, baseURLs: [String: String] = [:]
         var credentialNodes: [(String, Node)] = [], connectMs = 2000, requestMs = 15000
         var supports: [Support] = [], genericNodes: [String: Node] = [:], emulator: String?, breaker = BreakerConfig()
+        var reconcile = ReconcileConfig()
         var allowIPs: [CIDR] = [], proxies: [CIDR] = [], webhookIPHeader: String?
         for entry in reader.mapping(root, what, allowed: allowed) {
             switch entry.key {
@@ -110,6 +111,8 @@ extension ConnectionConfig {
                     default: breaker.cooldownMs = reader.integer(item.value, "breaker.cooldown_ms", range: 10...3_600_000) ?? breaker.cooldownMs
                     }
                 }
+            case "reconcile":
+                reconcile = parseReconcile(entry.value, reader: reader)
             case "sandbox_emulator":
                 emulator = reader.string(entry.value, "sandbox_emulator")
                 if let name = emulator, !emulators.contains(name), name != "none" {
@@ -147,9 +150,29 @@ extension ConnectionConfig {
                                       supports: supports, generic: generic)
         if let emulator { config.sandboxEmulator = emulator == "none" ? nil : emulator }
         config.breaker = breaker
+        config.reconcile = reconcile
         config.webhookAllowList = allowIPs
         config.trustedProxies = proxies
         config.webhookClientIPHeader = webhookIPHeader
+        return config
+    }
+
+    static func parseReconcile(_ node: Node, reader: YAMLReader) -> ReconcileConfig {
+        var config = ReconcileConfig()
+        for item in reader.mapping(node, "reconcile", allowed: ["first_look_after_seconds", "every_seconds", "backoff_percent", "max_looks",
+                                                                "jitter_percent", "no_news_after_seconds"]) {
+            let what = "reconcile.\(item.key)"
+            switch item.key {
+            case "first_look_after_seconds":
+                config.firstLookAfter = TimeInterval(reader.integer(item.value, what, range: 1...86_400) ?? Int(config.firstLookAfter))
+            case "every_seconds": config.every = TimeInterval(reader.integer(item.value, what, range: 1...86_400) ?? Int(config.every))
+            case "backoff_percent": config.backoff = Double(reader.integer(item.value, what, range: 100...1000) ?? 100) / 100
+            case "max_looks": config.maxLooks = reader.integer(item.value, what, range: 1...1000) ?? config.maxLooks
+            case "jitter_percent": config.jitter = Double(reader.integer(item.value, what, range: 0...50) ?? 10) / 100
+            default:
+                config.noNewsAfter = TimeInterval(reader.integer(item.value, what, range: 60...30 * 86_400) ?? Int(config.noNewsAfter))
+            }
+        }
         return config
     }
 

@@ -26,6 +26,8 @@ public struct ConnectionConfig: Sendable {
     public var sandboxEmulator: String?
     /// When to stop sending payments to this connection for a while.
     public var breaker = BreakerConfig()
+    /// When and how often the reconciler asks this PSP about payments it has not settled.
+    public var reconcile = ReconcileConfig()
     /// Who may post webhooks (`webhook.allow_ips`); empty means anyone with a valid signature.
     public var webhookAllowList: [CIDR] = []
     /// Peers trusted to state the client address in `webhookClientIPHeader` (a proxy in front of Pasarela).
@@ -77,6 +79,31 @@ public struct ConnectionConfig: Sendable {
         public var cooldownMs = 30_000
 
         public init() {}
+    }
+
+    /// The reconciler's schedule for one connection (`reconcile:` in the adapter file). The defaults follow Hyperswitch's
+    /// payment sync: a first look after 60 s, then every 5 minutes, a bounded number of times.
+    public struct ReconcileConfig: Sendable, Equatable {
+        /// A payment still `processing` this long after its last change is looked up.
+        public var firstLookAfter: TimeInterval = 60
+        /// Then again this often...
+        public var every: TimeInterval = 300
+        /// ...each wait multiplied by this factor (1 = fixed interval)...
+        public var backoff: Double = 1
+        /// ...until this many looks have learnt nothing: the payment then ends `failed` (`outcome_unresolved`).
+        public var maxLooks = 6
+        /// Each wait is spread by up to this fraction either way, so payments created together are not asked together.
+        public var jitter: Double = 0.1
+        /// A voucher or authorization with no news for this long is looked up (and again this often).
+        public var noNewsAfter: TimeInterval = 6 * 3600
+
+        public init() {}
+
+        /// The wait before look number `looks + 1`, given a draw in [0, 1) for the jitter.
+        public func wait(afterLooks looks: Int, draw: Double) -> TimeInterval {
+            let base = looks == 0 ? firstLookAfter : every * pow(backoff, Double(looks - 1))
+            return base * (1 + jitter * (2 * draw - 1))
+        }
     }
 
     /// Whether a webhook from `peer` (the TCP peer), with `forwarded` as the client-IP header's value, may be processed.

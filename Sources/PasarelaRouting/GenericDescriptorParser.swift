@@ -11,10 +11,12 @@ struct GenericDescriptorParser {
 
     static let endpointKeys: Set<String> = ["method", "path", "headers", "body", "response"]
     static let responseKeys: Set<String> = ["success", "duplicate", "psp_payment_id", "status", "voucher_code", "voucher_url", "barcode",
-                                            "redirect_url", "expires_at", "error_code", "error_message"]
+                                            "redirect_url", "expires_at", "error_code", "error_message", "amount", "amount_format",
+                                            "currency", "reference"]
+    static let lookupResponseKeys = responseKeys.union(["items"])
 
     /// Where a template is used, which decides the fields it may name.
-    enum Use { case token, create, lookup }
+    enum Use { case token, create, lookup, lookupByReference, cancel }
 
     func parse(_ nodes: [String: Node], root: Node) -> GenericDescriptor? {
         var token: GenericDescriptor.TokenExchange?
@@ -24,9 +26,14 @@ struct GenericDescriptorParser {
             return nil
         }
         let create = parseEndpoint(createNode, "create", use: .create, hasToken: nodes["token"] != nil, responseKeys: Self.responseKeys)
+        let hasToken = nodes["token"] != nil
         let lookup = nodes["lookup"].flatMap {
-            parseEndpoint($0, "lookup", use: .lookup, hasToken: nodes["token"] != nil, responseKeys: Self.responseKeys)
+            parseEndpoint($0, "lookup", use: .lookup, hasToken: hasToken, responseKeys: Self.lookupResponseKeys)
         }
+        let byReference = nodes["lookup_by_reference"].flatMap {
+            parseEndpoint($0, "lookup_by_reference", use: .lookupByReference, hasToken: hasToken, responseKeys: Self.lookupResponseKeys)
+        }
+        let cancel = nodes["cancel"].flatMap { parseCancel($0, hasToken: hasToken) }
         guard let webhookNode = nodes["webhook"] else {
             reader.problem(at: root, "webhook is required for kind generic (signature and fields)")
             return nil
@@ -38,7 +45,30 @@ struct GenericDescriptorParser {
         }
         let statusMap = parseStatusMap(statusNode)
         guard let create, let webhook else { return nil }
-        return GenericDescriptor(token: token, create: create, lookup: lookup, webhook: webhook, statusMap: statusMap)
+        return GenericDescriptor(token: token, create: create, lookup: lookup, lookupByReference: byReference, cancel: cancel,
+                                 webhook: webhook, statusMap: statusMap)
+    }
+
+    /// `cancel:` is an endpoint plus `applies_to`, the statuses the PSP can cancel (default `[requires_action]`).
+    func parseCancel(_ node: Node, hasToken: Bool) -> GenericDescriptor.Cancel? {
+        var appliesTo: Set<PaymentStatus> = [.requiresAction], endpointNodes: [String: Node] = [:]
+        for entry in reader.mapping(node, "cancel", allowed: Self.endpointKeys.union(["applies_to"])) {
+            guard entry.key == "applies_to" else {
+                endpointNodes[entry.key] = entry.value
+                continue
+            }
+            appliesTo = []
+            for name in reader.stringList(entry.value, "cancel.applies_to") {
+                guard let status = PaymentStatus(rawValue: name), !status.isTerminal, status != .processing else {
+                    reader.problem(at: entry.value, "cancel.applies_to: '\(name)' is not requires_action or authorized")
+                    continue
+                }
+                appliesTo.insert(status)
+            }
+        }
+        guard let request = parseEndpoint(nodes: endpointNodes, at: node, "cancel", use: .cancel, hasToken: hasToken,
+                                          responseKeys: ["success", "error_code", "error_message"]) else { return nil }
+        return GenericDescriptor.Cancel(request: request, appliesTo: appliesTo)
     }
 
     func parseToken(_ node: Node) -> GenericDescriptor.TokenExchange? {
@@ -96,7 +126,14 @@ struct GenericDescriptorParser {
 
     func parseResponse(_ node: Node, _ what: String, allowed: Set<String>) -> GenericDescriptor.ResponseFields {
         var fields = GenericDescriptor.ResponseFields()
+        var amount: JSONPath?, currency: JSONPath?, minor = false
         for entry in reader.mapping(node, what, allowed: allowed) {
+            switch entry.key {
+            case "amount": amount = jsonPath(entry.value, "\(what).amount"); continue
+            case "currency": currency = jsonPath(entry.value, "\(what).currency"); continue
+            case "amount_format": minor = amountFormat(entry.value, "\(what).amount_format"); continue
+            default: break
+            }
             if entry.key == "success" || entry.key == "duplicate" {
                 var path: JSONPath?, equals: String?
                 for part in reader.mapping(entry.value, "\(what).\(entry.key)", allowed: ["path", "equals"]) {
@@ -120,10 +157,24 @@ struct GenericDescriptorParser {
             case "expires_at": fields.expiresAt = path
             case "error_code": fields.errorCode = path
             case "error_message": fields.errorMessage = path
+            case "items": fields.items = path
+            case "reference": fields.reference = path
             default: fields.token = path
             }
         }
+        if let amount {
+            if currency == nil { reader.problem(at: node, "\(what).amount needs \(what).currency to be read") }
+            fields.amount = GenericDescriptor.AmountFields(amount: amount, currency: currency, minorUnits: minor)
+        }
         return fields
+    }
+
+    /// `decimal` (major units, the default) or `minor`.
+    func amountFormat(_ node: Node, _ what: String) -> Bool {
+        guard let text = reader.string(node, what) else { return false }
+        if text == "minor" { return true }
+        if text != "decimal" { reader.problem(at: node, "\(what) must be decimal or minor") }
+        return false
     }
 
     func parseWebhook(_ node: Node) -> GenericDescriptor.Webhook? {
@@ -133,7 +184,8 @@ struct GenericDescriptorParser {
             case "signature": (signature, key) = parseSignature(entry.value)
             case "fields":
                 for field in reader.mapping(entry.value, "webhook.fields", allowed: ["event_type", "psp_payment_id", "reference", "amount",
-                                                                                    "amount_format", "currency", "dedupe_key"]) {
+                                                                                    "amount_format", "currency", "dedupe_key",
+                                                                                    "voucher_code", "voucher_url", "expires_at"]) {
                     fields[field.key] = field.value
                 }
             default: break   // allow_ips: read by the webhook ingestor
@@ -147,9 +199,12 @@ struct GenericDescriptorParser {
             return jsonPath(node, "webhook.fields.\(name)")
         }
         let eventType = path("event_type", required: true), pspId = path("psp_payment_id", required: true)
-        var minor = false
-        if let formatNode = fields["amount_format"], let text = reader.string(formatNode, "webhook.fields.amount_format") {
-            if text == "minor" { minor = true } else if text != "decimal" { reader.problem(at: formatNode, "amount_format must be decimal or minor") }
+        let minor = fields["amount_format"].map { amountFormat($0, "webhook.fields.amount_format") } ?? false
+        var amount: GenericDescriptor.AmountFields?
+        if let amountPath = path("amount", required: false) {
+            let currency = path("currency", required: false)
+            if currency == nil { reader.problem(at: node, "webhook.fields.amount needs webhook.fields.currency to be read") }
+            amount = GenericDescriptor.AmountFields(amount: amountPath, currency: currency, minorUnits: minor)
         }
         var dedupe: [JSONPath] = []
         if let dedupeNode = fields["dedupe_key"] {
@@ -168,8 +223,9 @@ struct GenericDescriptorParser {
             return nil
         }
         return GenericDescriptor.Webhook(signature: signature, keyCredential: key, eventType: eventType, pspPaymentId: pspId,
-                                         reference: path("reference", required: false), amount: path("amount", required: false),
-                                         amountInMinorUnits: minor, currency: path("currency", required: false), dedupeKey: dedupe)
+                                         reference: path("reference", required: false), amount: amount, dedupeKey: dedupe,
+                                         voucherCode: path("voucher_code", required: false), voucherURL: path("voucher_url", required: false),
+                                         expiresAt: path("expires_at", required: false))
     }
 
     func parseSignature(_ node: Node) -> (ConfigurableHMAC?, String?) {
@@ -257,12 +313,16 @@ struct GenericDescriptorParser {
             reader.problem(at: node, "\(what): {token} needs a token: block")
         case .token where use == .token:
             reader.problem(at: node, "\(what): the token request cannot use {token}")
-        case .pspPaymentId where use != .lookup:
-            reader.problem(at: node, "\(what): {psp_payment_id} exists only in lookup")
+        case .pspPaymentId where use != .lookup && use != .cancel:
+            reader.problem(at: node, "\(what): {psp_payment_id} exists only in lookup and cancel")
+        case .attemptId where use == .lookupByReference || use == .cancel:
+            break
         case .credential, .token, .pspPaymentId, .now, .webhookURL:
             break
         default:
-            if use != .create { reader.problem(at: node, "\(what): payment fields exist only in create") }
+            if use != .create {
+                reader.problem(at: node, "\(what): payment fields exist only in create (lookup_by_reference and cancel may use {attempt.id})")
+            }
         }
     }
 

@@ -17,10 +17,25 @@ public struct RoutePlan: Sendable, Equatable {
     public struct Skip: Sendable, Equatable {
         public var name: String
         public var reason: String
-        public init(name: String, reason: String) {
+        /// Why, as a value to act on (routing a payment treats an open breaker differently from "cannot carry it").
+        public var kind: SkipKind
+        public init(name: String, reason: String, kind: SkipKind = .unsupported) {
             self.name = name
             self.reason = reason
+            self.kind = kind
         }
+    }
+
+    /// Why a connection of the chain is left out.
+    public enum SkipKind: String, Sendable, Equatable {
+        /// The rule names a connection with no adapter file.
+        case notConfigured = "not_configured"
+        /// The connection (its file's `supports`, or its adapter) cannot carry the payment.
+        case unsupported
+        /// Its circuit breaker keeps it out for now.
+        case breaker
+        /// The API key's mode does not reach it (test keys reach only sandbox connections).
+        case keyMode = "key_mode"
     }
 
     public struct Chance: Sendable, Equatable {
@@ -45,10 +60,10 @@ public enum Router {
     ///   - merchant: the merchant id, for rules that match on it.
     ///   - breakers: connections whose circuit breaker is open.
     ///   - draw: a number in [0, 1) choosing the first target among weighted ones; explain passes any value.
-    ///   - unsupported: asks the connection's adapter whether it can carry the request (`nil` = yes).
+    ///   - unsupported: asks whether the connection may carry the request (`nil` = yes), e.g. its adapter, the key's mode.
     public static func plan(_ request: PaymentRequest, merchant: String? = nil, config: ConfigSnapshot,
                             breakers: BreakerView = BreakerView(), draw: Double = 0,
-                            unsupported: (ConnectionConfig, PaymentRequest) -> String? = { _, _ in nil }) -> RoutePlan {
+                            unsupported: (ConnectionConfig, PaymentRequest) -> (RoutePlan.SkipKind, String)? = { _, _ in nil }) -> RoutePlan {
         var notMatched: [RoutePlan.Skip] = []
         for rule in config.routes.rules {
             if let reason = rule.match.mismatch(request, merchant: merchant) {
@@ -58,15 +73,15 @@ public enum Router {
             var eligible: [RouteTarget] = [], skipped: [RoutePlan.Skip] = []
             for target in rule.targets {
                 guard let connection = config.connections[target.connection] else {
-                    skipped.append(.init(name: target.connection, reason: "not configured"))
+                    skipped.append(.init(name: target.connection, reason: "not configured", kind: .notConfigured))
                     continue
                 }
-                if let reason = connection.unsupportedReason(request) ?? unsupported(connection, request) {
-                    skipped.append(.init(name: target.connection, reason: reason))
+                if let (kind, reason) = connection.unsupportedReason(request).map({ (RoutePlan.SkipKind.unsupported, $0) }) ?? unsupported(connection, request) {
+                    skipped.append(.init(name: target.connection, reason: reason, kind: kind))
                     continue
                 }
                 if let reason = breakers.open[target.connection] {
-                    skipped.append(.init(name: target.connection, reason: reason))
+                    skipped.append(.init(name: target.connection, reason: reason, kind: .breaker))
                     continue
                 }
                 eligible.append(target)

@@ -14,6 +14,13 @@ public protocol SandboxEmulator: AnyObject, Sendable {
     var faults: FaultQueue { get }
     /// How the emulator's notifications go out.
     var sender: WebhookSender { get }
+    /// Holds API replies on request.
+    var replies: ReplyGate { get }
+    /// Where notifications go, for PSPs that post to a URL registered with them rather than one sent per request.
+    func setWebhookTarget(_ url: String?)
+    /// Changes a PSP behaviour the spec leaves open, by name (`{"name": true}` on `POST settings`).
+    /// - Returns: `false` for a name the emulator does not know.
+    func applySetting(_ name: String, _ value: Bool) -> Bool
 }
 
 extension DLocalEmulator: SandboxEmulator {}
@@ -53,13 +60,49 @@ extension SandboxEmulator {
             self.sender.set(behaviour)
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: #"{"ok":true}"#)))
         }
-        // `{"order": "reverse"}` or `{"order": "sent"}`: send the held notifications.
+        // `{"order": "reverse"}` or `{"order": "sent"}`, optionally `{"count": 1}`: send the held notifications.
         router.post("/webhooks/release") { request, _ -> Response in
             let body = try await request.body.collect(upTo: 1 << 12)
             let object = (try? JSONSerialization.jsonObject(with: Data(buffer: body))) as? [String: Any] ?? [:]
-            let deliveries = await self.sender.release(reversed: object["order"] as? String == "reverse")
+            let deliveries = await self.sender.release(reversed: object["order"] as? String == "reverse", count: object["count"] as? Int)
             let data = try JSONSerialization.data(withJSONObject: ["released": deliveries.map(\.json)], options: [.sortedKeys])
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
         }
+        // `{"hold": true}` holds API replies from now on; `POST replies/release` (optionally `{"count": 1}`) lets them go.
+        router.post("/replies") { request, _ -> Response in
+            let object = try await Self.object(request)
+            if object["hold"] as? Bool == true { self.replies.hold() } else { self.replies.open() }
+            return EmulatorResponse.json(200, object: ["holding": object["hold"] as? Bool == true, "held": self.replies.heldCount])
+        }
+        router.post("/replies/release") { request, _ -> Response in
+            let object = try await Self.object(request)
+            return EmulatorResponse.json(200, object: ["released": self.replies.release(object["count"] as? Int)])
+        }
+        // `{"url": "http://…/webhooks/NAME"}`: where a PSP with a registered notification URL posts.
+        router.post("/notification-url") { request, _ -> Response in
+            let object = try await Self.object(request)
+            guard let url = object["url"] as? String, url.hasPrefix("http") else {
+                return EmulatorResponse.json(400, object: ["error": "send {\"url\": \"http…\"}"])
+            }
+            self.setWebhookTarget(url)
+            return EmulatorResponse.json(200, object: ["url": url])
+        }
+        // `{"NAME": true|false}`: PSP behaviours the spec leaves open (see each emulator).
+        router.post("/settings") { request, _ -> Response in
+            let object = try await Self.object(request)
+            var applied: [String: Bool] = [:]
+            for (name, value) in object {
+                guard let flag = value as? Bool, self.applySetting(name, flag) else {
+                    return EmulatorResponse.json(400, object: ["error": "unknown setting or not a boolean: \(name.prefix(40))"])
+                }
+                applied[name] = flag
+            }
+            return EmulatorResponse.json(200, object: applied)
+        }
+    }
+
+    static func object(_ request: Request) async throws -> [String: Any] {
+        let body = try await request.body.collect(upTo: 1 << 12)
+        return (try? JSONSerialization.jsonObject(with: Data(buffer: body))) as? [String: Any] ?? [:]
     }
 }

@@ -50,10 +50,16 @@ public final class WebhookSender: Sendable {
     /// Notifications held, oldest first.
     public var heldCount: Int { held.withLock { $0.count } }
 
-    /// Sends the held notifications, in the order they were made or reversed, and stops holding.
-    public func release(reversed: Bool, client: HTTPClient = .shared) async -> [Delivery] {
-        let pending = held.withLock { list in defer { list.removeAll() }; return list }
-        behaviour.withLock { $0.hold = false }
+    /// Sends the held notifications, in the order they were made or reversed, and stops holding. With `count`, sends
+    /// only that many (the oldest, or the newest when reversed) and keeps holding the rest.
+    public func release(reversed: Bool, count: Int? = nil, client: HTTPClient = .shared) async -> [Delivery] {
+        let pending: [Pending] = held.withLock { list in
+            let take = min(count ?? list.count, list.count)
+            let taken = reversed ? Array(list.suffix(take)) : Array(list.prefix(take))
+            if reversed { list.removeLast(take) } else { list.removeFirst(take) }
+            return taken
+        }
+        if count == nil { behaviour.withLock { $0.hold = false } }
         var deliveries: [Delivery] = []
         for item in reversed ? pending.reversed() : pending {
             deliveries.append(await post(item, client: client))

@@ -50,6 +50,13 @@ struct MerchantRoutes {
             let merchant = try authenticate(request)
             return ServerResponse.reply(try await gateway.redeliver(id: context.parameters.get("id") ?? "", merchant: merchant))
         }
+        group.post("/payments/:id/cancel") { request, context in
+            let merchant = try authenticate(request)
+            let body = try await GatewayServer.collect(request)
+            let key = try idempotencyKey(request)
+            return ServerResponse.reply(try await gateway.cancelPayment(id: context.parameters.get("id") ?? "", merchant: merchant,
+                                                                        rawBody: body, idempotencyKey: key))
+        }
         group.get("/payments/:id") { request, context in
             let merchant = try authenticate(request)
             return ServerResponse.reply(try await gateway.payment(id: context.parameters.get("id") ?? "", merchant: merchant))

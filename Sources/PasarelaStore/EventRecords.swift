@@ -20,9 +20,6 @@ public struct NewEvent: Sendable, Equatable {
     }
 }
 
-/// Builds the event for a payment's new state, inside the transaction that changes it.
-public typealias EventRenderer = @Sendable (StoredPayment) -> NewEvent
-
 /// A stored event.
 public struct StoredEvent: Sendable, Equatable {
     public var sequence: Int64

@@ -122,6 +122,26 @@ enum Migrations {
                 ALTER TABLE webhook_inbox ADD COLUMN duplicates INTEGER NOT NULL DEFAULT 0;
                 """)
         }
+        migrator.registerMigration("v4_one_writer_versions_reconciler_leases") { db in
+            try db.execute(sql: """
+                ALTER TABLE payments ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE payments ADD COLUMN announced INTEGER NOT NULL DEFAULT 1;
+                ALTER TABLE payments ADD COLUMN failure_code TEXT;
+                ALTER TABLE payments ADD COLUMN failure_detail TEXT;
+                ALTER TABLE payments ADD COLUMN late_payment INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE payments ADD COLUMN review_json TEXT;
+                ALTER TABLE payments ADD COLUMN lease_until TEXT;
+                ALTER TABLE payments ADD COLUMN looks INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE payments ADD COLUMN next_look_at TEXT;
+                UPDATE payments SET next_look_at = updated_at WHERE status IN ('processing', 'requires_action', 'authorized');
+                CREATE INDEX payments_next_look ON payments (next_look_at) WHERE next_look_at IS NOT NULL;
+                ALTER TABLE attempts ADD COLUMN needs_duplicate_check INTEGER NOT NULL DEFAULT 0;
+                CREATE INDEX attempts_payment ON attempts (payment_id, sequence);
+                ALTER TABLE idempotency_keys ADD COLUMN operation TEXT NOT NULL DEFAULT 'create';
+                ALTER TABLE idempotency_keys ADD COLUMN lease_until TEXT;
+                CREATE INDEX idempotency_payment ON idempotency_keys (payment_id);
+                """)
+        }
         return migrator
     }
 }

@@ -29,40 +29,77 @@ public final class SQLiteStore: PaymentStore {
     public func create(_ payment: Payment, idempotency: IdempotencyClaim?) async throws -> CreateResult {
         try await writer.write { db in
             if let claim = idempotency {
-                if let row = try Row.fetchOne(db, sql: "SELECT * FROM idempotency_keys WHERE merchant_id = ? AND key = ?",
-                                              arguments: [payment.merchantId, claim.key]) {
-                    guard row["request_hash"] == claim.requestHash else { return .mismatch }
-                    if let status: Int = row["reply_status"] {
-                        let body: Data = row["reply_body"] ?? Data()
-                        return .replay(IdempotencyReply(key: claim.key, status: status, body: Array(body)))
-                    }
-                    return .inFlight(paymentId: row["payment_id"])
+                if let existing = try IdempotencyRows.find(claim, merchantId: payment.merchantId, operation: "create", now: payment.createdAt, in: db) {
+                    return existing
                 }
-                try db.execute(sql: """
-                    INSERT INTO idempotency_keys (merchant_id, key, request_hash, payment_id, created_at) VALUES (?, ?, ?, ?, ?)
-                    """, arguments: [payment.merchantId, claim.key, claim.requestHash, payment.id, payment.createdAt])
+                try IdempotencyRows.insert(claim, merchantId: payment.merchantId, paymentId: payment.id, operation: "create",
+                                           createdAt: payment.createdAt, in: db)
             }
-            try PaymentRows.upsert(payment, in: db)
+            try PaymentRows.insert(payment, in: db)
             return .created
         }
     }
 
-    public func save(_ payment: Payment, attempts: [Attempt], reply: IdempotencyReply?, event: NewEvent?) async throws {
-        try await writer.write { db in
-            try PaymentRows.upsert(payment, in: db)
-            for attempt in attempts { try PaymentRows.upsert(attempt, in: db) }
-            if let event { try EventRows.insert(event, merchantId: payment.merchantId, paymentId: payment.id, in: db) }
-            if let reply {
-                try db.execute(sql: "UPDATE idempotency_keys SET reply_status = ?, reply_body = ? WHERE merchant_id = ? AND key = ?",
-                               arguments: [reply.status, Data(reply.body), payment.merchantId, reply.key])
+    public func claim(_ claim: IdempotencyClaim, merchantId: String, paymentId: String, operation: String,
+                      leaseUntil: Date) async throws -> ClaimResult {
+        let now = Date()
+        return try await writer.write { db in
+            if let existing = try IdempotencyRows.find(claim, merchantId: merchantId, operation: operation, now: now, in: db) {
+                return existing
             }
+            var held = claim
+            held.leaseUntil = leaseUntil
+            try IdempotencyRows.insert(held, merchantId: merchantId, paymentId: paymentId, operation: operation, createdAt: now, in: db)
+            return .created
         }
     }
 
-    public func payment(id: String, merchantId: String) async throws -> StoredPayment? {
+    public func release(key: String, merchantId: String) async throws {
+        try await writer.write { db in
+            try db.execute(sql: "DELETE FROM idempotency_keys WHERE merchant_id = ? AND key = ? AND reply_status IS NULL",
+                           arguments: [merchantId, key])
+        }
+    }
+
+    public func settle(key: String, merchantId: String, reply: IdempotencyReply) async throws -> IdempotencyReply {
+        try await writer.write { db in try IdempotencyRows.settle(key: key, merchantId: merchantId, reply: reply, in: db) }
+    }
+
+    public func commit(_ write: PaymentWrite) async throws -> CommitResult {
+        do {
+            return try await writer.write { db in
+                if let inbox = write.inbox, try !InboxRows.insert(inbox, in: db) {
+                    try InboxRows.countDuplicate(connection: inbox.connection, dedupeKey: inbox.dedupeKey, in: db)
+                    return .duplicate
+                }
+                if var payment = write.payment {
+                    payment.version = write.expectedVersion + 1
+                    guard try PaymentRows.update(payment, expectedVersion: write.expectedVersion, in: db) else {
+                        // Undo the inbox row with the rest: the caller reads again and decides again.
+                        throw CompareAndSetLost()
+                    }
+                    for attempt in write.attempts { try PaymentRows.upsert(attempt, in: db) }
+                    for event in write.events { try EventRows.insert(event, merchantId: payment.merchantId, paymentId: payment.id, in: db) }
+                    if let reply = write.reply { try IdempotencyRows.store(reply, merchantId: payment.merchantId, in: db) }
+                    if let reply = write.settleOpenCreateKey {
+                        try IdempotencyRows.settleOpenCreateKey(paymentId: payment.id, reply: reply, in: db)
+                    }
+                }
+                return .committed
+            }
+        } catch is CompareAndSetLost {
+            return .conflict
+        }
+    }
+
+    public func payment(id: String, merchantId: String?) async throws -> StoredPayment? {
         try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM payments WHERE id = ? AND merchant_id = ?", arguments: [id, merchantId])
-                .map { try PaymentRows.stored($0, in: db) }
+            let row = if let merchantId {
+                try Row.fetchOne(db, sql: "SELECT * FROM payments WHERE id = ? AND merchant_id = ?", arguments: [id, merchantId])
+            } else {
+                try Row.fetchOne(db, sql: "SELECT * FROM payments WHERE id = ?", arguments: [id])
+            }
+            return try row.map { try PaymentRows.stored($0, in: db) }
         }
     }
 
@@ -92,8 +129,42 @@ public final class SQLiteStore: PaymentStore {
         }
     }
 
-    public func apply(_ record: PSPEventRecord, render: @escaping EventRenderer) async throws -> WebhookResult {
-        try await writer.write { db in try WebhookApplication.apply(record, render: render, in: db) }
+    public func attempt(connection: String, pspPaymentId: String, reference: String?) async throws -> AttemptRef? {
+        try await pool.read { db in
+            // The PSP's id finds the attempt; the reference (our attempt id) finds it when the create reply was lost.
+            var row = try Row.fetchOne(db, sql: "SELECT id, payment_id FROM attempts WHERE connection = ? AND psp_payment_id = ?",
+                                       arguments: [connection, pspPaymentId])
+            if row == nil, let reference {
+                row = try Row.fetchOne(db, sql: "SELECT id, payment_id FROM attempts WHERE connection = ? AND id = ?",
+                                       arguments: [connection, reference])
+            }
+            return row.map { AttemptRef(paymentId: $0["payment_id"], attemptId: $0["id"]) }
+        }
+    }
+
+    public func dueForReconcile(now: Date, limit: Int) async throws -> [StoredPayment] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM payments WHERE next_look_at <= ? ORDER BY next_look_at LIMIT ?", arguments: [now, limit])
+                .map { try PaymentRows.stored($0, in: db) }
+        }
+    }
+
+    public func openPayments(after: String?, limit: Int) async throws -> [StoredPayment] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT * FROM payments WHERE status IN ('processing', 'requires_action', 'authorized') AND id > ? ORDER BY id LIMIT ?
+                """, arguments: [after ?? "", limit]).map { try PaymentRows.stored($0, in: db) }
+        }
+    }
+
+    public func recordIfDuplicate(connection: String, dedupeKey: String) async throws -> Bool {
+        let seen = try await pool.read { db in
+            try Bool.fetchOne(db, sql: "SELECT 1 FROM webhook_inbox WHERE connection = ? AND dedupe_key = ?",
+                              arguments: [connection, dedupeKey]) ?? false
+        }
+        guard seen else { return false }
+        try await writer.write { db in try InboxRows.countDuplicate(connection: connection, dedupeKey: dedupeKey, in: db) }
+        return true
     }
 
     public func events(merchantId: String, paymentId: String?, after: String?, limit: Int) async throws -> [StoredEvent] {
@@ -121,15 +192,13 @@ public final class SQLiteStore: PaymentStore {
     }
 
     public func webhookCounts(connection: String) async throws -> [String: Int] {
-        try await pool.read { db in
-            var counts: [String: Int] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT result, COUNT(*) AS n FROM webhook_inbox WHERE connection = ? GROUP BY result",
-                                        arguments: [connection]) {
-                counts[row["result"]] = row["n"]
-            }
-            let repeats = try Int.fetchOne(db, sql: "SELECT SUM(duplicates) FROM webhook_inbox WHERE connection = ?", arguments: [connection]) ?? 0
-            if repeats > 0 { counts["duplicate"] = repeats }
-            return counts
-        }
+        try await pool.read { db in try InboxRows.counts(connection: connection, in: db) }
+    }
+
+    public func keysInFlight() async throws -> [InFlightKey] {
+        try await pool.read { db in try IdempotencyRows.inFlight(in: db) }
     }
 }
+
+/// Thrown inside a transaction to roll it back when a compare-and-set finds a newer version.
+struct CompareAndSetLost: Error {}

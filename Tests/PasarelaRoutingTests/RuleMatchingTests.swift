@@ -106,9 +106,10 @@ import Testing
     @Test func openBreakersAndUnsupportedConnectionsAreSkippedWithTheReason() throws {
         let config = try snapshot()
         let plan = Router.plan(request(50_000), config: config, breakers: BreakerView(open: ["b": "circuit breaker open"])) { connection, _ in
-            connection.name == "a" ? "a cannot carry it" : nil
+            connection.name == "a" ? (.unsupported, "a cannot carry it") : nil
         }
         #expect(plan.targets.isEmpty)
-        #expect(plan.skipped == [.init(name: "b", reason: "circuit breaker open"), .init(name: "a", reason: "a cannot carry it")])
+        #expect(plan.skipped == [.init(name: "b", reason: "circuit breaker open", kind: .breaker),
+                                 .init(name: "a", reason: "a cannot carry it", kind: .unsupported)])
     }
 }

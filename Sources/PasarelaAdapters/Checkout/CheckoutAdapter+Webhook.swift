@@ -18,11 +18,7 @@ extension CheckoutAdapter {
             throw .malformed("unknown Checkout event type '\(event.type.prefix(40))'")
         }
         guard let status = mapped else { return [] }
-        var amount: Money?
-        if let value = event.data.amount, let code = event.data.currency, let currency = Currency(code: code) {
-            amount = Money(minorUnits: value, currency: currency)
-        }
         return [PSPEvent(pspPaymentId: event.data.id, status: status, pspStatus: event.type, reference: event.data.reference,
-                         amount: amount, dedupeKey: event.id)]
+                         amount: Self.amount(event.data.amount, event.data.currency), dedupeKey: event.id)]
     }
 }

@@ -6,6 +6,7 @@ import PasarelaCore
 ///
 /// Every POST carries `Cko-Idempotency-Key` = the attempt id, so a retried attempt replays the first answer
 /// instead of charging twice. `reference` is the attempt id too. Amounts are integer minor units.
+/// Flows: create, lookup (`GET /payments/{id}`), cancel as a void (`POST /payments/{id}/voids`), webhook.
 public struct CheckoutAdapter: PSPAdapter {
     public let kind = "checkout"
 
@@ -66,27 +67,32 @@ public struct CheckoutAdapter: PSPAdapter {
             ("failure_url", JSONBody.string(request.returnURL)),
             ("metadata", .object([("pasarela_payment_id", .string(input.paymentId)), ("order_id", .string(request.orderId))])),
         ]).bytes
-        return OutboundRequest(method: "POST", url: context.baseURL + "/payments", headers: [
+        return post("/payments", body: body, idempotencyKey: input.attemptId, context: context)
+    }
+
+    /// A POST with the Bearer key, a JSON body and an idempotency key.
+    func post(_ path: String, body: [UInt8], idempotencyKey: String, context: AdapterContext) -> OutboundRequest {
+        OutboundRequest(method: "POST", url: context.baseURL + path, headers: [
             ("Authorization", "Bearer \(context.credentials["secret_key"])"),
             ("Content-Type", "application/json"),
-            ("Cko-Idempotency-Key", input.attemptId),
+            ("Cko-Idempotency-Key", idempotencyKey),
         ], body: body)
+    }
+
+    /// An amount in minor units with its currency, as Checkout states it.
+    static func amount(_ value: Int64?, _ code: String?) -> ReportedAmount {
+        guard let value else { return .absent }
+        guard let code, let currency = Currency(code: code) else { return .unreadable("\(value) \(code?.prefix(8) ?? "?")") }
+        return .exact(Money(minorUnits: value, currency: currency))
+    }
+
+    /// A PSP id as one URL path segment.
+    static func pathComponent(_ id: String) -> String {
+        id.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(["_", "-"])) ?? id
     }
 
     public func parseCreate(_ response: InboundMessage, input: CreateInput) -> PSPOutcome {
         classify(response)
-    }
-
-    public func buildLookup(pspPaymentId: String, now: Date, context: AdapterContext) -> OutboundRequest? {
-        let escaped = pspPaymentId.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(["_", "-"])) ?? pspPaymentId
-        return OutboundRequest(method: "GET", url: context.baseURL + "/payments/\(escaped)",
-                               headers: [("Authorization", "Bearer \(context.credentials["secret_key"])")])
-    }
-
-    public func parseLookup(_ response: InboundMessage) -> PSPOutcome {
-        var outcome = classify(response)
-        outcome.notFound = response.status == 404
-        return outcome
     }
 
     func classify(_ response: InboundMessage) -> PSPOutcome {
@@ -102,7 +108,7 @@ public struct CheckoutAdapter: PSPAdapter {
             }
             let action = payment.links?.redirect.map { NextAction.redirect(url: $0.href) }
             var outcome = PSPOutcome(outcome: status.attemptOutcome, status: status.unified(payerMustAct: action != nil),
-                                     pspPaymentId: payment.id, pspStatus: raw)
+                                     pspPaymentId: payment.id, pspStatus: raw, amount: Self.amount(payment.amount, payment.currency))
             if status == .pending || status == .authenticationRequested { outcome.nextAction = action }
             if status == .declined || payment.approved == false && status != .pending {
                 outcome.outcome = .declined
@@ -123,10 +129,7 @@ public struct CheckoutAdapter: PSPAdapter {
         case 429: return .notCreated(.rateLimited, code: error?.errorCodes?.first ?? "429", message: text)
         case 504: return .ambiguous(code: "504", message: text)
         case 500..<600: return .notCreated(.http5xx, code: String(response.status), message: text)
-        case 404:
-            var outcome = PSPOutcome.notCreated(.rejected, code: "404", message: text)
-            outcome.notFound = true
-            return outcome
+        case 404: return .notCreated(.rejected, code: "404", message: text)
         default: return .notCreated(.rejected, code: error?.errorCodes?.first ?? String(response.status), message: text)
         }
     }

@@ -4,7 +4,8 @@ import PasarelaCore
 extension DLocalAdapter {
     /// Verifies a dLocal notification (1.10): `Authorization: V2-HMAC-SHA256, Signature: <hex>` over our
     /// X-Login + the received `X-Date` + the raw body, keyed with the secret key. The body is the full
-    /// payment object; its dedupe key is the payment id plus the status code.
+    /// payment object; its dedupe key is the payment id plus the status code. A ticket in it is the payer's voucher
+    /// (learnt here when the create reply was lost), and its amount is read exactly or reported unreadable.
     public func parseWebhook(_ message: InboundMessage, context: AdapterContext) throws(WebhookError) -> [PSPEvent] {
         guard let authorization = message.header("Authorization") else {
             throw .unauthenticated("missing Authorization header")
@@ -23,14 +24,11 @@ extension DLocalAdapter {
         guard let status = DLocalStatus(rawValue: payment.status) else {
             throw .malformed("unknown dLocal status '\(payment.status.prefix(30))'")
         }
-        var amount: Money?
-        if let value = payment.amount, let code = payment.currency, let currency = Currency(code: code) {
-            amount = Money(majorUnits: "\(value)", currency: currency)
-        }
+        let action = nextAction(of: payment)
         let code = payment.statusCode.map { String($0.value) } ?? payment.status
-        let event = PSPEvent(pspPaymentId: payment.id, status: status.unified(payerMustAct: nextAction(of: payment) != nil),
-                             pspStatus: payment.status, reference: payment.orderId, amount: amount,
-                             dedupeKey: "\(payment.id):\(code)")
+        let event = PSPEvent(pspPaymentId: payment.id, status: status.unified(payerMustAct: action != nil),
+                             pspStatus: payment.status, reference: payment.orderId, amount: amount(of: payment),
+                             nextAction: status == .pending ? action : nil, dedupeKey: "\(payment.id):\(code)")
         return [event]
     }
 }

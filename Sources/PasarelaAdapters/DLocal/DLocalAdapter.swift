@@ -5,7 +5,9 @@ import PasarelaCore
 /// (X-Trans-Key) and `secret_key` (the HMAC key).
 ///
 /// The dLocal `order_id` is Pasarela's attempt id, so a replayed attempt is refused as a duplicate (5009)
-/// instead of charging twice, and the attempt id is also sent as `X-Idempotency-Key`.
+/// instead of charging twice, and the attempt id is also sent as `X-Idempotency-Key` (2019 docs; unconfirmed today),
+/// so that a dLocal honouring it answers the replay with the payment it already holds.
+/// Flows: create, lookup (`GET /payments/{id}`), cancel (`POST /payments/{id}/cancel`), webhook.
 /// dLocal has no request field for a ticket's expiry ([U] in 1.5): the expiry is the one dLocal returns.
 public struct DLocalAdapter: PSPAdapter {
     public let kind = "dlocal"
@@ -52,16 +54,7 @@ public struct DLocalAdapter: PSPAdapter {
     }
 
     public func parseCreate(_ response: InboundMessage, input: CreateInput) -> PSPOutcome {
-        classify(response, isLookup: false)
-    }
-
-    public func buildLookup(pspPaymentId: String, now: Date, context: AdapterContext) -> OutboundRequest? {
-        let escaped = pspPaymentId.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(["/"])) ?? pspPaymentId
-        return signed(method: "GET", path: "/payments/\(escaped)", body: [], now: now, context: context, extraHeaders: [])
-    }
-
-    public func parseLookup(_ response: InboundMessage) -> PSPOutcome {
-        classify(response, isLookup: true)
+        classify(response)
     }
 
     /// A request with dLocal's headers, signed over exactly `body`.
@@ -84,7 +77,7 @@ public struct DLocalAdapter: PSPAdapter {
     }
 
     /// Turns any dLocal answer into an outcome. A 2xx that cannot be read is ambiguous: dLocal may have created the payment.
-    func classify(_ response: InboundMessage, isLookup: Bool) -> PSPOutcome {
+    func classify(_ response: InboundMessage) -> PSPOutcome {
         let decoder = JSONDecoder()
         if (200..<300).contains(response.status) {
             guard let payment = try? decoder.decode(DLocalPayment.self, from: Data(response.body)) else {
@@ -98,10 +91,7 @@ public struct DLocalAdapter: PSPAdapter {
             [body.message, body.param.map { "param: \($0)" }].compactMap { $0 }.joined(separator: "; ")
         } ?? "dLocal answered HTTP \(response.status) without an error body"
         switch (response.status, error?.code.value) {
-        case (404, _):
-            var outcome = PSPOutcome.notCreated(.rejected, code: code ?? "4000", message: message)
-            outcome.notFound = isLookup
-            return outcome
+        case (404, _): return .notCreated(.rejected, code: code ?? "4000", message: message)
         case (_, 5009):
             // Order id duplicated: this attempt already reached dLocal. Only a lookup can tell its state.
             return .ambiguous(code: code, message: message)
@@ -121,7 +111,7 @@ public struct DLocalAdapter: PSPAdapter {
         }
         let action = nextAction(of: payment)
         var result = PSPOutcome(outcome: status.attemptOutcome, status: status.unified(payerMustAct: action != nil),
-                                pspPaymentId: payment.id, pspStatus: payment.status)
+                                pspPaymentId: payment.id, pspStatus: payment.status, amount: amount(of: payment))
         if status == .pending {
             result.nextAction = action
             if case .displayVoucher(_, _, _, let expiry) = action { result.expiresAt = expiry }
@@ -133,6 +123,16 @@ public struct DLocalAdapter: PSPAdapter {
             result.errorMessage = payment.statusDetail
         }
         return result
+    }
+
+    /// The amount a payment object states, read exactly in its currency's units, or said to be unreadable.
+    func amount(of payment: DLocalPayment) -> ReportedAmount {
+        guard let value = payment.amount else { return .absent }
+        let text = "\(value)"
+        guard let code = payment.currency, let currency = Currency(code: code), let money = Money(majorUnits: text, currency: currency) else {
+            return .unreadable("\(text.prefix(30)) \(payment.currency?.prefix(8) ?? "?")")
+        }
+        return .exact(money)
     }
 
     /// A ticket becomes a voucher to display; a redirect URL becomes a redirect.

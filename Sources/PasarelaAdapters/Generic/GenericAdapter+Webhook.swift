@@ -2,7 +2,8 @@ import Foundation
 import PasarelaCore
 
 extension GenericAdapter {
-    /// Verifies the declared signature over the raw bytes, then reads the declared fields.
+    /// Verifies the declared signature over the raw bytes, then reads the declared fields. An amount that cannot be
+    /// read is reported as such (the payment is flagged, not changed); a voucher in the notification is kept.
     public func parseWebhook(_ message: InboundMessage, context: AdapterContext) throws(WebhookError) -> [PSPEvent] {
         let hook = descriptor.webhook
         guard message.header(hook.signature.header) != nil else { throw .unauthenticated("missing \(hook.signature.header) header") }
@@ -19,15 +20,12 @@ extension GenericAdapter {
         }
         // An event type the file does not map is acknowledged and changes nothing.
         guard let mapped = descriptor.statusMap[type], let status = mapped else { return [] }
-        var amount: Money?
-        if let amountPath = hook.amount, let text = amountPath.text(in: json) {
-            let code = hook.currency.flatMap { $0.text(in: json) }
-            guard let code, let currency = Currency(code: code) else { throw .malformed("amount without a known currency") }
-            amount = hook.amountInMinorUnits ? Int64(text).map { Money(minorUnits: $0, currency: currency) }
-                                             : Money(majorUnits: text, currency: currency)
-            guard amount != nil else { throw .malformed("amount '\(text.prefix(20))' is not a number") }
+        var action: NextAction?
+        if let code = hook.voucherCode.flatMap({ $0.text(in: json) }) {
+            action = .displayVoucher(code: code, barcode: nil, voucherURL: hook.voucherURL.flatMap { $0.text(in: json) },
+                                     expiresAt: hook.expiresAt.flatMap { $0.text(in: json) }.flatMap(Timestamps.parse))
         }
         return [PSPEvent(pspPaymentId: pspId, status: status, pspStatus: type, reference: hook.reference.flatMap { $0.text(in: json) },
-                         amount: amount, dedupeKey: keyParts.joined(separator: ":"))]
+                         amount: hook.amount?.read(json) ?? .absent, nextAction: action, dedupeKey: keyParts.joined(separator: ":"))]
     }
 }

@@ -8,16 +8,58 @@ public struct GenericDescriptor: Sendable {
     public var create: Endpoint
     /// How to ask the PSP for one payment's state; `{psp_payment_id}` names it.
     public var lookup: Endpoint?
+    /// How to find the payments the PSP holds under our reference (`{attempt.id}`), when its id was never learnt.
+    public var lookupByReference: Endpoint?
+    /// How to cancel an unpaid payment at the PSP; `{psp_payment_id}` names it.
+    public var cancel: Cancel?
     public var webhook: Webhook
     /// PSP status words and event types → unified status; `nil` value = acknowledged, no change.
     public var statusMap: [String: PaymentStatus?]
 
-    public init(token: TokenExchange?, create: Endpoint, lookup: Endpoint?, webhook: Webhook, statusMap: [String: PaymentStatus?]) {
+    public init(token: TokenExchange?, create: Endpoint, lookup: Endpoint?, lookupByReference: Endpoint? = nil, cancel: Cancel? = nil,
+                webhook: Webhook, statusMap: [String: PaymentStatus?]) {
         self.token = token
         self.create = create
         self.lookup = lookup
+        self.lookupByReference = lookupByReference
+        self.cancel = cancel
         self.webhook = webhook
         self.statusMap = statusMap
+    }
+
+    /// A cancel endpoint and the statuses it applies to.
+    public struct Cancel: Sendable {
+        public var request: Endpoint
+        /// The payment statuses the PSP can cancel (`requires_action` for an unpaid voucher).
+        public var appliesTo: Set<PaymentStatus>
+
+        public init(request: Endpoint, appliesTo: Set<PaymentStatus>) {
+            self.request = request
+            self.appliesTo = appliesTo
+        }
+    }
+
+    /// An amount in an answer or a notification, and how to read it.
+    public struct AmountFields: Sendable {
+        public var amount: JSONPath
+        public var currency: JSONPath?
+        /// Whether the amount is in minor units (`minor`) or a decimal in major units (`decimal`).
+        public var minorUnits: Bool
+
+        public init(amount: JSONPath, currency: JSONPath?, minorUnits: Bool) {
+            self.amount = amount
+            self.currency = currency
+            self.minorUnits = minorUnits
+        }
+
+        /// The amount stated in `json`, read exactly, or said to be unreadable.
+        public func read(_ json: JSONValue) -> ReportedAmount {
+            guard let text = amount.text(in: json) else { return .absent }
+            let code = currency.flatMap { $0.text(in: json) }
+            guard let code, let currency = Currency(code: code) else { return .unreadable("\(text.prefix(30)) \(code?.prefix(8) ?? "?")") }
+            let money = minorUnits ? Int64(text).map { Money(minorUnits: $0, currency: currency) } : Money(majorUnits: text, currency: currency)
+            return money.map(ReportedAmount.exact) ?? .unreadable("\(text.prefix(30)) \(code)")
+        }
     }
 
     public struct Endpoint: Sendable {
@@ -43,6 +85,12 @@ public struct GenericDescriptor: Sendable {
         /// When present and true of an error answer, the PSP already holds this attempt (a replayed create):
         /// the outcome is ambiguous, never "not created".
         public var duplicate: Condition?
+        /// Lookups: the path of the list of payments found; each element is read with the other paths.
+        public var items: JSONPath?
+        /// The amount stated, checked against the payment's.
+        public var amount: AmountFields?
+        /// Our reference (the attempt id) as the PSP echoes it.
+        public var reference: JSONPath?
         public var pspPaymentId: JSONPath?
         public var status: JSONPath?
         public var voucherCode: JSONPath?
@@ -103,24 +151,27 @@ public struct GenericDescriptor: Sendable {
         public var eventType: JSONPath
         public var pspPaymentId: JSONPath
         public var reference: JSONPath?
-        public var amount: JSONPath?
-        /// Whether `amount` is in major units (`decimal`) or minor units.
-        public var amountInMinorUnits: Bool
-        public var currency: JSONPath?
+        public var amount: AmountFields?
         /// Paths whose values, joined by `:`, identify one event across retries.
         public var dedupeKey: [JSONPath]
+        /// A voucher the notification carries (learnt here when the create reply was lost).
+        public var voucherCode: JSONPath?
+        public var voucherURL: JSONPath?
+        public var expiresAt: JSONPath?
 
         public init(signature: ConfigurableHMAC, keyCredential: String, eventType: JSONPath, pspPaymentId: JSONPath,
-                    reference: JSONPath?, amount: JSONPath?, amountInMinorUnits: Bool, currency: JSONPath?, dedupeKey: [JSONPath]) {
+                    reference: JSONPath?, amount: AmountFields?, dedupeKey: [JSONPath], voucherCode: JSONPath? = nil,
+                    voucherURL: JSONPath? = nil, expiresAt: JSONPath? = nil) {
             self.signature = signature
             self.keyCredential = keyCredential
             self.eventType = eventType
             self.pspPaymentId = pspPaymentId
             self.reference = reference
             self.amount = amount
-            self.amountInMinorUnits = amountInMinorUnits
-            self.currency = currency
             self.dedupeKey = dedupeKey
+            self.voucherCode = voucherCode
+            self.voucherURL = voucherURL
+            self.expiresAt = expiresAt
         }
     }
 }

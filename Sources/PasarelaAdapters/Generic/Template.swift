@@ -162,12 +162,15 @@ public struct TemplateValues: Sendable {
     public var context: AdapterContext
     public var now: Date
     public var pspPaymentId: String?
+    /// Our reference (the attempt id) outside a create: lookups by reference, cancels.
+    public var reference: String?
 
-    public init(input: CreateInput?, context: AdapterContext, now: Date, pspPaymentId: String? = nil) {
+    public init(input: CreateInput?, context: AdapterContext, now: Date, pspPaymentId: String? = nil, reference: String? = nil) {
         self.input = input
         self.context = context
         self.now = now
         self.pspPaymentId = pspPaymentId
+        self.reference = reference
     }
 
     func value(of field: Field, format: Format) -> String? {
@@ -188,7 +191,7 @@ public struct TemplateValues: Sendable {
         case .documentType: raw = request?.customer.document?.type
         case .documentNumber: raw = request?.customer.document?.number
         case .paymentId: raw = input?.paymentId
-        case .attemptId: raw = input?.attemptId
+        case .attemptId: raw = input?.attemptId ?? reference
         case .expiresAt: return input.map { Self.date($0.expiresAt, format) }
         case .now: return Self.date(now, format)
         case .returnURL: raw = request?.returnURL

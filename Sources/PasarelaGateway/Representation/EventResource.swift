@@ -5,10 +5,9 @@ import PasarelaStore
 
 /// The merchant-facing JSON of an event: `{"id","object":"event","type","created_at","payment_id","data":{"object":…}}`.
 public enum EventResource {
-    /// A new event for a payment's current state, with the merchant's notification URL.
-    static func make(for stored: StoredPayment, merchant: Merchant?, at date: Date) -> NewEvent {
+    /// A new event announcing `type`, carrying the payment as it is after the change, with the merchant's notification URL.
+    static func make(_ type: StatusEventType, for stored: StoredPayment, merchant: Merchant?, at date: Date) -> NewEvent {
         let id = Identifier.make("evt")
-        let type = StatusEventType(status: stored.payment.status)
         let body = JSONBody.object([
             ("id", .string(id)),
             ("object", .string("event")),

@@ -22,6 +22,13 @@ extension CheckoutEmulator {
             case .delayAfterProcessing(let milliseconds): try await Task.sleep(for: .milliseconds(milliseconds))
             default: break
             }
+            await self.replies.pass()
+            return EmulatorResponse.json(status, reply)
+        }
+        router.post("/payments/:id/voids") { request, context -> Response in
+            let body = Array(buffer: try await request.body.collect(upTo: 1 << 16))
+            let (status, reply) = await self.void(context.parameters.get("id") ?? "", headers: request.headers.map { ($0.name.rawName, $0.value) },
+                                                  body: body)
             return EmulatorResponse.json(status, reply)
         }
         router.get("/payments/:id") { request, context -> Response in
@@ -47,6 +54,15 @@ extension CheckoutEmulator {
             let base = self.publicURL.withLock { $0 }
             let payments = self.state.withLock { state in state.order.compactMap { state.payments[$0]?.json(base: base) } }
             return EmulatorResponse.json(200, object: payments)
+        }
+        // `{"hold": true}` keeps approved card payments Authorized; `POST captures/release` captures them.
+        router.post("/captures") { request, _ -> Response in
+            let object = try await Self.object(request)
+            if object["hold"] as? Bool == true { self.captures.hold() } else { self.captures.open() }
+            return EmulatorResponse.json(200, object: ["holding": object["hold"] as? Bool == true])
+        }
+        router.post("/captures/release") { _, _ -> Response in
+            EmulatorResponse.json(200, object: ["released": self.captures.release()])
         }
     }
 }

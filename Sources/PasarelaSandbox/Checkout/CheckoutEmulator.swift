@@ -7,7 +7,9 @@ import Synchronization
 /// control completes them, and `evt_` webhooks signed with `Cko-Signature`, delivered at least once.
 ///
 /// Card tokens: `tok_decline_<code>` declines with that response code (20051 soft, 30004 hard, 40101 risk);
-/// any other `tok_…` is approved (Authorized, then captured a moment later with its webhooks).
+/// any other `tok_…` is approved: Authorized, then captured at once (`payment_approved`, then `payment_captured`),
+/// unless captures are held (`captures.hold()`, `POST /sandbox/checkout/captures {"hold": true}`), which keeps it
+/// Authorized so it can be voided (`POST /payments/{id}/voids`).
 public final class CheckoutEmulator: Sendable {
     public struct Credentials: Sendable {
         public var secretKey: String
@@ -32,6 +34,10 @@ public final class CheckoutEmulator: Sendable {
     /// Where webhooks go: configured in Checkout's dashboard, not per request.
     let webhookURL = Mutex<String?>(nil)
     public let sender = WebhookSender()
+    /// Holds API replies on request.
+    public let replies = ReplyGate()
+    /// Holds automatic captures on request: an approved card payment stays Authorized until released.
+    public let captures = ReplyGate()
 
     struct State {
         var payments: [String: CheckoutEmulatedPayment] = [:]
@@ -51,7 +57,9 @@ public final class CheckoutEmulator: Sendable {
     }
 
     public func setPublicURL(_ url: String) { publicURL.withLock { $0 = url } }
-    public func setWebhookURL(_ url: String?) { webhookURL.withLock { $0 = url } }
+    /// Where webhooks go: Checkout posts to the URL configured in its dashboard (workflows), not one per request.
+    public func setWebhookTarget(_ url: String?) { webhookURL.withLock { $0 = url } }
+    public func applySetting(_ name: String, _ value: Bool) -> Bool { false }
 
     /// Payment ids in the ledger, oldest first.
     public var ledger: [String] { state.withLock { $0.order } }
@@ -141,11 +149,15 @@ public final class CheckoutEmulator: Sendable {
         if payment.status == "Authorized" {
             let id = payment.id
             Task {
-                // capture: true — the payment is approved, then captured, and each step is announced.
+                // capture: true — the payment is approved, then captured, and each step is announced, in that order.
                 _ = await self.announce(id, "payment_approved")
-                try? await Task.sleep(for: .milliseconds(50))
-                self.state.withLock { $0.payments[id]?.status = "Captured" }
-                _ = await self.announce(id, "payment_captured")
+                await self.captures.pass()
+                let captured: Bool = self.state.withLock { state in
+                    guard state.payments[id]?.status == "Authorized" else { return false }
+                    state.payments[id]?.status = "Captured"
+                    return true
+                }
+                if captured { _ = await self.announce(id, "payment_captured") }
             }
         } else if payment.status == "Declined" {
             let id = payment.id
@@ -155,6 +167,33 @@ public final class CheckoutEmulator: Sendable {
             Task { _ = await self.announce(id, "payment_pending") }
         }
         return (status, Self.encode(object))
+    }
+
+    /// `POST /payments/{id}/voids`: an Authorized payment becomes Voided (202 with an action id, then `payment_voided`);
+    /// anything else is 403. The idempotency key replays like a payment request's.
+    func void(_ id: String, headers: [(name: String, value: String)], body: [UInt8]) async -> (Int, [UInt8]) {
+        func header(_ name: String) -> String? { headers.first { $0.name.lowercased() == name.lowercased() }?.value }
+        guard header("Authorization") == "Bearer \(credentials.secretKey)" else { return (401, CheckoutEmulatorError.unauthorized.body) }
+        let key = header("Cko-Idempotency-Key").map { "void:\($0)" }
+        if let key, case .done(let status, let body)? = state.withLock({ $0.idempotency[key] }) { return (status, body) }
+        let reference = (try? JSONSerialization.jsonObject(with: Data(body.isEmpty ? Array("{}".utf8) : body))) as? [String: Any]
+        guard reference != nil else { return (422, CheckoutEmulatorError.invalid("request_body_invalid").body) }
+        let actionId = EmulatorIds.checkout("act")
+        let outcome: Int? = state.withLock { state in
+            guard let payment = state.payments[id] else { return nil }
+            guard payment.status == "Authorized" else { return 403 }
+            state.payments[id]?.status = "Voided"
+            return 202
+        }
+        guard let outcome else { return (404, CheckoutEmulatorError(http: 404, type: "not_found", codes: ["payment_not_found"]).body) }
+        guard outcome == 202 else { return (403, CheckoutEmulatorError(http: 403, type: "action_not_allowed", codes: ["payment_not_voidable"]).body) }
+        let base = publicURL.withLock { $0 }
+        var answer: [String: Any] = ["action_id": actionId, "_links": ["payment": ["href": "\(base)/payments/\(id)"]]]
+        if let text = reference?["reference"] as? String { answer["reference"] = text }
+        let reply = Self.encode(answer)
+        if let key { state.withLock { $0.idempotency[key] = .done(status: 202, body: reply) } }
+        Task { _ = await self.announce(id, "payment_voided") }
+        return (202, reply)
     }
 
     /// `GET /payments/{id}`.

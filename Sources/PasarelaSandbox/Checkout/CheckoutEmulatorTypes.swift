@@ -57,12 +57,19 @@ struct CheckoutEmulatedPayment: Sendable {
         var object: [String: Any] = [
             "id": id, "action_id": actionId, "amount": amount, "currency": currency, "status": status, "approved": approved,
             "processed_on": processedOn, "source": ["type": sourceType],
-            "_links": ["self": ["href": "\(base)/payments/\(id)"]],
+            "_links": links(base: base),
         ]
         if let reference { object["reference"] = reference }
         if let responseCode { object["response_code"] = responseCode }
         if let responseSummary { object["response_summary"] = responseSummary }
         return object
+    }
+
+    /// `self`, and for a cash APM still pending, the payer's `redirect`.
+    func links(base: String) -> [String: Any] {
+        var links: [String: Any] = ["self": ["href": "\(base)/payments/\(id)"]]
+        if status == "Pending", CheckoutEmulator.cashSources[sourceType] != nil { links["redirect"] = ["href": "\(base)/apm/\(id)"] }
+        return links
     }
 }
 

@@ -31,7 +31,18 @@ extension DLocalEmulator {
                 try await Task.sleep(for: .milliseconds(milliseconds))
             default: break
             }
+            await self.replies.pass()
             return reply
+        }
+        router.post("/payments/:id/cancel") { request, context -> Response in
+            let id = context.parameters.get("id") ?? ""
+            do throws(EmulatorError) {
+                let payment = try self.cancel(id: id, headers: Self.headers(request))
+                _ = await self.notify(id)
+                return EmulatorResponse.json(200, Self.encode(payment))
+            } catch {
+                return EmulatorResponse.json(error.http, error.body)
+            }
         }
         router.get("/payments/:id") { request, context -> Response in
             do throws(EmulatorError) {

@@ -42,6 +42,12 @@ public final class DLocalEmulator: Sendable {
     public let faults = FaultQueue()
     /// Sends the notifications, misbehaving on request.
     public let sender = WebhookSender()
+    /// Holds API replies on request.
+    public let replies = ReplyGate()
+    /// Whether a repeated `X-Idempotency-Key` gets the first answer again instead of 5009 for its duplicated order id.
+    /// dLocal's 2019 docs describe the header; today's do not (PSP-PROTOCOLS.md 1.2), so it is off unless set
+    /// (`POST /sandbox/dlocal/settings {"honour_idempotency_key": true}`).
+    let honoursIdempotencyKey = Mutex(false)
     /// Where the emulator is reachable, for the voucher URLs it hands out.
     let publicURL = Mutex("http://127.0.0.1")
 
@@ -49,6 +55,8 @@ public final class DLocalEmulator: Sendable {
         var payments: [String: EmulatedPayment] = [:]
         var orderIds: Set<String> = []
         var order: [String] = []
+        /// `X-Idempotency-Key` → the payment it created.
+        var idempotencyKeys: [String: String] = [:]
     }
 
     public init(credentials: Credentials = .sandbox, ticketLifetime: TimeInterval = 24 * 3600,
@@ -60,6 +68,15 @@ public final class DLocalEmulator: Sendable {
 
     /// Sets the base URL voucher links point at, once the server's port is known.
     public func setPublicURL(_ url: String) { publicURL.withLock { $0 = url } }
+
+    /// dLocal posts to the `notification_url` of each payment; there is nothing to register.
+    public func setWebhookTarget(_ url: String?) {}
+
+    public func applySetting(_ name: String, _ value: Bool) -> Bool {
+        guard name == "honour_idempotency_key" else { return false }
+        honoursIdempotencyKey.withLock { $0 = value }
+        return true
+    }
 
     /// Every payment in the ledger, oldest first.
     public var ledger: [String] { state.withLock { $0.order } }
@@ -81,6 +98,11 @@ public final class DLocalEmulator: Sendable {
     /// `POST /payments`.
     func create(headers: [(name: String, value: String)], body: [UInt8]) throws(EmulatorError) -> EmulatedPayment {
         try authenticate(headers: headers, body: body)
+        let key = headers.first { $0.name.lowercased() == "x-idempotency-key" }?.value
+        if let key, honoursIdempotencyKey.withLock({ $0 }),
+           let earlier = state.withLock({ state in state.idempotencyKeys[key].flatMap { state.payments[$0] } }) {
+            return earlier
+        }
         let request: EmulatorCreateRequest
         do {
             request = try JSONDecoder().decode(EmulatorCreateRequest.self, from: Data(body))
@@ -148,6 +170,7 @@ public final class DLocalEmulator: Sendable {
             guard state.orderIds.insert(orderId).inserted else { return false }
             state.payments[stored.id] = stored
             state.order.append(stored.id)
+            if let key { state.idempotencyKeys[key] = stored.id }
             return true
         }
         guard inserted else { throw EmulatorError(http: 400, code: 5009, message: "Order ID duplicated") }
@@ -180,6 +203,24 @@ public final class DLocalEmulator: Sendable {
             throw EmulatorError(http: 404, code: 4000, message: "Payment not found")
         }
         return payment
+    }
+
+    /// `POST /payments/{id}/cancel`: a PENDING or AUTHORIZED payment becomes CANCELLED (then notified); any other is
+    /// refused with 5002.
+    func cancel(id: String, headers: [(name: String, value: String)]) throws(EmulatorError) -> EmulatedPayment {
+        try authenticate(headers: headers, body: [])
+        let result: Result<EmulatedPayment, EmulatorError> = state.withLock { state in
+            guard var payment = state.payments[id] else { return .failure(EmulatorError(http: 404, code: 4000, message: "Payment not found")) }
+            guard payment.status == "PENDING" || payment.status == "AUTHORIZED" else {
+                return .failure(EmulatorError(http: 400, code: 5002, message: "Invalid transaction status"))
+            }
+            payment.status = Completion.cancelled.status
+            payment.statusCode = Completion.cancelled.code
+            payment.statusDetail = Completion.cancelled.detail
+            state.payments[id] = payment
+            return .success(payment)
+        }
+        return try result.get()
     }
 
     /// A sandbox control: moves a PENDING payment to a final status.

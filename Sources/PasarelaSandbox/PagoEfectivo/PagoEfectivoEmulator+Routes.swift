@@ -26,6 +26,16 @@ extension PagoEfectivoEmulator {
             case .delayAfterProcessing(let milliseconds): try await Task.sleep(for: .milliseconds(milliseconds))
             default: break
             }
+            await self.replies.pass()
+            return EmulatorResponse.json(status, object: object)
+        }
+        router.post("/v1/cips/search") { request, _ -> Response in
+            let body = Array(buffer: try await request.body.collect(upTo: 1 << 16))
+            let (status, object) = self.search(body, authorization: request.headers[.authorization])
+            return EmulatorResponse.json(status, object: object)
+        }
+        router.delete("/v1/cips/:cip") { request, context -> Response in
+            let (status, object) = self.delete(Int(context.parameters.get("cip") ?? "") ?? -1, authorization: request.headers[.authorization])
             return EmulatorResponse.json(status, object: object)
         }
         router.get("/cip/:page") { _, context -> Response in
@@ -35,8 +45,9 @@ extension PagoEfectivoEmulator {
         }
     }
 
-    /// Sandbox controls: `POST cips/{cip}/pay|expire`.
+    /// Sandbox controls: `POST cips/{cip}/pay|expire`, `GET payments` (the ledger of CIPs).
     public func addControlRoutes<Router: RouterMethods>(to router: Router) {
+        router.get("/payments") { _, _ -> Response in EmulatorResponse.json(200, object: self.ledgerJSON) }
         for action in ["pay", "expire"] {
             router.post("/cips/:cip/\(action)") { _, context -> Response in
                 let (status, object) = await self.complete(Int(context.parameters.get("cip") ?? "") ?? -1, as: action)

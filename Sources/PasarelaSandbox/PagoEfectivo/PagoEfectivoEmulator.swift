@@ -6,7 +6,10 @@ import Synchronization
 /// A PagoEfectivo-style PSP in process, written by hand from PSP-PROTOCOLS.md section 3 (never from the adapter file,
 /// so a wrong file fails the tests): `POST /v1/authorizations` checks the SHA-256 token hash and issues a token;
 /// `POST /v1/cips` needs that token and issues a CIP; sandbox controls pay or expire a CIP and send the callback
-/// signed with `PE-Signature` to the notification URL registered with PagoEfectivo.
+/// signed with `PE-Signature` to the notification URL registered with PagoEfectivo. `POST /v1/cips/search` finds CIPs by
+/// number or by transactionCode, and `DELETE /v1/cips/{cip}` cancels a pending one (both [U] in the spec: shapes are
+/// this emulator's, and the adapter file declares them). Whether a repeated transactionCode is refused is [U] too: it is
+/// by default, and `{"unique_transaction_code": false}` on `POST settings` makes a replay issue a second CIP.
 public final class PagoEfectivoEmulator: Sendable {
     public struct Credentials: Sendable {
         public var idService: Int
@@ -30,6 +33,9 @@ public final class PagoEfectivoEmulator: Sendable {
     let publicURL = Mutex("http://127.0.0.1")
     let notificationURL = Mutex<String?>(nil)
     public let sender = WebhookSender()
+    /// Holds API replies on request.
+    public let replies = ReplyGate()
+    let uniqueTransactionCode = Mutex(true)
 
     struct State {
         var tokens: [String: Date] = [:]
@@ -47,6 +53,11 @@ public final class PagoEfectivoEmulator: Sendable {
         var transactionCode: String
         var dateExpiry: String
         var status: String
+
+        func json(base: String) -> [String: Any] {
+            ["cip": cip, "currency": currency, "amount": NSDecimalNumber(decimal: amount), "transactionCode": transactionCode,
+             "dateExpiry": dateExpiry, "status": status, "cipUrl": "\(base)/cip/\(cip).html"]
+        }
     }
 
     public init(credentials: Credentials = .sandbox, tokenLifetime: TimeInterval = 2 * 3600, now: @escaping @Sendable () -> Date = Date.init) {
@@ -59,7 +70,13 @@ public final class PagoEfectivoEmulator: Sendable {
     /// How long the tokens issued from now on last.
     public func setTokenLifetime(_ seconds: TimeInterval) { lifetime.withLock { $0 = seconds } }
     /// The URL registered with PagoEfectivo for callbacks.
-    public func setNotificationURL(_ url: String?) { notificationURL.withLock { $0 = url } }
+    public func setWebhookTarget(_ url: String?) { notificationURL.withLock { $0 = url } }
+
+    public func applySetting(_ name: String, _ value: Bool) -> Bool {
+        guard name == "unique_transaction_code" else { return false }
+        uniqueTransactionCode.withLock { $0 = value }
+        return true
+    }
     /// How many tokens were issued.
     public var authorizations: Int { state.withLock { $0.authorizations } }
     /// CIPs issued, oldest first.
@@ -106,12 +123,17 @@ public final class PagoEfectivoEmulator: Sendable {
                       "data": ["token": token, "codeService": "PSB", "tokenStart": Self.limaText(start), "tokenExpires": Self.limaText(expires)]])
     }
 
-    /// `POST /v1/cips`.
-    func generate(_ body: [UInt8], authorization: String?) -> (Int, [String: Any]) {
+    /// The Bearer token check every CIP call makes; `nil` when the token is valid.
+    func refusal(_ authorization: String?) -> (Int, [String: Any])? {
         guard let authorization, authorization.hasPrefix("Bearer ") else { return Self.error(401, "Token requerido", field: "Authorization") }
         let token = String(authorization.dropFirst(7))
         let valid = state.withLock { state in state.tokens[token].map { $0 > now() } ?? false }
-        guard valid else { return Self.error(401, "Token inválido o expirado", field: "Authorization") }
+        return valid ? nil : Self.error(401, "Token inválido o expirado", field: "Authorization")
+    }
+
+    /// `POST /v1/cips`.
+    func generate(_ body: [UInt8], authorization: String?) -> (Int, [String: Any]) {
+        if let refusal = refusal(authorization) { return refusal }
         guard let object = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] else {
             return Self.error(400, "Formato inválido", field: "body")
         }
@@ -138,8 +160,9 @@ public final class PagoEfectivoEmulator: Sendable {
                 return Self.error(400, "userDocumentType inválido", field: "userDocumentType")
             }
         }
+        let unique = uniqueTransactionCode.withLock { $0 }
         let cip: Int? = state.withLock { state in
-            guard state.transactionCodes.insert(transactionCode).inserted else { return nil }
+            guard state.transactionCodes.insert(transactionCode).inserted || !unique else { return nil }
             var cip: Int
             repeat { cip = Int.random(in: 1_000_000...99_999_999) } while state.cips[cip] != nil
             state.cips[cip] = CIP(cip: cip, currency: currency, amount: amount, transactionCode: transactionCode,
@@ -152,6 +175,44 @@ public final class PagoEfectivoEmulator: Sendable {
         return (201, ["code": "100", "message": "Solicitud exitosa.",
                       "data": ["cip": cip, "currency": currency, "amount": NSDecimalNumber(decimal: amount), "transactionCode": transactionCode,
                                "dateExpiry": dateExpiry, "cipUrl": "\(base)/cip/\(cip).html"]])
+    }
+
+    /// `POST /v1/cips/search` with `{"data": [{"cip": 123}, {"transactionCode": "..."}]}`: every CIP matching any entry.
+    func search(_ body: [UInt8], authorization: String?) -> (Int, [String: Any]) {
+        if let refusal = refusal(authorization) { return refusal }
+        guard let object = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any],
+              let filters = object["data"] as? [[String: Any]], !filters.isEmpty else {
+            return Self.error(400, "data debe ser una lista de {cip} o {transactionCode}", field: "data")
+        }
+        let base = publicURL.withLock { $0 }
+        let found: [[String: Any]] = state.withLock { state in
+            state.order.compactMap { state.cips[$0] }.filter { cip in
+                filters.contains { filter in
+                    (filter["cip"] as? Int).map { $0 == cip.cip } ?? (filter["transactionCode"] as? String).map { $0 == cip.transactionCode } ?? false
+                }
+            }.map { $0.json(base: base) }
+        }
+        return (200, ["code": "100", "message": "Solicitud exitosa.", "data": found])
+    }
+
+    /// `DELETE /v1/cips/{cip}`: a pending CIP can no longer be paid.
+    func delete(_ cip: Int, authorization: String?) -> (Int, [String: Any]) {
+        if let refusal = refusal(authorization) { return refusal }
+        let outcome: Bool? = state.withLock { state in
+            guard let found = state.cips[cip] else { return nil }
+            guard found.status == "PENDING" else { return false }
+            state.cips[cip]?.status = "DELETED"
+            return true
+        }
+        guard let outcome else { return Self.error(404, "CIP no encontrado", field: "cip") }
+        guard outcome else { return Self.error(400, "El CIP no está pendiente", field: "cip") }
+        return (200, ["code": "100", "message": "Solicitud exitosa.", "data": ["cip": cip, "status": "DELETED"]])
+    }
+
+    /// Every CIP issued, oldest first, as the search answers them.
+    public var ledgerJSON: [[String: Any]] {
+        let base = publicURL.withLock { $0 }
+        return state.withLock { state in state.order.compactMap { state.cips[$0]?.json(base: base) } }
     }
 
     static func hasAtMostTwoDecimals(_ amount: Decimal) -> Bool {

@@ -1,7 +1,7 @@
 import Foundation
-import PasarelaCore
 
-/// A PSP's answer, classified. Adapters produce it from bytes; the gateway decides what to do with it.
+/// A PSP's answer to a create, lookup or cancel call, classified. Adapters produce it from bytes; the payment machine
+/// decides what it means for the payment.
 public struct PSPOutcome: Sendable, Equatable {
     public var outcome: AttemptOutcome
     /// The unified status the PSP's status maps to, when the PSP gave one.
@@ -10,27 +10,28 @@ public struct PSPOutcome: Sendable, Equatable {
     public var pspStatus: String?
     public var nextAction: NextAction?
     public var expiresAt: Date?
+    /// The amount the PSP states, checked against the payment's.
+    public var amount: ReportedAmount
     public var declineClass: DeclineClass?
     public var failureClass: FailureClass?
     public var errorCode: String?
     public var errorMessage: String?
-    /// For lookups: the PSP says it has no such payment.
-    public var notFound: Bool
 
     public init(outcome: AttemptOutcome, status: PaymentStatus? = nil, pspPaymentId: String? = nil, pspStatus: String? = nil,
-                nextAction: NextAction? = nil, expiresAt: Date? = nil, declineClass: DeclineClass? = nil,
-                failureClass: FailureClass? = nil, errorCode: String? = nil, errorMessage: String? = nil, notFound: Bool = false) {
+                nextAction: NextAction? = nil, expiresAt: Date? = nil, amount: ReportedAmount = .absent,
+                declineClass: DeclineClass? = nil, failureClass: FailureClass? = nil, errorCode: String? = nil,
+                errorMessage: String? = nil) {
         self.outcome = outcome
         self.status = status
         self.pspPaymentId = pspPaymentId
         self.pspStatus = pspStatus
         self.nextAction = nextAction
         self.expiresAt = expiresAt
+        self.amount = amount
         self.declineClass = declineClass
         self.failureClass = failureClass
         self.errorCode = errorCode
         self.errorMessage = errorMessage
-        self.notFound = notFound
     }
 
     /// The PSP definitely did not create a payment.
@@ -39,8 +40,7 @@ public struct PSPOutcome: Sendable, Equatable {
     }
 
     /// The PSP may or may not have created a payment.
-    public static func ambiguous(code: String?, message: String) -> PSPOutcome {
-        PSPOutcome(outcome: .unknown, status: .processing, errorCode: code, errorMessage: message)
+    public static func ambiguous(code: String?, message: String, failure: FailureClass? = nil) -> PSPOutcome {
+        PSPOutcome(outcome: .unknown, status: .processing, failureClass: failure, errorCode: code, errorMessage: message)
     }
 }
-

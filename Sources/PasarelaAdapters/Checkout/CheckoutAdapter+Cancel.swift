@@ -1,0 +1,36 @@
+import Foundation
+import PasarelaCore
+
+extension CheckoutAdapter: CancelFlow {
+    public var cancel: (any CancelFlow)? { self }
+
+    /// Checkout voids authorized card payments (2.3); an APM voucher cannot be canceled through the API.
+    public func cancels(_ method: PaymentMethodType, status: PaymentStatus) -> Bool {
+        method == .card && status == .authorized
+    }
+
+    /// `POST /payments/{id}/voids` with our reference and an idempotency key of its own.
+    public func buildCancel(_ target: CancelTarget, now: Date, context: AdapterContext) throws(AdapterError) -> OutboundRequest {
+        let body = JSONBody.object([("reference", .string(target.attemptId))]).bytes
+        return post("/payments/\(Self.pathComponent(target.pspPaymentId))/voids", body: body,
+                    idempotencyKey: "void-\(target.attemptId)", context: context)
+    }
+
+    /// 202 with an `action_id` is a void accepted; 403/404/422 a refusal (captured already, unknown); the rest says nothing.
+    public func parseCancel(_ response: InboundMessage) -> CancelAnswer {
+        switch response.status {
+        case 200..<300:
+            guard let body = try? JSONValue.parse(response.body), case .object(let fields) = body,
+                  fields["action_id"]?.stringValue != nil else {
+                return .failed(code: nil, message: "Checkout answered \(response.status) without an action_id")
+            }
+            return .canceled
+        case 403, 404, 409, 422:
+            let outcome = classify(response)
+            return .refused(code: outcome.errorCode, message: outcome.errorMessage ?? "HTTP \(response.status)")
+        default:
+            let outcome = classify(response)
+            return .failed(code: outcome.errorCode, message: outcome.errorMessage ?? "HTTP \(response.status)")
+        }
+    }
+}

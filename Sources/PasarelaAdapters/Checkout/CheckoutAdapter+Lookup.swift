@@ -1,0 +1,24 @@
+import Foundation
+import PasarelaCore
+
+extension CheckoutAdapter: LookupFlow {
+    public var lookup: (any LookupFlow)? { self }
+
+    /// `GET /payments/{id}` only; an ambiguous create is settled by replaying it with its `Cko-Idempotency-Key` instead.
+    public var findsByReference: Bool { false }
+
+    public func buildLookup(_ key: LookupKey, now: Date, context: AdapterContext) throws(AdapterError) -> OutboundRequest {
+        guard case .pspPaymentId(let id) = key else { throw .unsupported("Checkout lookups here take the payment id") }
+        return OutboundRequest(method: "GET", url: context.baseURL + "/payments/\(Self.pathComponent(id))",
+                               headers: [("Authorization", "Bearer \(context.credentials["secret_key"])")])
+    }
+
+    public func parseLookup(_ response: InboundMessage, key: LookupKey) -> LookupAnswer {
+        if response.status == 404 { return .notFound }
+        let outcome = classify(response)
+        switch outcome.outcome {
+        case .succeeded, .pending, .declined: return .found([outcome])
+        case .failed, .unknown: return .failed(outcome)
+        }
+    }
+}

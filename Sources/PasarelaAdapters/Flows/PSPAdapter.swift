@@ -1,0 +1,150 @@
+import Foundation
+import PasarelaCore
+
+/// One PSP protocol, as a set of flows the way Hyperswitch splits its connector integrations: every PSP creates
+/// payments and posts webhooks; the other flows (lookup, cancel/void, token, and later capture and refunds) are
+/// separate protocols a PSP opts into, so a PSP without one simply offers `nil` and the gateway says so.
+/// Every requirement is a pure function: no I/O, no clock, no store.
+public protocol PSPAdapter: CreateFlow, WebhookFlow {
+    /// The `kind` in `adapters/NAME.yaml` that selects this adapter.
+    var kind: String { get }
+
+    /// Whether this adapter can carry the request at all (method, country, currency it knows).
+    /// - Returns: `nil` when supported, else the reason.
+    func unsupportedReason(_ request: PaymentRequest) -> String?
+
+    /// Asks the PSP for a payment's state, when the PSP offers it.
+    var lookup: (any LookupFlow)? { get }
+    /// Cancels a voucher or voids an authorization at the PSP, when the PSP offers it.
+    var cancel: (any CancelFlow)? { get }
+    /// Exchanges credentials for an access token before other calls, for PSPs that issue them.
+    var token: (any TokenFlow)? { get }
+}
+
+extension PSPAdapter {
+    public var lookup: (any LookupFlow)? { nil }
+    public var cancel: (any CancelFlow)? { nil }
+    public var token: (any TokenFlow)? { nil }
+
+    /// The flows this adapter offers, by name, for operators (`GET /v1/connections`).
+    public var flowNames: [String] {
+        ["create", "webhook"] + [lookup.map { _ in "lookup" }, cancel.map { _ in "cancel" }, token.map { _ in "token" }].compactMap { $0 }
+    }
+}
+
+/// Creating a payment: the one flow every PSP has.
+public protocol CreateFlow: Sendable {
+    /// Builds the signed create-payment request.
+    func buildCreate(_ input: CreateInput, context: AdapterContext) throws(AdapterError) -> OutboundRequest
+
+    /// Classifies the PSP's answer to a create request.
+    func parseCreate(_ response: InboundMessage, input: CreateInput) -> PSPOutcome
+}
+
+/// Reading a PSP's webhooks.
+public protocol WebhookFlow: Sendable {
+    /// Verifies a webhook over its raw bytes and turns it into events.
+    /// - Throws: ``WebhookError/unauthenticated(_:)`` for a missing or wrong signature,
+    ///   ``WebhookError/malformed(_:)`` for a genuine body that is not the PSP's shape.
+    func parseWebhook(_ message: InboundMessage, context: AdapterContext) throws(WebhookError) -> [PSPEvent]
+}
+
+/// Asking a PSP what became of a payment.
+public protocol LookupFlow: Sendable {
+    /// Whether the PSP can find payments by Pasarela's reference (the attempt id) when its own id was never learnt.
+    var findsByReference: Bool { get }
+
+    /// Builds the signed lookup; throws ``AdapterError/unsupported(_:)`` for a key the PSP cannot look up by.
+    func buildLookup(_ key: LookupKey, now: Date, context: AdapterContext) throws(AdapterError) -> OutboundRequest
+
+    /// Reads the PSP's answer to a lookup.
+    func parseLookup(_ response: InboundMessage, key: LookupKey) -> LookupAnswer
+}
+
+/// What a lookup asks for.
+public enum LookupKey: Sendable, Equatable {
+    /// The PSP's own payment id.
+    case pspPaymentId(String)
+    /// Pasarela's reference sent with the create (the attempt id).
+    case reference(String)
+}
+
+/// A PSP's answer to a lookup.
+public enum LookupAnswer: Sendable, Equatable {
+    /// The PSP holds these payments under the key: one for an id, possibly more for a reference.
+    case found([PSPOutcome])
+    /// The PSP has no payment under the key.
+    case notFound
+    /// Nothing was learnt (an error, an unreadable answer); the outcome says why.
+    case failed(PSPOutcome)
+}
+
+/// Canceling an unpaid voucher or voiding an uncaptured authorization at the PSP.
+public protocol CancelFlow: Sendable {
+    /// Whether the PSP can cancel a payment of this method in this status.
+    func cancels(_ method: PaymentMethodType, status: PaymentStatus) -> Bool
+
+    /// Builds the signed cancel or void.
+    func buildCancel(_ target: CancelTarget, now: Date, context: AdapterContext) throws(AdapterError) -> OutboundRequest
+
+    /// Reads the PSP's answer to a cancel.
+    func parseCancel(_ response: InboundMessage) -> CancelAnswer
+}
+
+/// The PSP payment to cancel.
+public struct CancelTarget: Sendable, Equatable {
+    public var pspPaymentId: String
+    /// Our attempt id: the reference and, where the PSP takes one, the base of the idempotency key.
+    public var attemptId: String
+    public init(pspPaymentId: String, attemptId: String) {
+        self.pspPaymentId = pspPaymentId
+        self.attemptId = attemptId
+    }
+}
+
+/// A PSP's answer to a cancel.
+public enum CancelAnswer: Sendable, Equatable {
+    /// The PSP canceled it (or had already).
+    case canceled
+    /// The PSP refuses: the payment cannot be canceled (paid already, not found).
+    case refused(code: String?, message: String)
+    /// No definite answer (5xx, timeout, unreadable): asking again is safe.
+    case failed(code: String?, message: String)
+}
+
+/// Getting an access token before other calls.
+public protocol TokenFlow: Sendable {
+    /// The token request to send.
+    func buildTokenRequest(now: Date, context: AdapterContext) throws(AdapterError) -> OutboundRequest
+
+    /// Reads the token from the answer to ``buildTokenRequest(now:context:)``.
+    func parseTokenResponse(_ response: InboundMessage, now: Date) throws(AdapterError) -> AccessToken
+
+    /// How long before its expiry a cached token is replaced.
+    var refreshMargin: TimeInterval { get }
+}
+
+/// A bearer token a PSP issued, and when it stops working.
+public struct AccessToken: Sendable, Equatable {
+    public var value: String
+    public var expiresAt: Date
+    public init(value: String, expiresAt: Date) {
+        self.value = value
+        self.expiresAt = expiresAt
+    }
+}
+
+/// Why an adapter could not build a request.
+public enum AdapterError: Error, Sendable, Equatable {
+    case unsupported(String)
+    /// The PSP refused or garbled a token exchange.
+    case authentication(String)
+}
+
+/// Why a webhook was refused.
+public enum WebhookError: Error, Sendable, Equatable {
+    /// Missing, malformed or wrong signature: answer 401, change nothing.
+    case unauthenticated(String)
+    /// Signed, but not the PSP's shape: answer 400, change nothing.
+    case malformed(String)
+}

@@ -1,0 +1,39 @@
+/// Something that happened to a payment. Every path that changes a payment states what happened as a fact and lets
+/// ``PaymentMachine/apply(_:to:now:)`` decide: the create path, webhooks, the reconciler and merchant commands.
+public enum PaymentFact: Sendable, Equatable {
+    /// The create path is about to call a PSP: the attempt joins the payment before the PSP hears of it.
+    case attemptStarted(Attempt)
+    /// A PSP answered a create attempt, or did not (`unknown`). `final` when no other connection will be tried after it.
+    /// `checkDuplicates` when the create was replayed at a PSP that may hold a second payment under the same reference.
+    case attemptAnswered(attemptId: String, answer: PSPOutcome, final: Bool, durationMs: Int? = nil, checkDuplicates: Bool = false)
+    /// A status lookup (or an identical replay) found the payment at the PSP.
+    case lookupFound(attemptId: String, answer: PSPOutcome, checkDuplicates: Bool = false)
+    /// A status lookup found that the PSP has no payment under the attempt.
+    case lookupNotFound(attemptId: String)
+    /// A verified webhook event, matched to one of the payment's attempts.
+    case pspEvent(attemptId: String, event: PSPEvent)
+    /// No connection could be tried when the payment was attempted.
+    case noConnectionAvailable
+    /// Pasarela stopped before any PSP heard of the payment: no attempt was ever stored.
+    case interruptedBeforePSP
+    /// The reconciler asked the PSP its bounded number of times and learnt nothing.
+    case reconcileGaveUp
+    /// The PSP confirmed the cancel or void the merchant asked for.
+    case canceledByMerchant
+    /// The voucher's `expires_at` passed and the PSP confirmed it unpaid (and canceled it there where it can).
+    case voucherExpired
+    /// The reconciler looked and learnt nothing new (no lookup offered, or the PSP did not answer).
+    case noNews
+    /// A duplicate check at the PSP is done: no further payment under the attempt's reference is left live.
+    case duplicatesChecked(attemptId: String)
+
+    /// Whether the fact may announce a payment nobody has been told of yet, even when its status stays the same: the
+    /// create path's last word, and the reconciler's for a payment whose create never replied.
+    var announcesFirstState: Bool {
+        switch self {
+        case .attemptAnswered(_, _, let final, _, _): final
+        case .noConnectionAvailable, .lookupFound, .lookupNotFound, .reconcileGaveUp, .interruptedBeforePSP: true
+        case .attemptStarted, .pspEvent, .canceledByMerchant, .voucherExpired, .duplicatesChecked, .noNews: false
+        }
+    }
+}

@@ -1,0 +1,139 @@
+import Foundation
+import PasarelaAdapters
+import PasarelaCore
+import PasarelaRouting
+import PasarelaStore
+
+/// How a fact's decision is written beyond the payment itself.
+struct WriteOptions: Sendable {
+    /// The webhook event the fact came from, recorded with its verdict in the same transaction.
+    var inbox: (@Sendable (Decision) -> InboxEntry)?
+    /// The final reply of the request that states the fact (its idempotency key), rendered from the payment after it.
+    var reply: (@Sendable (StoredPayment) -> IdempotencyReply)?
+    /// The reconciler's write: settle a create key whose request died, and count this look when it learnt nothing.
+    var isLook = false
+    /// The create path's last write: its lease on the payment ends.
+    var endsLease = false
+}
+
+/// What writing a fact did.
+struct Applied: Sendable {
+    var decision: Decision
+    /// The payment as stored after the write (or as read, when nothing was written).
+    var stored: StoredPayment
+    /// `duplicate` when the webhook event was recorded before.
+    var result: CommitResult
+}
+
+extension Gateway {
+    /// The one way a payment changes: read it, let ``PaymentMachine`` decide what `fact` does, and write that decision by
+    /// compare-and-set on the version read. When someone else wrote first, read again and decide again: the same fact
+    /// applied to the newer state. A decision that changes nothing is recorded (inbox, replies) without touching the row.
+    /// - Parameters:
+    ///   - current: a read the caller already holds, used for the first decision.
+    func apply(_ fact: PaymentFact, to paymentId: String, current: StoredPayment? = nil,
+               options: WriteOptions = WriteOptions()) async throws -> Applied {
+        var read = current
+        for _ in 0..<Self.maximumConflicts {
+            var fetched = read
+            if fetched == nil { fetched = try await store.payment(id: paymentId, merchantId: nil) }
+            guard let stored = fetched else { throw GatewayFailure.paymentVanished(paymentId) }
+            let at = now()
+            let decision = PaymentMachine.apply(fact, to: stored, now: at)
+            var after = decision.stored
+            schedule(&after.payment, decision: decision, attempts: after.attempts, now: at, options: options)
+            let rowChanges = after.payment != stored.payment
+            if !rowChanges, options.reply == nil {
+                // Nothing to write but, for a webhook, its record.
+                guard let inbox = options.inbox else { return Applied(decision: decision, stored: stored, result: .committed) }
+                let result = try await store.commit(PaymentWrite(payment: nil, expectedVersion: stored.payment.version, inbox: inbox(decision)))
+                return Applied(decision: decision, stored: stored, result: result)
+            }
+            after.payment.version = stored.payment.version + 1
+            let merchant = merchants.merchant(id: after.payment.merchantId)
+            let events = decision.events.map { EventResource.make($0, for: after, merchant: merchant, at: at) }
+            let write = PaymentWrite(
+                payment: after.payment, expectedVersion: stored.payment.version, attempts: decision.changedAttempts, events: events,
+                inbox: options.inbox?(decision), reply: options.reply?(after),
+                settleOpenCreateKey: options.isLook ? IdempotencyReply(key: "", status: 201, body: PaymentResource.json(after).bytes) : nil)
+            switch try await store.commit(write) {
+            case .committed:
+                if !events.isEmpty { outbox.wake() }
+                return Applied(decision: decision, stored: after, result: .committed)
+            case .duplicate:
+                return Applied(decision: decision, stored: stored, result: .duplicate)
+            case .conflict:
+                read = nil
+                logger.debug("payment changed meanwhile; deciding again", metadata: ["payment": .string(paymentId)])
+            }
+        }
+        throw GatewayFailure.tooManyConflicts(paymentId)
+    }
+
+    static let maximumConflicts = 20
+
+    /// Sets when the reconciler looks at the payment next. A status change starts the schedule over; a look that learnt
+    /// nothing counts and waits longer; a final payment is never looked at again.
+    func schedule(_ payment: inout Payment, decision: Decision, attempts: [Attempt], now: Date, options: WriteOptions) {
+        if options.endsLease { payment.leaseUntil = nil }
+        guard !payment.status.isTerminal else {
+            payment.nextLookAt = nil
+            payment.looks = 0
+            return
+        }
+        let policy = config.connections[payment.connection ?? attempts.last?.connection ?? ""]?.config.reconcile
+            ?? ConnectionConfig.ReconcileConfig()
+        let moved: Bool = if case .applied = decision.verdict { true } else { false }
+        if moved || payment.nextLookAt == nil || options.endsLease {
+            payment.looks = 0
+            payment.nextLookAt = Self.firstLook(payment, policy: policy, now: now)
+        } else if options.isLook {
+            payment.looks += 1
+            let wait = payment.status == .processing ? policy.wait(afterLooks: payment.looks, draw: Double.random(in: 0..<1))
+                                                     : policy.noNewsAfter
+            payment.nextLookAt = Self.earliest(now.addingTimeInterval(wait), Self.expiryLook(payment))
+        }
+        if attempts.contains(where: \.needsDuplicateCheck) {
+            payment.nextLookAt = Self.earliest(payment.nextLookAt, now.addingTimeInterval(policy.firstLookAfter))
+        }
+    }
+
+    /// The first look at a payment in its current status.
+    static func firstLook(_ payment: Payment, policy: ConnectionConfig.ReconcileConfig, now: Date) -> Date? {
+        switch payment.status {
+        case .processing:
+            let after = now.addingTimeInterval(policy.wait(afterLooks: 0, draw: Double.random(in: 0..<1)))
+            return max(after, payment.leaseUntil ?? after)
+        case .requiresAction, .authorized:
+            return earliest(now.addingTimeInterval(policy.noNewsAfter), expiryLook(payment))
+        case .succeeded, .failed, .canceled, .expired:
+            return nil
+        }
+    }
+
+    /// A voucher is looked at when it expires.
+    static func expiryLook(_ payment: Payment) -> Date? {
+        payment.status == .requiresAction ? payment.expiresAt : nil
+    }
+
+    static func earliest(_ a: Date?, _ b: Date?) -> Date? {
+        switch (a, b) {
+        case (let a?, let b?): min(a, b)
+        case (let a?, nil): a
+        case (nil, let b): b
+        }
+    }
+}
+
+/// Failures of the gateway itself (never a merchant's or a PSP's): logged, answered 500.
+enum GatewayFailure: Error, CustomStringConvertible {
+    case paymentVanished(String)
+    case tooManyConflicts(String)
+
+    var description: String {
+        switch self {
+        case .paymentVanished(let id): "payment \(id) is not in the store"
+        case .tooManyConflicts(let id): "payment \(id) kept changing while a fact was applied"
+        }
+    }
+}

@@ -1,0 +1,124 @@
+import Crypto
+import Foundation
+import PasarelaAdapters
+import PasarelaCore
+import PasarelaStore
+
+extension Gateway {
+    /// `POST /v1/payments/{id}/cancel`: cancels an unpaid voucher or voids an uncaptured card payment at its PSP, then
+    /// states the PSP's confirmation as a fact. A payment that is paid, ended or not yet settled is refused with 409; a
+    /// PSP that gives no answer leaves the payment as it was (502, safe to retry with the same key).
+    /// - Parameters:
+    ///   - rawBody: empty, or `{"reason": "..."}`.
+    public func cancelPayment(id: String, merchant: Merchant, rawBody: [UInt8], idempotencyKey: String?) async throws -> APIReply {
+        guard let stored = try await store.payment(id: id, merchantId: merchant.id) else { throw APIError.missing("payment", id: id) }
+        try Self.checkCancelBody(rawBody)
+        var claim: IdempotencyClaim?
+        if let idempotencyKey {
+            let hash = Hex.encode(SHA256.hash(data: Array("POST /v1/payments/\(id)/cancel\n".utf8) + rawBody))
+            let lease = now().addingTimeInterval(TimeInterval(config.connections[stored.payment.connection ?? ""]?.config.requestTimeoutMs ?? 15_000) / 500 + 30)
+            let key = IdempotencyClaim(key: idempotencyKey, requestHash: hash)
+            switch try await store.claim(key, merchantId: merchant.id, paymentId: id, operation: "cancel", leaseUntil: lease) {
+            case .created: claim = key
+            case .replay(let reply): return APIReply(status: reply.status, body: reply.body)
+            case .inFlight:
+                throw APIError.idempotency("idempotency_in_flight", "A request with this Idempotency-Key is still being processed. Retry shortly.")
+            case .abandoned(let paymentId):
+                return try await settleAbandoned(key: idempotencyKey, merchant: merchant, paymentId: paymentId, status: 200)
+            case .mismatch:
+                throw APIError.idempotency("idempotency_key_reused", "This Idempotency-Key was used with a different request.")
+            }
+        }
+        do {
+            let reply = try await cancel(stored)
+            if let claim {
+                _ = try await store.settle(key: claim.key, merchantId: merchant.id,
+                                           reply: IdempotencyReply(key: claim.key, status: reply.status, body: reply.body))
+            }
+            return reply
+        } catch let error as APIError {
+            // A refusal is the request's final answer; a transient one (outcome unknown, PSP silent) frees the key.
+            if let claim {
+                if error.code == "payment_processing" || error.status >= 500 {
+                    try await store.release(key: claim.key, merchantId: merchant.id)
+                } else {
+                    _ = try await store.settle(key: claim.key, merchantId: merchant.id,
+                                               reply: IdempotencyReply(key: claim.key, status: error.status, body: ErrorResource.json(error).bytes))
+                }
+            }
+            throw error
+        }
+    }
+
+    func cancel(_ stored: StoredPayment) async throws -> APIReply {
+        let payment = stored.payment
+        let attempt: Attempt
+        switch PaymentMachine.cancellation(of: stored) {
+        case .allowed(let allowed): attempt = allowed
+        case .refused(let refusal): throw Self.error(for: refusal, payment: payment)
+        }
+        guard let connection = config.connections[attempt.connection], let flow = connection.adapter.cancel,
+              flow.cancels(payment.request.method.type, status: payment.status) else {
+            throw Self.error(for: .unsupported(connection: attempt.connection), payment: payment)
+        }
+        let pspId = attempt.pspPaymentId ?? payment.pspPaymentId ?? ""
+        switch await cancelAtPSP(attempt, pspPaymentId: pspId, connection: connection) {
+        case .canceled:
+            let applied = try await apply(.canceledByMerchant, to: payment.id)
+            logger.info("payment canceled", metadata: ["payment": .string(payment.id), "connection": .string(connection.config.name)])
+            guard applied.stored.payment.status == .canceled else {
+                throw Self.error(for: PaymentMachine.cancellation(of: applied.stored).refusal ?? .alreadyEnded(applied.stored.payment.status),
+                                 payment: applied.stored.payment)
+            }
+            return APIReply(status: 200, body: PaymentResource.json(applied.stored).bytes)
+        case .refused(let code, let message):
+            // The PSP will not cancel: learn why (paid meanwhile?) and tell the merchant the payment as it is.
+            let (answer, _) = await inquire(attempt, payment: payment, connection: connection,
+                                            timeoutMs: connection.config.requestTimeoutMs)
+            if case .found(let outcomes) = answer {
+                let applied = try await apply(.lookupFound(attemptId: attempt.id, answer: outcomes[0]), to: payment.id)
+                if applied.stored.payment.status == .succeeded { throw Self.error(for: .alreadySucceeded, payment: applied.stored.payment) }
+            }
+            throw APIError.conflict("cancel_refused", "\(connection.config.name) refused to cancel the payment (\(code ?? "-"): \(message.prefix(200))).")
+        case .failed(_, let message):
+            throw APIError.pspUnavailable("\(connection.config.name) did not confirm the cancel (\(message.prefix(200))); nothing changed. Retry with the same Idempotency-Key.")
+        }
+    }
+
+    static func error(for refusal: CancelRefusal, payment: Payment) -> APIError {
+        switch refusal {
+        case .alreadySucceeded:
+            .conflict("payment_already_succeeded", "Payment \(payment.id) is paid and cannot be canceled; refund it instead.")
+        case .alreadyEnded(let status):
+            .conflict("payment_not_cancelable", "Payment \(payment.id) is already \(status.rawValue).")
+        case .outcomeUnknown:
+            .conflict("payment_processing", "Payment \(payment.id) is processing: its PSP's outcome is not known yet. Retry once it has settled.")
+        case .noPSPPayment:
+            .conflict("payment_not_cancelable", "Payment \(payment.id) holds no PSP payment to cancel.")
+        case .unsupported(let connection):
+            .conflict("cancel_unsupported", "\(connection) cannot cancel a \(payment.request.method.type.rawValue) payment that is \(payment.status.rawValue).")
+        }
+    }
+
+    /// The cancel body: nothing, `{}`, or `{"reason": "..."}` (at most 200 characters, kept in the logs).
+    static func checkCancelBody(_ body: [UInt8]) throws {
+        guard !body.isEmpty else { return }
+        let json: JSONValue
+        do { json = try JSONValue.parse(body) } catch {
+            throw APIError.malformed("The request body is not valid JSON (byte \(error.offset): \(error.message)).")
+        }
+        guard case .object(let fields) = json else { throw APIError.malformed("The request body must be a JSON object.") }
+        if let unknown = fields.keys.sorted().first(where: { $0 != "reason" }) {
+            throw APIError.invalid(unknown, "Unknown parameter '\(unknown.prefix(40))'.", code: "parameter_unknown")
+        }
+        if let reason = fields["reason"], reason != .null {
+            guard case .string(let text) = reason, (1...200).contains(text.count) else {
+                throw APIError.invalid("reason", "reason must be a string of 1 to 200 characters.")
+            }
+        }
+    }
+}
+
+extension CancelCheck {
+    var refusal: CancelRefusal? { if case .refused(let refusal) = self { refusal } else { nil } }
+}

@@ -1,0 +1,304 @@
+import Foundation
+import Logging
+import PasarelaCore
+import PasarelaStore
+import ServiceLifecycle
+
+/// Settles what webhooks alone leave open: attempts whose outcome is unknown, payments `processing` too long, vouchers
+/// past their expiry and vouchers with no news. Each answer is a fact for ``PaymentMachine``, written and announced like
+/// a webhook's. Runs in the gateway's service group; `pasarela reconcile --once` runs one pass of it by hand.
+public final class Reconciler: Service, Sendable {
+    let gateway: Gateway
+    let interval: Duration
+    let logger: Logger
+
+    public init(gateway: Gateway, interval: Duration = .seconds(5), logger: Logger) {
+        self.gateway = gateway
+        self.interval = interval
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        try await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                let report = await self.gateway.reconcileDue(limit: 200)
+                for action in report.actions { self.logger.info("reconciler", metadata: action.metadata) }
+                for failure in report.failures {
+                    self.logger.warning("reconciler could not settle a payment", metadata: ["payment": .string(failure.paymentId),
+                                                                                           "error": .string(failure.message)])
+                }
+                try await Task.sleep(for: self.interval)
+            }
+        }
+    }
+}
+
+/// What one reconciler pass did.
+public struct ReconcileReport: Sendable {
+    public var looked = 0
+    public var actions: [ReconcileAction] = []
+    public var failures: [(paymentId: String, message: String)] = []
+
+    /// One line per action, for `pasarela reconcile --once`.
+    public var lines: [String] {
+        actions.map { "\($0.paymentId)  \($0.step.rawValue)  \($0.detail)" }
+            + failures.map { "\($0.paymentId)  error  \($0.message)" }
+    }
+}
+
+/// One thing the reconciler did to one payment.
+public struct ReconcileAction: Sendable, Equatable {
+    public var paymentId: String
+    public var step: ReconcileStep
+    /// What came of it: the status reached, or why nothing changed.
+    public var detail: String
+
+    var metadata: Logger.Metadata {
+        ["payment": .string(paymentId), "step": .string(step.rawValue), "detail": .string(detail)]
+    }
+}
+
+/// The reconciler's steps, as log fields and metric labels.
+public enum ReconcileStep: String, Sendable {
+    /// Asked the PSP (lookup or identical replay) about an open payment.
+    case asked
+    /// The payment never reached a PSP: ended `failed`.
+    case interrupted
+    /// The last attempt had failed before a crash: the payment ends as that attempt did.
+    case endedAsAttempted = "ended_as_attempted"
+    /// Bounded looks learnt nothing: ended `failed` (`outcome_unresolved`).
+    case gaveUp = "gave_up"
+    /// A voucher past its expiry, confirmed and canceled at the PSP where possible.
+    case expired
+    /// A second PSP payment under one reference, canceled there.
+    case duplicateCanceled = "duplicate_canceled"
+}
+
+extension Gateway {
+    /// One pass over the payments whose next look is due, one connection's payments after another's failures alike.
+    public func reconcileDue(limit: Int) async -> ReconcileReport {
+        do {
+            return await reconcile(try await store.dueForReconcile(now: now(), limit: limit), force: false)
+        } catch {
+            var report = ReconcileReport()
+            report.failures.append(("-", "cannot read due payments: \(type(of: error))"))
+            return report
+        }
+    }
+
+    /// Every payment not final now, ignoring the schedule and leases: `pasarela reconcile --once` after a crash.
+    public func reconcileAll() async -> ReconcileReport {
+        var report = ReconcileReport(), after: String?
+        while true {
+            let page: [StoredPayment]
+            do { page = try await store.openPayments(after: after, limit: 200) } catch {
+                report.failures.append(("-", "cannot read open payments: \(type(of: error))"))
+                return report
+            }
+            guard let last = page.last else { return report }
+            let done = await reconcile(page, force: true)
+            report.looked += done.looked
+            report.actions += done.actions
+            report.failures += done.failures
+            after = last.payment.id
+        }
+    }
+
+    /// Looks at each payment; payments of different connections are settled side by side, so one PSP that fails or is
+    /// slow holds up none of the others.
+    func reconcile(_ payments: [StoredPayment], force: Bool) async -> ReconcileReport {
+        let byConnection = Dictionary(grouping: payments) { $0.payment.connection ?? $0.lastAttempt?.connection ?? "" }
+        return await withTaskGroup(of: ReconcileReport.self) { group in
+            for (_, list) in byConnection {
+                group.addTask {
+                    var report = ReconcileReport()
+                    for stored in list {
+                        report.looked += 1
+                        do {
+                            report.actions += try await self.reconcile(stored, force: force)
+                        } catch {
+                            report.failures.append((stored.payment.id, String(describing: error).prefix(300).description))
+                        }
+                    }
+                    return report
+                }
+            }
+            var total = ReconcileReport()
+            for await part in group {
+                total.looked += part.looked
+                total.actions += part.actions
+                total.failures += part.failures
+            }
+            return total
+        }
+    }
+
+    /// Settles one payment as far as its PSP allows now.
+    func reconcile(_ stored: StoredPayment, force: Bool) async throws -> [ReconcileAction] {
+        let payment = stored.payment
+        if !force, let lease = payment.leaseUntil, lease > now() { return [] }
+        var actions: [ReconcileAction] = []
+        let look = WriteOptions(isLook: true)
+        switch payment.status {
+        case .processing:
+            actions.append(try await settleProcessing(stored, look: look))
+        case .requiresAction where (payment.expiresAt.map { $0 <= now() } ?? false):
+            actions.append(try await expire(stored, look: look))
+        case .requiresAction, .authorized:
+            actions.append(try await lookAgain(stored, look: look))
+        case .succeeded, .failed, .canceled, .expired:
+            break
+        }
+        for attempt in stored.attempts where attempt.needsDuplicateCheck {
+            actions += try await checkDuplicates(attempt, of: payment.id)
+        }
+        return actions
+    }
+
+    func action(_ payment: String, _ step: ReconcileStep, _ applied: Applied) -> ReconcileAction {
+        let detail: String = switch applied.decision.verdict {
+        case .applied(let status): "now \(status.rawValue)"
+        case .recorded: "recorded what the PSP said; still \(applied.stored.payment.status.rawValue)"
+        case .flagged(let reason): "flagged: \(reason.message)"
+        case .unchanged(let reason): "no change: \(reason.message)"
+        }
+        return ReconcileAction(paymentId: payment, step: step, detail: detail)
+    }
+
+    /// A `processing` payment: ask its PSP about its last attempt.
+    func settleProcessing(_ stored: StoredPayment, look: WriteOptions) async throws -> ReconcileAction {
+        let payment = stored.payment
+        guard let attempt = stored.lastAttempt else {
+            return action(payment.id, .interrupted, try await apply(.interruptedBeforePSP, to: payment.id, current: stored, options: look))
+        }
+        if attempt.outcome == .failed || attempt.outcome == .declined {
+            // Crashed after recording a failed attempt and before the next: the payment ends as that attempt did.
+            let answer = PSPOutcome(outcome: attempt.outcome, declineClass: attempt.declineClass, failureClass: attempt.failureClass,
+                                    errorCode: attempt.errorCode, errorMessage: attempt.errorMessage)
+            let fact = PaymentFact.attemptAnswered(attemptId: attempt.id, answer: answer, final: true)
+            return action(payment.id, .endedAsAttempted, try await apply(fact, to: payment.id, current: stored, options: look))
+        }
+        guard let connection = config.connections[attempt.connection] else {
+            return try await noNews(stored, look: look, because: "connection \(attempt.connection) is not configured")
+        }
+        let (answer, replayed) = await inquire(attempt, payment: payment, connection: connection,
+                                               timeoutMs: connection.config.requestTimeoutMs)
+        switch answer {
+        case .found(let outcomes):
+            let fact = PaymentFact.lookupFound(attemptId: attempt.id, answer: outcomes[0], checkDuplicates: replayed || outcomes.count > 1)
+            return action(payment.id, .asked, try await apply(fact, to: payment.id, current: stored, options: look))
+        case .notFound:
+            return action(payment.id, .asked, try await apply(.lookupNotFound(attemptId: attempt.id), to: payment.id, current: stored, options: look))
+        case .failed(let outcome):
+            return try await noNews(stored, look: look, because: outcome.errorMessage ?? "no answer")
+        }
+    }
+
+    /// A look that learnt nothing: counted, and after the connection's last look a `processing` payment ends `failed`
+    /// with a reason of its own (a genuine payment notification later still turns it `succeeded`, flagged).
+    func noNews(_ stored: StoredPayment, look: WriteOptions, because reason: String) async throws -> ReconcileAction {
+        let payment = stored.payment
+        let policy = config.connections[payment.connection ?? stored.lastAttempt?.connection ?? ""]?.config.reconcile
+            ?? .init()
+        if payment.status == .processing, payment.looks + 1 >= policy.maxLooks {
+            return action(payment.id, .gaveUp, try await apply(.reconcileGaveUp, to: payment.id, current: stored, options: look))
+        }
+        _ = try await apply(.noNews, to: payment.id, current: stored, options: look)
+        return ReconcileAction(paymentId: payment.id, step: .asked, detail: "no news (\(reason.prefix(200))); look \(payment.looks + 1) of \(policy.maxLooks)")
+    }
+
+    /// A voucher or authorization with no news for a while: ask again.
+    func lookAgain(_ stored: StoredPayment, look: WriteOptions) async throws -> ReconcileAction {
+        let payment = stored.payment
+        guard let attempt = stored.lastAttempt, let pspId = attempt.pspPaymentId ?? payment.pspPaymentId,
+              let connection = config.connections[attempt.connection], connection.adapter.lookup != nil else {
+            return try await noNews(stored, look: look, because: "the PSP offers no lookup")
+        }
+        switch await lookup(.pspPaymentId(pspId), connection: connection, timeoutMs: connection.config.requestTimeoutMs) {
+        case .found(let outcomes):
+            let fact = PaymentFact.lookupFound(attemptId: attempt.id, answer: outcomes[0])
+            return action(payment.id, .asked, try await apply(fact, to: payment.id, current: stored, options: look))
+        case .notFound:
+            return try await noNews(stored, look: look, because: "the PSP has no payment \(pspId)")
+        case .failed(let outcome):
+            return try await noNews(stored, look: look, because: outcome.errorMessage ?? "no answer")
+        }
+    }
+
+    /// A voucher past its expiry: confirmed unpaid at the PSP, canceled there where the PSP can, then `expired`. Paid
+    /// meanwhile, it succeeds instead. A PSP that cannot be asked is asked again at the next looks; after the last, the
+    /// voucher expires anyway (a late payment still counts, flagged).
+    func expire(_ stored: StoredPayment, look: WriteOptions) async throws -> ReconcileAction {
+        let payment = stored.payment
+        guard let attempt = stored.lastAttempt, let connection = config.connections[attempt.connection] else {
+            return action(payment.id, .expired, try await apply(.voucherExpired, to: payment.id, current: stored, options: look))
+        }
+        let policy = connection.config.reconcile
+        let lastLook = payment.looks + 1 >= policy.maxLooks
+        let pspId = attempt.pspPaymentId ?? payment.pspPaymentId
+        if let pspId, connection.adapter.lookup != nil {
+            switch await lookup(.pspPaymentId(pspId), connection: connection, timeoutMs: connection.config.requestTimeoutMs) {
+            case .found(let outcomes) where outcomes[0].status != .requiresAction && outcomes[0].status != nil:
+                let fact = PaymentFact.lookupFound(attemptId: attempt.id, answer: outcomes[0])
+                return action(payment.id, .asked, try await apply(fact, to: payment.id, current: stored, options: look))
+            case .failed(let outcome) where !lastLook:
+                return try await noNews(stored, look: look, because: outcome.errorMessage ?? "no answer")
+            default:
+                break
+            }
+        }
+        if let pspId, let flow = connection.adapter.cancel, flow.cancels(payment.request.method.type, status: .requiresAction) {
+            switch await cancelAtPSP(attempt, pspPaymentId: pspId, connection: connection) {
+            case .canceled:
+                break
+            case .refused:
+                // Refused: perhaps paid at the last minute. The PSP's word decides.
+                if case .found(let outcomes) = await lookup(.pspPaymentId(pspId), connection: connection,
+                                                            timeoutMs: connection.config.requestTimeoutMs),
+                   outcomes[0].status != .requiresAction {
+                    let fact = PaymentFact.lookupFound(attemptId: attempt.id, answer: outcomes[0])
+                    return action(payment.id, .asked, try await apply(fact, to: payment.id, current: stored, options: look))
+                }
+            case .failed(_, let message) where !lastLook:
+                return try await noNews(stored, look: look, because: "cancel at the PSP failed: \(message)")
+            case .failed:
+                break
+            }
+        }
+        return action(payment.id, .expired, try await apply(.voucherExpired, to: payment.id, current: stored, options: look))
+    }
+
+    /// Cancels every other live payment the PSP holds under the attempt's reference (a replay the PSP did not refuse as a
+    /// duplicate), so the payment keeps exactly one voucher. One that was paid is money received: the payment takes it.
+    func checkDuplicates(_ attempt: Attempt, of paymentId: String) async throws -> [ReconcileAction] {
+        guard let connection = config.connections[attempt.connection], connection.adapter.lookup?.findsByReference == true else {
+            _ = try await apply(.duplicatesChecked(attemptId: attempt.id), to: paymentId)
+            return []
+        }
+        guard let current = try await store.payment(id: paymentId, merchantId: nil), let kept = current.attempt(attempt.id) else { return [] }
+        let keep = kept.pspPaymentId ?? current.payment.pspPaymentId
+        let answer = await lookup(.reference(attempt.id), connection: connection, timeoutMs: connection.config.requestTimeoutMs)
+        var actions: [ReconcileAction] = []
+        var pending = false
+        if case .failed = answer { return [] }
+        if case .found(let outcomes) = answer {
+            for extra in outcomes where extra.pspPaymentId != keep && extra.pspPaymentId != nil {
+                if extra.status == .succeeded {
+                    let applied = try await apply(.lookupFound(attemptId: attempt.id, answer: extra), to: paymentId)
+                    actions.append(action(paymentId, .asked, applied))
+                    continue
+                }
+                guard extra.status == .requiresAction || extra.status == .processing, let extraId = extra.pspPaymentId else { continue }
+                switch await cancelAtPSP(attempt, pspPaymentId: extraId, connection: connection) {
+                case .canceled, .refused:
+                    actions.append(ReconcileAction(paymentId: paymentId, step: .duplicateCanceled,
+                                                   detail: "canceled \(extraId) at \(connection.config.name); kept \(keep ?? "-")"))
+                case .failed:
+                    pending = true
+                }
+            }
+        }
+        if !pending { _ = try await apply(.duplicatesChecked(attemptId: attempt.id), to: paymentId) }
+        return actions
+    }
+}
