@@ -68,7 +68,7 @@ extension PaymentMachine {
                        failure: .declined(answer.declineClass ?? .soft))
             case .unknown:
                 // Nothing learnt about the status; the PSP may hold a live payment, so the payment stays where it is.
-                if payment.status == .processing { take(attempt.id) }
+                take(attempt.id)
                 keep(.nothingLearnt)
             case .succeeded, .pending:
                 take(attempt.id)
@@ -77,10 +77,9 @@ extension PaymentMachine {
             }
         }
 
-        /// The payment is now in the hands of this attempt's PSP.
+        /// The payment is in the hands of this attempt's PSP (only the latest attempt can take it).
         mutating func take(_ id: String) {
-            guard payment.status == .processing || payment.status == .requiresAction,
-                  let attempt = stored.attempt(id) else { return }
+            guard stored.lastAttempt?.id == id, let attempt = stored.attempt(id) else { return }
             payment.connection = attempt.connection
             if let pspId = attempt.pspPaymentId { payment.pspPaymentId = pspId }
         }
@@ -92,8 +91,8 @@ extension PaymentMachine {
             let failure: PaymentFailure? = event.status == .failed ? .declined(attempt.declineClass ?? .soft) : nil
             report(status: event.status, attempt: attempt, amount: event.amount, nextAction: event.nextAction,
                    expiresAt: event.nextAction.flatMap(Self.expiry), failure: failure)
+            take(attempt.id)
             if payment.status != status {
-                take(attempt.id)
                 update(attempt.id) { current in
                     let outcome = AttemptOutcome(status: event.status)
                     if Self.rank(outcome) >= Self.rank(current.outcome) {

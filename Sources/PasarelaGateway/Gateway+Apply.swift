@@ -42,8 +42,7 @@ extension Gateway {
             let decision = PaymentMachine.apply(fact, to: stored, now: at)
             var after = decision.stored
             schedule(&after.payment, decision: decision, attempts: after.attempts, now: at, options: options)
-            let rowChanges = after.payment != stored.payment
-            if !rowChanges, options.reply == nil {
+            if !decision.writes, after.payment == stored.payment, options.reply == nil {
                 // Nothing to write but, for a webhook, its record.
                 guard let inbox = options.inbox else { return Applied(decision: decision, stored: stored, result: .committed) }
                 let result = try await store.commit(PaymentWrite(payment: nil, expectedVersion: stored.payment.version, inbox: inbox(decision)))

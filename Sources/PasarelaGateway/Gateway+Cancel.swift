@@ -73,9 +73,8 @@ extension Gateway {
             return APIReply(status: 200, body: PaymentResource.json(applied.stored).bytes)
         case .refused(let code, let message):
             // The PSP will not cancel: learn why (paid meanwhile?) and tell the merchant the payment as it is.
-            let (answer, _) = await inquire(attempt, payment: payment, connection: connection,
-                                            timeoutMs: connection.config.requestTimeoutMs)
-            if case .found(let outcomes) = answer {
+            let inquiry = await inquire(attempt, payment: payment, connection: connection, timeoutMs: connection.config.requestTimeoutMs)
+            if case .found(let outcomes) = inquiry.answer {
                 let applied = try await apply(.lookupFound(attemptId: attempt.id, answer: outcomes[0]), to: payment.id)
                 if applied.stored.payment.status == .succeeded { throw Self.error(for: .alreadySucceeded, payment: applied.stored.payment) }
             }

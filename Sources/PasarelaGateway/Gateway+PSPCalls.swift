@@ -3,6 +3,21 @@ import PasarelaAdapters
 import PasarelaCore
 import PasarelaStore
 
+/// What asking a PSP about an attempt gave, and how it was asked.
+struct Inquiry: Sendable {
+    enum How: String, Sendable {
+        case lookup
+        case lookupByReference = "lookup by reference"
+        case replay
+    }
+
+    var answer: LookupAnswer
+    var how: How
+    /// The create was replayed at a PSP that lists payments by reference: if it did not refuse the replay as a
+    /// duplicate, it holds a second payment under the reference, to be found and canceled.
+    var duplicatesPossible = false
+}
+
 /// What sending one request to a PSP gave.
 enum Sent: Sendable {
     case response(InboundMessage)
@@ -68,23 +83,21 @@ extension Gateway {
 
     /// What the PSP says about an attempt whose outcome is not known: a lookup by its id when Pasarela learnt it, else a
     /// lookup by reference where the PSP offers one, else the identical replay.
-    /// - Returns: the answer and whether the attempt was replayed at a PSP that lists payments by reference (so a second
-    ///   payment under the reference may exist there, to be found and canceled).
-    func inquire(_ attempt: Attempt, payment: Payment, connection: Connection, timeoutMs: Int) async -> (LookupAnswer, replayed: Bool) {
+    func inquire(_ attempt: Attempt, payment: Payment, connection: Connection, timeoutMs: Int) async -> Inquiry {
         let flow = connection.adapter.lookup
         if let pspId = attempt.pspPaymentId, flow != nil {
-            return (await lookup(.pspPaymentId(pspId), connection: connection, timeoutMs: timeoutMs), false)
+            return Inquiry(answer: await lookup(.pspPaymentId(pspId), connection: connection, timeoutMs: timeoutMs), how: .lookup)
         }
         if flow?.findsByReference == true {
             let found = await lookup(.reference(attempt.id), connection: connection, timeoutMs: timeoutMs)
-            if case .found = found { return (found, false) }
+            if case .found = found { return Inquiry(answer: found, how: .lookupByReference) }
         }
         let replay = await run(attempt: attempt, payment: payment, connection: connection, timeoutMs: timeoutMs)
-        let replayed = flow?.findsByReference == true
-        switch replay.outcome {
-        case .succeeded, .pending, .declined: return (.found([replay]), replayed)
-        case .failed, .unknown: return (.failed(replay), replayed)
+        let answer: LookupAnswer = switch replay.outcome {
+        case .succeeded, .pending, .declined: .found([replay])
+        case .failed, .unknown: .failed(replay)
         }
+        return Inquiry(answer: answer, how: .replay, duplicatesPossible: flow?.findsByReference == true)
     }
 
     /// Settles an ambiguous create at the same PSP, never elsewhere. The PSP then either answers for the one payment,
@@ -94,11 +107,11 @@ extension Gateway {
                  timeoutMs: Int) async -> (PSPOutcome, Bool) {
         var asked = attempt
         if asked.pspPaymentId == nil { asked.pspPaymentId = first.pspPaymentId }
-        let (answer, replayed) = await inquire(asked, payment: payment, connection: connection, timeoutMs: timeoutMs)
-        switch answer {
+        let inquiry = await inquire(asked, payment: payment, connection: connection, timeoutMs: timeoutMs)
+        switch inquiry.answer {
         case .found(let outcomes):
             // Several payments under one reference: keep the first, the duplicate check cancels the rest.
-            return (outcomes[0], replayed || outcomes.count > 1)
+            return (outcomes[0], inquiry.duplicatesPossible || outcomes.count > 1)
         case .notFound:
             var gone = PSPOutcome.notCreated(first.failureClass ?? .timeout, code: nil,
                                              message: "the PSP has no such payment after: \(first.errorMessage ?? "no answer")")
@@ -106,9 +119,9 @@ extension Gateway {
             return (gone, false)
         case .failed(let later):
             var unknown = first
-            unknown.errorMessage = "\(first.errorMessage ?? "no answer"); then: \(later.errorMessage ?? later.outcome.rawValue)"
+            unknown.errorMessage = "\(first.errorMessage ?? "no answer"); \(inquiry.how.rawValue): \(later.errorMessage ?? later.outcome.rawValue)"
             if unknown.pspPaymentId == nil { unknown.pspPaymentId = later.pspPaymentId }
-            return (unknown, replayed)
+            return (unknown, inquiry.duplicatesPossible)
         }
     }
 

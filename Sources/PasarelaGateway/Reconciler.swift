@@ -181,11 +181,11 @@ extension Gateway {
         guard let connection = config.connections[attempt.connection] else {
             return try await noNews(stored, look: look, because: "connection \(attempt.connection) is not configured")
         }
-        let (answer, replayed) = await inquire(attempt, payment: payment, connection: connection,
-                                               timeoutMs: connection.config.requestTimeoutMs)
-        switch answer {
+        let inquiry = await inquire(attempt, payment: payment, connection: connection, timeoutMs: connection.config.requestTimeoutMs)
+        switch inquiry.answer {
         case .found(let outcomes):
-            let fact = PaymentFact.lookupFound(attemptId: attempt.id, answer: outcomes[0], checkDuplicates: replayed || outcomes.count > 1)
+            let fact = PaymentFact.lookupFound(attemptId: attempt.id, answer: outcomes[0],
+                                               checkDuplicates: inquiry.duplicatesPossible || outcomes.count > 1)
             return action(payment.id, .asked, try await apply(fact, to: payment.id, current: stored, options: look))
         case .notFound:
             return action(payment.id, .asked, try await apply(.lookupNotFound(attemptId: attempt.id), to: payment.id, current: stored, options: look))

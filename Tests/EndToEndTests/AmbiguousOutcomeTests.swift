@@ -39,6 +39,9 @@ import Testing
         let routes = "routes:\n  - name: cards\n    match: { method: card }\n    targets: [checkout, dlocal]\n    timeout_ms: 300\n  - name: default\n    targets: [dlocal]\n"
         try await Harness.with(adapterEdit: shortCheckout, routes: routes) { harness in
             harness.stack.checkout?.faults.inject(.delayAfterProcessing(milliseconds: 1000))
+            // Captures wait, so the payment is still authorized when the create answers.
+            harness.stack.checkout?.captures.hold()
+            defer { harness.stack.checkout?.captures.open() }
             let body = Harness.body(country: "PE", currency: "PEN", value: 5000, method: #"{"type":"card","token":"tok_abc"}"#)
             let created = try await harness.call("POST", "/v1/payments", json: body)
             #expect(created.json["status"] as? String == "authorized", "\(created.text)")

@@ -142,7 +142,7 @@ import Testing
             let id = try #require(created.json["id"] as? String), pspId = try #require(created.json["psp_payment_id"] as? String)
             let cheap = signed(#"{"id":"\#(pspId)","amount":1.00,"currency":"PEN","status":"PAID","status_code":"200"}"#)
             let flagged = try await harness.call("POST", "/webhooks/dlocal", body: cheap.body, headers: cheap.headers)
-            #expect((flagged.json["results"] as? [String])?.first?.hasPrefix("flagged: PSP reports 1.00 PEN but the payment is 150.00 PEN") == true)
+            #expect((flagged.json["results"] as? [String])?.first?.hasPrefix("flagged: The PSP reports 1.00 PEN but the payment is 150.00 PEN") == true)
             #expect(try await harness.call("GET", "/v1/payments/\(id)").json["status"] as? String == "requires_action")
             #expect(try await events(harness, id) == ["payment.requires_action"])
         }

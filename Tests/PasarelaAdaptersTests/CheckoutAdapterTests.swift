@@ -106,11 +106,34 @@ import Testing
     }
 
     @Test func lookupIsAnAuthenticatedGet() throws {
-        let request = try #require(adapter.buildLookup(pspPaymentId: "pay_abc", now: Date(), context: context))
+        let request = try adapter.buildLookup(.pspPaymentId("pay_abc"), now: Date(), context: context)
         #expect(request.method == "GET")
         #expect(request.url == "https://api.sandbox.checkout.com/payments/pay_abc")
         #expect(request.header("Authorization") == "Bearer sk_sbx_test")
-        #expect(adapter.parseLookup(InboundMessage(status: 404, headers: [], body: [])).notFound)
+        #expect(adapter.parseLookup(InboundMessage(status: 404, headers: [], body: []), key: .pspPaymentId("pay_abc")) == .notFound)
+        #expect(throws: AdapterError.self) { try adapter.buildLookup(.reference("att_1"), now: Date(), context: context) }
+        let found = adapter.parseLookup(InboundMessage(status: 200, headers: [], body: try Fixtures.bytes("checkout-201-authorized")),
+                                        key: .pspPaymentId("pay_abc"))
+        guard case .found(let outcomes) = found else { Issue.record("expected found, got \(found)"); return }
+        #expect(outcomes.first?.status == .authorized)
+    }
+
+    @Test func aVoidIsAPostWithItsOwnIdempotencyKeyAndA202IsCanceled() throws {
+        let request = try adapter.buildCancel(CancelTarget(pspPaymentId: "pay_abc", attemptId: "att_1"), now: Date(), context: context)
+        #expect(request.method == "POST")
+        #expect(request.url == "https://api.sandbox.checkout.com/payments/pay_abc/voids")
+        #expect(request.header("Cko-Idempotency-Key") == "void-att_1")
+        #expect(String(decoding: request.body, as: UTF8.self) == #"{"reference":"att_1"}"#)
+        #expect(adapter.cancels(.card, status: .authorized))
+        #expect(!adapter.cancels(.cash, status: .requiresAction))
+        let accepted = Array(#"{"action_id":"act_1","reference":"att_1"}"#.utf8)
+        #expect(adapter.parseCancel(InboundMessage(status: 202, headers: [], body: accepted)) == .canceled)
+        guard case .refused = adapter.parseCancel(InboundMessage(status: 403, headers: [], body: [])) else { Issue.record("403 refuses"); return }
+        guard case .failed = adapter.parseCancel(InboundMessage(status: 502, headers: [], body: [])) else { Issue.record("502 says nothing"); return }
+        guard case .failed = adapter.parseCancel(InboundMessage(status: 202, headers: [], body: Array("<html>".utf8))) else {
+            Issue.record("garbage says nothing")
+            return
+        }
     }
 
     @Test func signedEventBecomesAnEventDedupedOnItsId() throws {
@@ -118,7 +141,7 @@ import Testing
         let message = InboundMessage(headers: [("Cko-Signature", "0b5c840100f3f91937a7de730474ddd4da2a00585b917f9baa41e49ca6b7a938")], body: body)
         let events = try adapter.parseWebhook(message, context: context)
         #expect(events == [PSPEvent(pspPaymentId: "pay_4urtxiosfxxejmzuriescptqsi", status: .expired, pspStatus: "payment_expired",
-                                    reference: "ORD-5023-4E89", amount: Money(minorUnits: 300, currency: Currency(code: "EUR")!),
+                                    reference: "ORD-5023-4E89", amount: .exact(Money(minorUnits: 300, currency: Currency(code: "EUR")!)),
                                     dedupeKey: "evt_hagjst6cjlhexnmdq5y2kvj72i")])
     }
 

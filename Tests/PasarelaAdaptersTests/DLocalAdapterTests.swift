@@ -66,7 +66,7 @@ import Testing
     }
 
     @Test func lookupIsASignedGetWithAnEmptyBody() throws {
-        let request = try #require(adapter.buildLookup(pspPaymentId: "D-4-abc", now: now, context: context))
+        let request = try adapter.buildLookup(.pspPaymentId("D-4-abc"), now: now, context: context)
         #expect(request.method == "GET")
         #expect(request.url == "https://sandbox.dlocal.com/payments/D-4-abc")
         #expect(request.body.isEmpty)
@@ -139,10 +139,53 @@ import Testing
         }
     }
 
-    @Test func lookupOf404SaysNotFound() {
-        let outcome = adapter.parseLookup(InboundMessage(status: 404, headers: [], body: Array(#"{"code":4000,"message":"Payment not found"}"#.utf8)))
-        #expect(outcome.notFound)
-        #expect(outcome.outcome == .failed)
+    @Test func lookupOf404SaysNotFoundAndThereIsNoLookupByOrderId() {
+        let answer = adapter.parseLookup(InboundMessage(status: 404, headers: [], body: Array(#"{"code":4000,"message":"Payment not found"}"#.utf8)),
+                                         key: .pspPaymentId("D-4-x"))
+        #expect(answer == .notFound)
+        #expect(!adapter.findsByReference)
+        #expect(throws: AdapterError.self) { try adapter.buildLookup(.reference("att_1"), now: now, context: context) }
+        guard case .failed = adapter.parseLookup(InboundMessage(status: 500, headers: [], body: []), key: .pspPaymentId("D-4-x")) else {
+            Issue.record("a 500 teaches nothing")
+            return
+        }
+    }
+
+    @Test func cancelIsASignedPostAndOnlyCANCELLEDCounts() throws {
+        let request = try adapter.buildCancel(CancelTarget(pspPaymentId: "D-4-abc", attemptId: "att_1"), now: now, context: context)
+        #expect(request.method == "POST")
+        #expect(request.url == "https://sandbox.dlocal.com/payments/D-4-abc/cancel")
+        #expect(request.header("Authorization")
+            == DLocalSignature.authorization(login: "L0GIN", date: "2018-02-20T15:44:42.310Z", body: [], secretKey: "S3CRET"))
+        let cancelled = Array(#"{"id":"D-4-abc","status":"CANCELLED","status_code":"400"}"#.utf8)
+        #expect(adapter.parseCancel(InboundMessage(status: 200, headers: [], body: cancelled)) == .canceled)
+        let paid = Array(#"{"id":"D-4-abc","status":"PAID","status_code":"200"}"#.utf8)
+        guard case .refused = adapter.parseCancel(InboundMessage(status: 200, headers: [], body: paid)) else { Issue.record("PAID refuses"); return }
+        let invalid = Array(#"{"code":5002,"message":"Invalid transaction status"}"#.utf8)
+        guard case .refused(let code, _) = adapter.parseCancel(InboundMessage(status: 400, headers: [], body: invalid)) else {
+            Issue.record("5002 refuses")
+            return
+        }
+        #expect(code == "5002")
+        guard case .failed = adapter.parseCancel(InboundMessage(status: 503, headers: [], body: [])) else { Issue.record("503 says nothing"); return }
+    }
+
+    @Test func anAmountThatCannotBeReadIsReportedSo() throws {
+        let body = Array(#"{"id":"D-4-1","amount":72.005,"currency":"USD","status":"PAID","status_code":"200","order_id":"o"}"#.utf8)
+        let event = try #require(try adapter.parseWebhook(signedNotification(body), context: context).first)
+        #expect(event.amount == .unreadable("72.005 USD"))
+        let unknownCurrency = Array(#"{"id":"D-4-1","amount":72,"currency":"XXX","status":"PAID","status_code":"200","order_id":"o"}"#.utf8)
+        guard case .unreadable = try #require(try adapter.parseWebhook(signedNotification(unknownCurrency), context: context).first).amount else {
+            Issue.record("an unknown currency is unreadable")
+            return
+        }
+    }
+
+    @Test func aTicketInANotificationIsThePayersVoucher() throws {
+        let body = try Fixtures.bytes("dlocal-ef-pending")
+        let event = try #require(try adapter.parseWebhook(signedNotification(body), context: context).first)
+        #expect(event.status == .requiresAction)
+        #expect(event.nextAction?.voucherCode == "28945684")
     }
 
     func signedNotification(_ body: [UInt8], date: String = "2019-06-26T15:20:00.000Z", secret: String = "S3CRET") -> InboundMessage {
@@ -160,7 +203,7 @@ import Testing
         #expect(event.status == .succeeded)
         #expect(event.pspStatus == "PAID")
         #expect(event.reference == "4m1OdghPUQtg")
-        #expect(event.amount == Money(minorUnits: 7200, currency: Currency(code: "USD")!))
+        #expect(event.amount == .exact(Money(minorUnits: 7200, currency: Currency(code: "USD")!)))
         #expect(event.dedupeKey == "D-4-be8eda8c-5fe7-49dd-8058-4ddaac00611b:200")
     }
 

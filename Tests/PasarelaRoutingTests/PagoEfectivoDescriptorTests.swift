@@ -35,13 +35,13 @@ import Testing
     }
 
     @Test func tokenRequestCarriesTheSpecHashAndNoSecret() throws {
-        let request = try #require(adapter.buildTokenRequest(now: now, context: context))
+        let request = try adapter.buildTokenRequest(now: now, context: context)
         #expect(request.method == "POST")
         #expect(request.url == "https://pre1a.services.pagoefectivo.pe/v1/authorizations")
         let text = String(decoding: request.body, as: UTF8.self)
         #expect(text == #"{"accessKey":"ACCESSKEYEXAMPLE","idService":1035,"dateRequest":"2020-07-20T10:00:00-05:00","hashString":"38fd1cd459026a7975d7d9c97c347b9e5de711585a8b950f9e99b23d48067b84"}"#)
         #expect(!text.contains("SECRETKEYEXAMPLE"))
-        #expect(adapter.tokenRefreshMargin == 300)
+        #expect(adapter.refreshMargin == 300)
     }
 
     @Test func tokenResponseIsReadWithItsExpiry() throws {
@@ -102,7 +102,7 @@ import Testing
         let message = InboundMessage(headers: [("PE-Signature", "8b2a0ab7caff4d294c157634c8462d00471401bca77f7c826d0a8d8e036bc505")], body: body)
         let events = try adapter.parseWebhook(message, context: context)
         #expect(events == [PSPEvent(pspPaymentId: "2523136", status: .succeeded, pspStatus: "cip.paid", reference: "101",
-                                    amount: Money(minorUnits: 20101, currency: Currency(code: "PEN")!), dedupeKey: "2523136:cip.paid:0001")])
+                                    amount: .exact(Money(minorUnits: 20101, currency: Currency(code: "PEN")!)), dedupeKey: "2523136:cip.paid:0001")])
     }
 
     @Test func forgedCallbacksAreRefused() {
