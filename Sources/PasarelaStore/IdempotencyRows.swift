@@ -26,10 +26,12 @@ enum IdempotencyRows {
             """, arguments: [merchantId, claim.key, claim.requestHash, paymentId, createdAt, operation, claim.leaseUntil])
     }
 
-    /// The request's own final reply.
+    /// The request's own final reply, unless a retry after its lease already settled the key (the first reply stays).
     static func store(_ reply: IdempotencyReply, merchantId: String, in db: Database) throws {
-        try db.execute(sql: "UPDATE idempotency_keys SET reply_status = ?, reply_body = ?, lease_until = NULL WHERE merchant_id = ? AND key = ?",
-                       arguments: [reply.status, Data(reply.body), merchantId, reply.key])
+        try db.execute(sql: """
+            UPDATE idempotency_keys SET reply_status = ?, reply_body = ?, lease_until = NULL
+            WHERE merchant_id = ? AND key = ? AND reply_status IS NULL
+            """, arguments: [reply.status, Data(reply.body), merchantId, reply.key])
     }
 
     /// Stores a reply unless one is there, and returns the one the key holds.

@@ -72,7 +72,7 @@ import Testing
             let emulator = try #require(harness.stack.checkout)
             let body = Array(#"{"source":{"type":"token","token":"tok_abc"},"amount":100,"currency":"PEN","reference":"att_x"}"#.utf8)
             let headers = [("Authorization", "Bearer \(emulator.credentials.secretKey)"), ("Cko-Idempotency-Key", "key-1")]
-            let direct = Harness(stack: harness.stack, key: harness.key)
+            let direct = harness
             let first = try await direct.call(url: url + "/payments", body: body, headers: headers)
             let replay = try await direct.call(url: url + "/payments", body: body, headers: headers)
             #expect(first.status == 201)

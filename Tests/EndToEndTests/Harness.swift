@@ -2,12 +2,14 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import PasarelaApp
+import PasarelaGateway
 import Testing
 
 /// Starts the real stack (gateway + dLocal emulator over loopback, real SQLite file) on free ports.
 struct Harness {
     let stack: RunningStack
     let key: String
+    let clock: TestClock
 
     static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().path
@@ -15,8 +17,13 @@ struct Harness {
     /// - Parameter adapterEdit: rewrites `adapters/dlocal.yaml` for this test (in a copy of the config folder).
     static func start(adapterEdit: ((String) -> String)? = nil, environment: [String: String] = [:], routes: String? = nil,
                       extraAdapters: [String: String] = [:], copyConfig: Bool = false, databasePath: String? = nil,
-                      notificationSchedule: [Duration] = [.milliseconds(100), .milliseconds(200), .milliseconds(300)]) async throws -> Harness {
+                      notificationSchedule: [Duration] = [.milliseconds(100), .milliseconds(200), .milliseconds(300)],
+                      clock: TestClock = TestClock(), sandboxURL: String? = nil) async throws -> Harness {
         var options = StackOptions()
+        options.now = { clock.now() }
+        // The reconciler runs when a test says so (`reconcile()`), never behind its back.
+        options.reconcileInterval = nil
+        options.sandboxURL = sandboxURL
         options.configPollInterval = .milliseconds(100)
         options.notificationSchedule = notificationSchedule
         options.outboxPollInterval = .milliseconds(100)
@@ -43,7 +50,7 @@ struct Harness {
             options.configDirectory = repositoryRoot
         }
         let stack = try await Stack.start(options)
-        return Harness(stack: stack, key: try #require(stack.sandboxAPIKey))
+        return Harness(stack: stack, key: try #require(stack.sandboxAPIKey), clock: clock)
     }
 
     struct Reply {
@@ -88,6 +95,35 @@ struct Harness {
 
     func stop() async { await stack.stop() }
 
+    /// One reconciler pass over what is due now (by the test clock).
+    @discardableResult
+    func reconcile() async -> ReconcileReport { await stack.gateway.reconcileDue(limit: 500) }
+
+    /// Waits (without a short timeout: CI machines are slow) until `condition` holds, checking every few milliseconds.
+    func eventually(_ what: String, seconds: Double = 20, _ condition: () async throws -> Bool) async throws {
+        let deadline = Date().addingTimeInterval(seconds)
+        while try await !condition() {
+            guard Date() < deadline else {
+                Issue.record("timed out waiting for \(what)")
+                return
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    /// The payment's JSON as the API shows it.
+    func payment(_ id: String) async throws -> [String: Any] { try await call("GET", "/v1/payments/\(id)").json }
+
+    /// Every delivery try of an event's notification.
+    func deliveryTries(_ event: String) async throws -> [[String: Any]] {
+        (try await call("GET", "/v1/events/\(event)").json["delivery"] as? [String: Any])?["tries"] as? [[String: Any]] ?? []
+    }
+
+    /// The types of the payment's events, oldest first.
+    func eventTypes(_ id: String) async throws -> [String] {
+        ((try await call("GET", "/v1/payments/\(id)/events").json["data"] as? [[String: Any]]) ?? []).compactMap { $0["type"] as? String }
+    }
+
     /// Polls a payment until it reaches `status` or `seconds` pass; returns the last status seen.
     func waitForStatus(_ id: String, _ status: String, seconds: Double = 5) async throws -> String? {
         let deadline = Date().addingTimeInterval(seconds)
@@ -119,9 +155,11 @@ struct Harness {
     /// Runs `body` against a fresh stack and always stops it.
     static func with(adapterEdit: ((String) -> String)? = nil, environment: [String: String] = [:], routes: String? = nil,
                      extraAdapters: [String: String] = [:], copyConfig: Bool = false, databasePath: String? = nil,
-                     _ body: (Harness) async throws -> Void) async throws {
+                     notificationSchedule: [Duration] = [.milliseconds(100), .milliseconds(200), .milliseconds(300)],
+                     clock: TestClock = TestClock(), _ body: (Harness) async throws -> Void) async throws {
         let harness = try await start(adapterEdit: adapterEdit, environment: environment, routes: routes, extraAdapters: extraAdapters,
-                                      copyConfig: copyConfig, databasePath: databasePath)
+                                      copyConfig: copyConfig, databasePath: databasePath, notificationSchedule: notificationSchedule,
+                                      clock: clock)
         do {
             try await body(harness)
         } catch {

@@ -40,34 +40,51 @@ import Testing
         }
     }
 
+    /// Retries are driven by the gateway's clock, not by waiting: the test moves a frozen clock past each retry.
+    static let schedule: [Duration] = [.seconds(30), .seconds(60), .seconds(120)]
+
     @Test func aFailingReceiverIsRetriedUntilItAccepts() async throws {
         let receiver = MerchantReceiver(secret: Self.secret, failFirst: 2)
         try await receiver.start()
         defer { Task { await receiver.stop() } }
-        try await Harness.with { harness in
-            _ = try await harness.call("POST", "/v1/payments", json: Harness.cashBody(notificationURL: receiver.url))
-            let received = try await receiver.waitFor(1)
-            #expect(received.map(\.type) == ["payment.requires_action"])
-            let detail = try await harness.call("GET", "/v1/events/\(received[0].eventId)")
-            let tries = (detail.json["delivery"] as? [String: Any])?["tries"] as? [[String: Any]] ?? []
-            #expect(tries.map { $0["http_status"] as? Int } == [503, 503, 204])
+        let clock = TestClock(frozenAt: Date())
+        try await Harness.with(notificationSchedule: Self.schedule, clock: clock) { harness in
+            let created = try await harness.call("POST", "/v1/payments", json: Harness.cashBody(notificationURL: receiver.url))
+            let id = try #require(created.json["id"] as? String)
+            let event = try #require((try await harness.call("GET", "/v1/payments/\(id)/events").json["data"] as? [[String: Any]])?.first?["id"] as? String)
+            for (tries, wait) in [(1, 30.0), (2, 60.0)] {
+                try await harness.eventually("try \(tries)") { try await harness.deliveryTries(event).count == tries }
+                #expect(receiver.received.withLock { $0.isEmpty })
+                clock.advance(by: wait)
+                harness.stack.gateway.outbox.wake()
+            }
+            try await harness.eventually("the third try") { try await harness.deliveryTries(event).count == 3 }
+            #expect(try await harness.deliveryTries(event).map { $0["http_status"] as? Int } == [503, 503, 204])
+            #expect(receiver.received.withLock { $0 }.map(\.type) == ["payment.requires_action"])
         }
     }
 
     @Test func aReceiverThatNeverAcceptsIsGivenUpOnWithEveryTryRecorded() async throws {
-        try await Harness.with { harness in
+        let clock = TestClock(frozenAt: Date())
+        try await Harness.with(notificationSchedule: Self.schedule, clock: clock) { harness in
             let created = try await harness.call("POST", "/v1/payments", json: Harness.cashBody())
             let id = try #require(created.json["id"] as? String)
             let event = try #require((try await harness.call("GET", "/v1/payments/\(id)/events").json["data"] as? [[String: Any]])?.first?["id"] as? String)
-            var delivery: [String: Any] = [:]
-            for _ in 0..<60 {
-                delivery = try await harness.call("GET", "/v1/events/\(event)").json["delivery"] as? [String: Any] ?? [:]
-                if delivery["state"] as? String == "failed" { break }
-                try await Task.sleep(for: .milliseconds(50))
+            for (tries, wait) in [(1, 30.0), (2, 60.0), (3, 120.0)] {
+                try await harness.eventually("try \(tries)") { try await harness.deliveryTries(event).count == tries }
+                clock.advance(by: wait)
+                harness.stack.gateway.outbox.wake()
             }
-            #expect(delivery["state"] as? String == "failed")
+            try await harness.eventually("giving up") {
+                (try await harness.call("GET", "/v1/events/\(event)").json["delivery"] as? [String: Any])?["state"] as? String == "failed"
+            }
+            let delivery = try await harness.call("GET", "/v1/events/\(event)").json["delivery"] as? [String: Any] ?? [:]
             #expect(delivery["attempts"] as? Int == 4)
             #expect(((delivery["tries"] as? [[String: Any]])?.first?["error"] as? String)?.isEmpty == false)
+            // Nothing more is tried, however far the clock moves.
+            clock.advance(by: 86_400)
+            await harness.stack.dispatcher.deliverDue()
+            #expect(try await harness.deliveryTries(event).count == 4)
         }
     }
 

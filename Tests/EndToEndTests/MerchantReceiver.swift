@@ -68,9 +68,9 @@ final class MerchantReceiver: Sendable {
 
     func stop() async { await group.withLock { $0 }?.triggerGracefulShutdown() }
 
-    /// Waits until `count` notifications were received (or 5 s pass).
+    /// Waits until `count` notifications were received (or 20 s pass).
     func waitFor(_ count: Int) async throws -> [Received] {
-        for _ in 0..<100 {
+        for _ in 0..<400 {
             let list = received.withLock { $0 }
             if list.count >= count { return list }
             try await Task.sleep(for: .milliseconds(50))
