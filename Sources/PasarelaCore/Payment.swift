@@ -29,6 +29,9 @@ public struct Payment: Sendable, Equatable {
     public var latePayment: Bool
     /// Set when a PSP said something Pasarela would not apply on its own.
     public var review: ReviewReason?
+    /// A cancel Pasarela asked the PSP for and the PSP has not confirmed yet: its confirmation (the answer, or the PSP's
+    /// own notification that may arrive first) ends the payment for this reason.
+    public var pendingCancel: CancelIntent?
     /// Until when the create path (or a merchant command) holds the payment: the reconciler leaves it alone meanwhile.
     public var leaseUntil: Date?
     /// The reconciler's looks at the payment since its last change, and when it looks next (`nil`: never, it is final).
@@ -39,7 +42,8 @@ public struct Payment: Sendable, Equatable {
                 connection: String? = nil, pspPaymentId: String? = nil, nextAction: NextAction? = nil,
                 expiresAt: Date? = nil, rule: String? = nil, configVersion: String? = nil, createdAt: Date, updatedAt: Date,
                 version: Int = 0, announced: Bool = false, failure: PaymentFailure? = nil, latePayment: Bool = false,
-                review: ReviewReason? = nil, leaseUntil: Date? = nil, looks: Int = 0, nextLookAt: Date? = nil) {
+                review: ReviewReason? = nil, pendingCancel: CancelIntent? = nil, leaseUntil: Date? = nil, looks: Int = 0,
+                nextLookAt: Date? = nil) {
         self.id = id
         self.merchantId = merchantId
         self.livemode = livemode
@@ -58,10 +62,19 @@ public struct Payment: Sendable, Equatable {
         self.failure = failure
         self.latePayment = latePayment
         self.review = review
+        self.pendingCancel = pendingCancel
         self.leaseUntil = leaseUntil
         self.looks = looks
         self.nextLookAt = nextLookAt
     }
+}
+
+/// Why Pasarela asks a PSP to cancel a payment.
+public enum CancelIntent: String, Sendable, Codable {
+    /// The merchant canceled it.
+    case merchant
+    /// Its voucher passed `expires_at` unpaid.
+    case expiry
 }
 
 /// What the payer must do next.

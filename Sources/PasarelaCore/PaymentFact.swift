@@ -18,6 +18,10 @@ public enum PaymentFact: Sendable, Equatable {
     case interruptedBeforePSP
     /// The reconciler asked the PSP its bounded number of times and learnt nothing.
     case reconcileGaveUp
+    /// Pasarela is about to ask the PSP to cancel the payment, for this reason.
+    case cancelRequested(CancelIntent)
+    /// The cancel asked for did not happen (the PSP refused or did not answer).
+    case cancelAbandoned
     /// The PSP confirmed the cancel or void the merchant asked for.
     case canceledByMerchant
     /// The voucher's `expires_at` passed and the PSP confirmed it unpaid (and canceled it there where it can).
@@ -33,7 +37,8 @@ public enum PaymentFact: Sendable, Equatable {
         switch self {
         case .attemptAnswered(_, _, let final, _, _): final
         case .noConnectionAvailable, .lookupFound, .lookupNotFound, .reconcileGaveUp, .interruptedBeforePSP: true
-        case .attemptStarted, .pspEvent, .canceledByMerchant, .voucherExpired, .duplicatesChecked, .noNews: false
+        case .attemptStarted, .pspEvent, .cancelRequested, .cancelAbandoned, .canceledByMerchant, .voucherExpired, .duplicatesChecked, .noNews:
+            false
         }
     }
 }

@@ -140,6 +140,10 @@ extension PaymentMachine {
                 return
             }
             guard current.canMove(to: target) else { return keep(.notAllowed(from: current, to: target)) }
+            if target == .canceled || target == .expired, let intent = payment.pendingCancel {
+                // The PSP confirms the cancel Pasarela asked for (its notification may beat its answer): the reason is ours.
+                return intent == .merchant ? move(to: .canceled, failure: .canceledByMerchant) : move(to: .expired, failure: .voucherExpired)
+            }
             if target == .requiresAction {
                 payment.nextAction = nextAction ?? payment.nextAction
                 if let expiresAt { payment.expiresAt = expiresAt }
@@ -168,6 +172,7 @@ extension PaymentMachine {
 
         mutating func move(to status: PaymentStatus, failure: PaymentFailure?) {
             payment.status = status
+            if status.isTerminal { payment.pendingCancel = nil }
             payment.failure = status == .succeeded || status == .authorized ? nil : failure
             if status != .requiresAction { payment.nextAction = nil }
             announce(status)

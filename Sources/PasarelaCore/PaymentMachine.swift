@@ -50,6 +50,12 @@ public enum PaymentMachine {
         case .reconcileGaveUp:
             guard payment.status == .processing else { return draft.unchanged(.wrongStatus(payment.status)) }
             draft.end(.failed, because: .unresolved)
+        case .cancelRequested(let intent):
+            guard [.requiresAction, .authorized].contains(payment.status) else { return draft.unchanged(.wrongStatus(payment.status)) }
+            draft.payment.pendingCancel = intent
+        case .cancelAbandoned:
+            guard payment.pendingCancel != nil else { return draft.unchanged(.nothingLearnt) }
+            draft.payment.pendingCancel = nil
         case .canceledByMerchant:
             guard [.requiresAction, .authorized, .processing].contains(payment.status) else {
                 return draft.unchanged(.wrongStatus(payment.status))
@@ -57,7 +63,9 @@ public enum PaymentMachine {
             draft.end(.canceled, because: .canceledByMerchant)
         case .voucherExpired:
             guard payment.status == .requiresAction else { return draft.unchanged(.wrongStatus(payment.status)) }
-            guard let expiry = payment.expiresAt, expiry <= now else { return draft.unchanged(.notYetExpired) }
+            guard let expiry = payment.expiresAt, expiry <= now || payment.pendingCancel == .expiry else {
+                return draft.unchanged(.notYetExpired)
+            }
             draft.end(.expired, because: .voucherExpired)
         case .noNews:
             return draft.unchanged(.nothingLearnt)

@@ -62,7 +62,12 @@ extension Gateway {
             throw Self.error(for: .unsupported(connection: attempt.connection), payment: payment)
         }
         let pspId = attempt.pspPaymentId ?? payment.pspPaymentId ?? ""
-        switch await cancelAtPSP(attempt, pspPaymentId: pspId, connection: connection) {
+        // The intent is on disk before the PSP hears of it, so its confirmation, whichever way it comes first, ends the
+        // payment canceled by the merchant.
+        _ = try await apply(.cancelRequested(.merchant), to: payment.id, current: stored)
+        let answer = await cancelAtPSP(attempt, pspPaymentId: pspId, connection: connection)
+        if case .canceled = answer {} else { _ = try await apply(.cancelAbandoned, to: payment.id) }
+        switch answer {
         case .canceled:
             let applied = try await apply(.canceledByMerchant, to: payment.id)
             logger.info("payment canceled", metadata: ["payment": .string(payment.id), "connection": .string(connection.config.name)])

@@ -248,7 +248,11 @@ extension Gateway {
             }
         }
         if let pspId, let flow = connection.adapter.cancel, flow.cancels(payment.request.method.type, status: .requiresAction) {
-            switch await cancelAtPSP(attempt, pspPaymentId: pspId, connection: connection) {
+            // The intent is on disk first: the PSP's notification of the cancel may come before its answer.
+            _ = try await apply(.cancelRequested(.expiry), to: payment.id, current: stored)
+            let answer = await cancelAtPSP(attempt, pspPaymentId: pspId, connection: connection)
+            if case .canceled = answer {} else { _ = try await apply(.cancelAbandoned, to: payment.id) }
+            switch answer {
             case .canceled:
                 break
             case .refused:
@@ -257,13 +261,15 @@ extension Gateway {
                                                             timeoutMs: connection.config.requestTimeoutMs),
                    outcomes[0].status != .requiresAction {
                     let fact = PaymentFact.lookupFound(attemptId: attempt.id, answer: outcomes[0])
-                    return action(payment.id, .asked, try await apply(fact, to: payment.id, current: stored, options: look))
+                    return action(payment.id, .asked, try await apply(fact, to: payment.id, options: look))
                 }
             case .failed(_, let message) where !lastLook:
-                return try await noNews(stored, look: look, because: "cancel at the PSP failed: \(message)")
+                let current = try await store.payment(id: payment.id, merchantId: nil) ?? stored
+                return try await noNews(current, look: look, because: "cancel at the PSP failed: \(message)")
             case .failed:
                 break
             }
+            return action(payment.id, .expired, try await apply(.voucherExpired, to: payment.id, options: look))
         }
         return action(payment.id, .expired, try await apply(.voucherExpired, to: payment.id, current: stored, options: look))
     }

@@ -32,6 +32,9 @@ public final class ReplyGate: Sendable {
         return released.count
     }
 
+    /// Stops holding new replies; those held stay held until released.
+    public func stopHolding() { state.withLock { $0.holding = false } }
+
     /// Stops holding and releases everything.
     public func open() {
         state.withLock { $0.holding = false }

@@ -130,6 +130,7 @@ enum Migrations {
                 ALTER TABLE payments ADD COLUMN failure_detail TEXT;
                 ALTER TABLE payments ADD COLUMN late_payment INTEGER NOT NULL DEFAULT 0;
                 ALTER TABLE payments ADD COLUMN review_json TEXT;
+                ALTER TABLE payments ADD COLUMN pending_cancel TEXT;
                 ALTER TABLE payments ADD COLUMN lease_until TEXT;
                 ALTER TABLE payments ADD COLUMN looks INTEGER NOT NULL DEFAULT 0;
                 ALTER TABLE payments ADD COLUMN next_look_at TEXT;

@@ -34,8 +34,8 @@ enum PaymentRows {
                 method_token, order_id, description, customer_json, metadata_json, notification_url, return_url,
                 requested_expires_at, connection, psp_payment_id, next_action_json, expires_at, rule, config_version,
                 created_at, updated_at, method_network, version, announced, failure_code, failure_detail, late_payment,
-                review_json, needs_review, lease_until, looks, next_look_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                review_json, needs_review, pending_cancel, lease_until, looks, next_look_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, arguments: StatementArguments([
                 payment.id, payment.merchantId, payment.livemode, payment.status.rawValue, request.amount.minorUnits,
                 request.amount.currency.code, request.country, request.method.type.rawValue, bank, token, request.orderId,
@@ -50,7 +50,8 @@ enum PaymentRows {
     static func stateArguments(_ payment: Payment) throws -> StatementArguments {
         StatementArguments([
             payment.version, payment.announced, payment.failure?.code, payment.failure?.detail, payment.latePayment,
-            try payment.review.map(json), payment.review?.message, payment.leaseUntil, payment.looks, payment.nextLookAt,
+            try payment.review.map(json), payment.review?.message, payment.pendingCancel?.rawValue, payment.leaseUntil, payment.looks,
+            payment.nextLookAt,
         ] as [(any DatabaseValueConvertible)?])
     }
 
@@ -60,7 +61,7 @@ enum PaymentRows {
         try db.execute(sql: """
             UPDATE payments SET status = ?, connection = ?, psp_payment_id = ?, next_action_json = ?, expires_at = ?,
                 updated_at = ?, version = ?, announced = ?, failure_code = ?, failure_detail = ?, late_payment = ?,
-                review_json = ?, needs_review = ?, lease_until = ?, looks = ?, next_look_at = ?
+                review_json = ?, needs_review = ?, pending_cancel = ?, lease_until = ?, looks = ?, next_look_at = ?
             WHERE id = ? AND version = ?
             """, arguments: StatementArguments([
                 payment.status.rawValue, payment.connection, payment.pspPaymentId, try payment.nextAction.map(json),
@@ -100,6 +101,7 @@ enum PaymentRows {
             failure: failureCode.flatMap { PaymentFailure(code: $0, detail: row["failure_detail"]) },
             latePayment: row["late_payment"],
             review: try reviewJSON.map { try decoder.decode(ReviewReason.self, from: Data($0.utf8)) },
+            pendingCancel: (row["pending_cancel"] as String?).flatMap(CancelIntent.init(rawValue:)),
             leaseUntil: row["lease_until"], looks: row["looks"], nextLookAt: row["next_look_at"])
     }
 

@@ -51,14 +51,28 @@ import Testing
         }
     }
 
-    @Test func aPagoEfectivoTimeoutAfterTheCIPStaysUnknownNeverASecondCIP() async throws {
-        let routes = "routes:\n  - name: peru-cash\n    match: { country: PE, method: cash }\n    targets: [pagoefectivo, dlocal]\n    timeout_ms: 300\n  - name: default\n    targets: [dlocal]\n"
-        try await Harness.with(routes: routes) { harness in
+    static let peFirst = "routes:\n  - name: peru-cash\n    match: { country: PE, method: cash }\n    targets: [pagoefectivo, dlocal]\n    timeout_ms: 300\n  - name: default\n    targets: [dlocal]\n"
+
+    @Test func aPagoEfectivoTimeoutAfterTheCIPIsFoundBySearchNeverASecondCIP() async throws {
+        try await Harness.with(routes: Self.peFirst) { harness in
             harness.stack.pagoefectivo?.faults.inject(.delayAfterProcessing(milliseconds: 1000))
             let created = try await harness.call("POST", "/v1/payments", json: Harness.cashBody())
+            // The answer was late; a search by transactionCode found the CIP.
+            #expect(created.json["status"] as? String == "requires_action", "\(created.text)")
+            #expect((created.json["attempts"] as? [[String: Any]])?.count == 1)
+            #expect(harness.stack.pagoefectivo?.ledger.count == 1)
+            #expect(harness.stack.dlocal?.ledger.isEmpty == true)
+        }
+    }
+
+    @Test func aPagoEfectivoTimeoutWhoseSearchFailsStaysUnknownNeverASecondCIP() async throws {
+        try await Harness.with(routes: Self.peFirst) { harness in
+            harness.stack.pagoefectivo?.faults.inject(.delayAfterProcessing(milliseconds: 1000))
+            harness.stack.pagoefectivo?.faults.inject(.status(503))
+            let created = try await harness.call("POST", "/v1/payments", json: Harness.cashBody())
+            // No search answer, and the replay was refused as a duplicate: the CIP exists, unknown to Pasarela yet.
             #expect(created.json["status"] as? String == "processing", "\(created.text)")
             #expect((created.json["attempts"] as? [[String: Any]])?.count == 1)
-            try await Task.sleep(for: .milliseconds(1100))
             #expect(harness.stack.pagoefectivo?.ledger.count == 1)
             #expect(harness.stack.dlocal?.ledger.isEmpty == true)
         }

@@ -36,6 +36,9 @@ extension DLocalEmulator {
         }
         router.post("/payments/:id/cancel") { request, context -> Response in
             let id = context.parameters.get("id") ?? ""
+            if case .status(let status)? = self.faults.next(only: { if case .status = $0 { true } else { false } }) {
+                return EmulatorResponse.json(status, EmulatorError(http: status, code: status >= 500 ? 7000 : 5000, message: "Injected fault").body)
+            }
             do throws(EmulatorError) {
                 let payment = try self.cancel(id: id, headers: Self.headers(request))
                 _ = await self.notify(id)

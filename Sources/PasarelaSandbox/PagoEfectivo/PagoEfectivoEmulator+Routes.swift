@@ -31,6 +31,10 @@ extension PagoEfectivoEmulator {
         }
         router.post("/v1/cips/search") { request, _ -> Response in
             let body = Array(buffer: try await request.body.collect(upTo: 1 << 16))
+            // Like the token request, a search takes only a status fault; delays and garbage wait for a CIP call.
+            if case .status(let status)? = self.faults.next(only: { if case .status = $0 { true } else { false } }) {
+                return EmulatorResponse.json(status, object: Self.error(status, "falla inyectada", field: "-").1)
+            }
             let (status, object) = self.search(body, authorization: request.headers[.authorization])
             return EmulatorResponse.json(status, object: object)
         }

@@ -1,0 +1,203 @@
+import Foundation
+@testable import PasarelaGateway
+import PasarelaCore
+import PasarelaStore
+import Testing
+
+/// The reconciler settles what webhooks leave open, through the same transition function and outbox. The test clock
+/// stands in for waiting: each test moves it past the next look and runs one pass.
+@Suite struct ReconcilerTests {
+    static func shortTimeout(_ text: String) -> String { text.replacingOccurrences(of: "request_ms: 15000", with: "request_ms: 300") }
+
+    /// Moves the clock past the next look and runs one reconciler pass.
+    static func nextLook(_ harness: Harness, seconds: TimeInterval = 400) async -> ReconcileReport {
+        harness.clock.advance(by: seconds)
+        return await harness.reconcile()
+    }
+
+    @Test func aDroppedWebhookIsSettledByALookup() async throws {
+        try await Harness.with { harness in
+            let created = try await harness.call("POST", "/v1/payments", json: Harness.cashBody())
+            let id = try #require(created.json["id"] as? String)
+            let pspId = try #require(created.json["psp_payment_id"] as? String)
+            var drop = try #require(harness.stack.dlocal).sender.current
+            drop.dropNext = 1
+            harness.stack.dlocal?.sender.set(drop)
+            #expect(try await harness.call("POST", "/sandbox/dlocal/payments/\(pspId)/pay").status == 200)
+            #expect(try await harness.payment(id)["status"] as? String == "requires_action")
+            // Nothing is due before the voucher has gone without news for its connection's time (6 h by default).
+            #expect(await harness.reconcile().actions.isEmpty)
+            let report = await Self.nextLook(harness, seconds: 6 * 3600 + 1)
+            #expect(report.actions.map(\.paymentId) == [id])
+            #expect(try await harness.payment(id)["status"] as? String == "succeeded")
+            #expect(try await harness.eventTypes(id) == ["payment.requires_action", "payment.succeeded"])
+        }
+    }
+
+    @Test func anAmbiguousAnswerIsSettledByTheReplayOnceThePSPHonoursItsKey() async throws {
+        try await Harness.with(adapterEdit: Self.shortTimeout) { harness in
+            let dlocal = try #require(harness.stack.dlocal)
+            dlocal.faults.inject(.garbage)
+            let created = try await harness.call("POST", "/v1/payments", json: Harness.cashBody())
+            let id = try #require(created.json["id"] as? String)
+            // dLocal created the payment but answered garbage, and its replay got 5009: nobody knows its id yet.
+            #expect(created.json["status"] as? String == "processing", "\(created.text)")
+            #expect(dlocal.ledger.count == 1)
+            #expect(await harness.reconcile().actions.isEmpty, "a processing payment is first looked at after a minute")
+            #expect(dlocal.applySetting("honour_idempotency_key", true))
+            let report = await Self.nextLook(harness, seconds: 120)
+            #expect(report.actions.first?.step == .asked)
+            let settled = try await harness.payment(id)
+            #expect(settled["status"] as? String == "requires_action")
+            #expect(settled["psp_payment_id"] as? String == dlocal.ledger.first)
+            #expect((settled["next_action"] as? [String: Any])?["type"] as? String == "display_voucher")
+            #expect(try await harness.eventTypes(id) == ["payment.processing", "payment.requires_action"])
+            #expect(dlocal.ledger.count == 1)
+        }
+    }
+
+    @Test func theHardCaseEndsUnresolvedAndALaterGenuineNotificationStillSucceedsFlagged() async throws {
+        try await Harness.with(adapterEdit: Self.shortTimeout) { harness in
+            let dlocal = try #require(harness.stack.dlocal)
+            dlocal.faults.inject(.garbage)
+            let created = try await harness.call("POST", "/v1/payments", json: Harness.cashBody())
+            let id = try #require(created.json["id"] as? String)
+            // dLocal does not honour X-Idempotency-Key here: every replay is 5009 and no lookup by order_id exists.
+            var last = ReconcileReport()
+            for _ in 0..<6 { last = await Self.nextLook(harness) }
+            #expect(last.actions.first?.step == .gaveUp)
+            let failed = try await harness.payment(id)
+            #expect(failed["status"] as? String == "failed")
+            #expect((failed["failure"] as? [String: Any])?["code"] as? String == "outcome_unresolved")
+            // The payer pays the voucher Pasarela never saw; dLocal's notification echoes our reference.
+            let pspId = try #require(dlocal.ledger.first)
+            #expect(try await harness.call("POST", "/sandbox/dlocal/payments/\(pspId)/pay").status == 200)
+            let paid = try await harness.payment(id)
+            #expect(paid["status"] as? String == "succeeded")
+            #expect(paid["late_payment"] as? Bool == true)
+            #expect(try await harness.eventTypes(id) == ["payment.processing", "payment.failed", "payment.succeeded"])
+        }
+    }
+
+    @Test func aCreateThatDiedMidAttemptIsSettledAndItsKeyAnswersTheSettledReply() async throws {
+        try await Harness.with { harness in
+            let dlocal = try #require(harness.stack.dlocal)
+            #expect(dlocal.applySetting("honour_idempotency_key", true))
+            // The PSP processes the request but its answer never arrives: the create stays stuck mid-attempt, as if
+            // the gateway had died there.
+            dlocal.replies.hold()
+            let body = Harness.cashBody(order: "crash-1")
+            let headers = [("Authorization", "Bearer \(harness.key)"), ("Idempotency-Key", "crash-1")]
+            let stuck = Task { try await harness.call("POST", "/v1/payments", json: body, headers: headers) }
+            try await harness.eventually("dLocal holding its answer") { dlocal.replies.heldCount == 1 }
+            dlocal.replies.stopHolding()
+            let inFlight = try await harness.call("POST", "/v1/payments", json: body, headers: headers)
+            #expect(inFlight.status == 409)
+            #expect(inFlight.error["code"] as? String == "idempotency_in_flight")
+            // The create's lease ends; the reconciler asks dLocal (an identical replay) and settles the payment.
+            let report = await Self.nextLook(harness, seconds: 3600)
+            #expect(report.actions.count == 1)
+            let retry = try await harness.call("POST", "/v1/payments", json: body, headers: headers)
+            #expect(retry.status == 201, "\(retry.text)")
+            #expect(retry.json["status"] as? String == "requires_action")
+            #expect(try await harness.call("POST", "/v1/payments", json: body, headers: headers).bytes == retry.bytes)
+            #expect(dlocal.ledger.count == 1)
+            dlocal.replies.open()
+            _ = try await stuck.value
+            #expect(try await harness.call("POST", "/v1/payments", json: body, headers: headers).bytes == retry.bytes)
+        }
+    }
+
+    @Test func aPaymentThatNeverReachedAPSPEndsFailedAndAFailedAttemptEndsTheWayItFailed() async throws {
+        try await Harness.with { harness in
+            let gateway = harness.stack.gateway
+            let request = PaymentRequest(amount: Money(minorUnits: 100, currency: Currency(code: "PEN")!), country: "PE",
+                                         method: .cash(network: nil), orderId: "o", customer: Customer(name: "A", email: "a@example.com"))
+            // What a crash between storing the payment and its first attempt leaves.
+            let lonely = Payment(id: Identifier.make("pay"), merchantId: "merchant_sandbox", livemode: false, status: .processing,
+                                 request: request, createdAt: harness.clock.now(), updatedAt: harness.clock.now(),
+                                 leaseUntil: harness.clock.now().addingTimeInterval(60), nextLookAt: harness.clock.now().addingTimeInterval(60))
+            #expect(try await gateway.store.create(lonely, idempotency: nil) == .created)
+            // And a crash after a failed attempt, before the next one.
+            var second = lonely
+            second.id = Identifier.make("pay")
+            #expect(try await gateway.store.create(second, idempotency: nil) == .created)
+            let failed = Attempt(id: Identifier.make("att"), paymentId: second.id, sequence: 1, connection: "dlocal", outcome: .failed,
+                                 failureClass: .http5xx, errorCode: "7000", startedAt: harness.clock.now())
+            _ = try await gateway.apply(.attemptStarted(failed), to: second.id)
+            let report = await Self.nextLook(harness, seconds: 120)
+            #expect(Set(report.actions.map(\.step)) == [.interrupted, .endedAsAttempted])
+            let first = try await harness.payment(lonely.id)
+            #expect(first["status"] as? String == "failed")
+            #expect((first["failure"] as? [String: Any])?["code"] as? String == "interrupted_before_psp")
+            #expect((try await harness.payment(second.id)["failure"] as? [String: Any])?["code"] as? String == "psp_refused")
+            #expect(try await harness.eventTypes(lonely.id) == ["payment.failed"])
+        }
+    }
+
+    @Test func onePSPFailingHoldsUpNoneOfTheOthers() async throws {
+        let routes = "routes:\n  - name: peru-cash\n    match: { country: PE, method: cash }\n    targets: [pagoefectivo, dlocal]\n    timeout_ms: 300\n  - name: cards\n    match: { method: card }\n    targets: [dlocal]\n    timeout_ms: 300\n  - name: default\n    targets: [dlocal]\n"
+        try await Harness.with(routes: routes) { harness in
+            let pagoefectivo = try #require(harness.stack.pagoefectivo), dlocal = try #require(harness.stack.dlocal)
+            // The CIP is issued but its answer is late, the search for it fails, and the replay is refused as a duplicate.
+            pagoefectivo.faults.inject(.delayAfterProcessing(milliseconds: 1000))
+            pagoefectivo.faults.inject(.status(503))
+            let cash = try await harness.call("POST", "/v1/payments", json: Harness.cashBody())
+            dlocal.faults.inject(.garbage)
+            let card = try await harness.call("POST", "/v1/payments",
+                                              json: Harness.body(country: "PE", currency: "PEN", value: 500, method: #"{"type":"card","token":"tok_x"}"#))
+            let cashId = try #require(cash.json["id"] as? String), cardId = try #require(card.json["id"] as? String)
+            #expect(cash.json["status"] as? String == "processing", "\(cash.text)")
+            #expect(card.json["status"] as? String == "processing", "\(card.text)")
+            // dLocal keeps failing; PagoEfectivo answers. One pass settles the CIP and counts a look for the card.
+            dlocal.faults.inject(.status(503), times: 5)
+            let report = await Self.nextLook(harness, seconds: 120)
+            #expect(report.looked == 2)
+            #expect(try await harness.payment(cashId)["status"] as? String == "requires_action")
+            #expect(try await harness.payment(cardId)["status"] as? String == "processing")
+            #expect(report.actions.contains { $0.paymentId == cardId && $0.detail.contains("no news") })
+            #expect(pagoefectivo.ledger.count == 1)
+        }
+    }
+
+    @Test func aSecondCIPLeftByAReplayIsCanceledAndThePaymentKeepsOneVoucher() async throws {
+        let routes = "routes:\n  - name: peru-cash\n    match: { country: PE, method: cash }\n    targets: [pagoefectivo]\n    timeout_ms: 300\n  - name: default\n    targets: [dlocal]\n"
+        try await Harness.with(routes: routes) { harness in
+            let pagoefectivo = try #require(harness.stack.pagoefectivo)
+            #expect(pagoefectivo.applySetting("unique_transaction_code", false))
+            // The first CIP request is slow: Pasarela times out, finds nothing under its reference yet, and replays;
+            // this PagoEfectivo does not refuse the replayed transactionCode, so it issues a second CIP.
+            pagoefectivo.faults.inject(.delayBeforeProcessing(milliseconds: 800))
+            let created = try await harness.call("POST", "/v1/payments", json: Harness.cashBody())
+            let id = try #require(created.json["id"] as? String)
+            #expect(created.json["status"] as? String == "requires_action", "\(created.text)")
+            let shown = try #require((created.json["next_action"] as? [String: Any])?["code"] as? String)
+            try await harness.eventually("the slow first CIP") { pagoefectivo.ledger.count == 2 }
+            let report = await Self.nextLook(harness, seconds: 120)
+            #expect(report.actions.map(\.step).contains(.duplicateCanceled), "\(report.lines)")
+            let statuses = Dictionary(uniqueKeysWithValues: pagoefectivo.ledger.map { ($0, pagoefectivo.status(of: $0) ?? "?") })
+            #expect(statuses[Int(shown)!] == "PENDING")
+            #expect(statuses.values.filter { $0 == "DELETED" }.count == 1)
+            let payment = try await harness.payment(id)
+            #expect((payment["next_action"] as? [String: Any])?["code"] as? String == shown)
+            #expect(try await harness.stack.gateway.store.payment(id: id, merchantId: nil)?.attempts.first?.needsDuplicateCheck == false)
+        }
+    }
+
+    @Test func aCheckoutReplyLostThenSettledLeavesTheBreakerClosedAndClean() async throws {
+        let routes = "routes:\n  - name: cards\n    match: { method: card }\n    targets: [checkout, dlocal]\n    timeout_ms: 300\n  - name: default\n    targets: [dlocal]\n"
+        try await Harness.with(routes: routes) { harness in
+            let checkout = try #require(harness.stack.checkout)
+            for index in 0..<3 {
+                checkout.faults.inject(.delayAfterProcessing(milliseconds: 600))
+                let body = Harness.body(country: "PE", currency: "PEN", value: 100 + index, method: #"{"type":"card","token":"tok_ok"}"#)
+                let created = try await harness.call("POST", "/v1/payments", json: body)
+                #expect(created.json["connection"] as? String == "checkout", "\(created.text)")
+            }
+            let connections = try await harness.call("GET", "/v1/connections").json["data"] as? [[String: Any]] ?? []
+            let breaker = connections.first { $0["name"] as? String == "checkout" }?["breaker"] as? [String: Any]
+            #expect(breaker?["consecutive_failures"] as? Int == 0, "\(connections)")
+            #expect(breaker?["state"] as? String == "closed")
+        }
+    }
+}
