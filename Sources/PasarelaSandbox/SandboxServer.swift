@@ -22,3 +22,25 @@ public enum SandboxServer {
                            }, logger: logger)
     }
 }
+
+extension SandboxServer {
+    /// Several emulators behind one port, as `pasarela sandbox` runs them: each PSP's API under `/NAME`, its controls
+    /// under `/sandbox/NAME`.
+    public static func combined(emulators: [String: any SandboxEmulator], host: String = "127.0.0.1", port: Int = 0,
+                                onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+        let router = Router()
+        for (name, emulator) in emulators {
+            emulator.addAPIRoutes(to: router.group("/\(name)"))
+            emulator.addAllControlRoutes(to: router.group("/sandbox/\(name)"))
+        }
+        router.get("/healthz") { _, _ -> Response in EmulatorResponse.json(200, object: ["emulators": emulators.keys.sorted()]) }
+        var logger = Logger(label: "pasarela.sandbox")
+        logger.logLevel = .warning
+        return Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "pasarela-sandbox"),
+                           onServerRunning: { channel in
+                               let bound = channel.localAddress?.port ?? port
+                               for (name, emulator) in emulators { emulator.setPublicURL("http://\(host):\(bound)/\(name)") }
+                               await onRunning(bound)
+                           }, logger: logger)
+    }
+}

@@ -13,6 +13,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "SQLite database file.") var database = "pasarela.sqlite"
     @Option(help: "Folder holding routes.yaml, adapters/ and openapi.yaml.") var config = "."
     @Option(help: "URL PSPs reach this gateway at, for webhooks (default http://HOST:PORT).") var publicURL: String?
+    @Option(help: "A running `pasarela sandbox` to talk to instead of in-process emulators (they then outlive a gateway crash).")
+    var sandboxURL: String?
     @Flag(help: "Production mode: no emulators, no test key; credentials and PASARELA_API_KEYS from the environment.")
     var production = false
 
@@ -24,6 +26,7 @@ struct Serve: AsyncParsableCommand {
         options.configDirectory = config
         options.publicURL = publicURL
         options.sandbox = !production
+        options.sandboxURL = sandboxURL
         let stack: RunningStack
         do {
             stack = try await Stack.start(options, signals: [.sigterm, .sigint])
@@ -38,7 +41,11 @@ struct Serve: AsyncParsableCommand {
                 say("  merchant notifications are signed with: \(secret)")
             }
             for (name, url) in stack.emulatorURLs.sorted(by: { $0.key < $1.key }) {
-                say("  \(name) emulator on \(url); its controls also at \(stack.gatewayURL)/sandbox/\(name)/")
+                if let sandboxURL {
+                    say("  \(name) emulator at \(url); its controls at \(sandboxURL)/sandbox/\(name)/")
+                } else {
+                    say("  \(name) emulator on \(url); its controls also at \(stack.gatewayURL)/sandbox/\(name)/")
+                }
             }
         }
         try await stack.wait()

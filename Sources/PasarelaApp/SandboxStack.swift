@@ -1,0 +1,48 @@
+import Foundation
+import Logging
+import PasarelaGateway
+import PasarelaRouting
+import PasarelaSandbox
+import ServiceLifecycle
+import UnixSignals
+
+/// `pasarela sandbox`: the emulators of every sandbox connection in a process of their own, behind one port, so that
+/// what they charged survives a gateway crash as a real PSP's memory would.
+public final class RunningSandbox: Sendable {
+    public let url: String
+    public let emulators: [String: any SandboxEmulator]
+    let group: ServiceGroup
+    let run: Task<Void, any Error>
+
+    init(url: String, emulators: [String: any SandboxEmulator], group: ServiceGroup, run: Task<Void, any Error>) {
+        self.url = url
+        self.emulators = emulators
+        self.group = group
+        self.run = run
+    }
+
+    public func stop() async {
+        await group.triggerGracefulShutdown()
+        _ = await run.result
+    }
+
+    public func wait() async throws { try await run.value }
+}
+
+public enum SandboxStack {
+    /// Starts the emulators of the sandbox connections in `configDirectory`, accepting exactly their credentials.
+    public static func start(configDirectory: String, environment: [String: String] = ProcessInfo.processInfo.environment,
+                             host: String = "127.0.0.1", port: Int = 0, signals: [UnixSignal] = []) async throws -> RunningSandbox {
+        let snapshot = try ConfigSnapshot.load(directory: configDirectory, kinds: Gateway.kinds, env: environment)
+        var emulators: [String: any SandboxEmulator] = [:]
+        for connection in snapshot.connections.values where connection.environment == .sandbox {
+            if let emulator = Emulators.make(for: connection) { emulators[connection.name] = emulator }
+        }
+        let logger = Logger(label: "pasarela.sandbox")
+        let served = emulators
+        let (bound, group, run) = try await Stack.launch(logger: logger, signals: signals) { onRunning in
+            SandboxServer.combined(emulators: served, host: host, port: port, onRunning: onRunning)
+        }
+        return RunningSandbox(url: "http://\(host):\(bound)", emulators: emulators, group: group, run: run)
+    }
+}
