@@ -12,11 +12,13 @@ extension Gateway {
     /// `GET /v1/connections`: health and breaker state of every connection, and its webhooks' fate.
     public func connections() async throws -> APIReply {
         let live = config
-        var rows: [(Connection, CircuitBreakers.Snapshot, [String: Int])] = []
+        var rows: [ConnectionResource.Row] = []
         for connection in live.connections.values.sorted(by: { $0.config.name < $1.config.name }) {
             var counts = try await store.webhookCounts(connection: connection.config.name)
             counts["refused"] = refusedWebhooks(connection.config.name)
-            rows.append((connection, breakers.snapshot(connection.config.name, config: connection.config.breaker, now: now()), counts))
+            rows.append(ConnectionResource.Row(connection: connection,
+                                               breaker: breakers.snapshot(connection.config.name, config: connection.config.breaker, now: now()),
+                                               webhooks: counts, reconciler: reconcilerCounts(connection.config.name)))
         }
         return APIReply(status: 200, body: ConnectionResource.json(rows).bytes)
     }

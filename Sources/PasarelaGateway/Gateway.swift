@@ -58,6 +58,12 @@ public final class Gateway: Sendable {
 
     func countRefused(_ connection: String) { refused.withLock { $0[connection, default: 0] += 1 } }
 
+    /// What the reconciler did per connection since start, by `step:outcome`.
+    let reconciled = Mutex<[String: [String: Int]]>([:])
+
+    /// The reconciler's counts for a connection since start.
+    public func reconcilerCounts(_ connection: String) -> [String: Int] { reconciled.withLock { $0[connection] ?? [:] } }
+
     /// Webhooks refused for a connection since start.
     public func refusedWebhooks(_ connection: String) -> Int { refused.withLock { $0[connection] ?? 0 } }
 

@@ -50,11 +50,15 @@ public struct ReconcileReport: Sendable {
 public struct ReconcileAction: Sendable, Equatable {
     public var paymentId: String
     public var step: ReconcileStep
-    /// What came of it: the status reached, or why nothing changed.
+    /// What came of it, as a label: `moved`, `recorded`, `flagged`, `no_news`, `canceled`, or why nothing changed.
+    public var outcome: String
+    /// What came of it, for people.
     public var detail: String
+    /// The status the payment moved to, when it moved.
+    public var reached: PaymentStatus?
 
     var metadata: Logger.Metadata {
-        ["payment": .string(paymentId), "step": .string(step.rawValue), "detail": .string(detail)]
+        ["payment": .string(paymentId), "step": .string(step.rawValue), "outcome": .string(outcome), "detail": .string(detail)]
     }
 }
 
@@ -156,13 +160,25 @@ extension Gateway {
     }
 
     func action(_ payment: String, _ step: ReconcileStep, _ applied: Applied) -> ReconcileAction {
-        let detail: String = switch applied.decision.verdict {
-        case .applied(let status): "now \(status.rawValue)"
-        case .recorded: "recorded what the PSP said; still \(applied.stored.payment.status.rawValue)"
-        case .flagged(let reason): "flagged: \(reason.message)"
-        case .unchanged(let reason): "no change: \(reason.message)"
+        let action: ReconcileAction = switch applied.decision.verdict {
+        case .applied(let status):
+            ReconcileAction(paymentId: payment, step: step, outcome: "moved", detail: "now \(status.rawValue)", reached: status)
+        case .recorded:
+            ReconcileAction(paymentId: payment, step: step, outcome: "recorded",
+                            detail: "recorded what the PSP said; still \(applied.stored.payment.status.rawValue)")
+        case .flagged(let reason):
+            ReconcileAction(paymentId: payment, step: step, outcome: "flagged", detail: "flagged: \(reason.message)")
+        case .unchanged(let reason):
+            ReconcileAction(paymentId: payment, step: step, outcome: reason.code, detail: "no change: \(reason.message)")
         }
-        return ReconcileAction(paymentId: payment, step: step, detail: detail)
+        countReconciled(applied.stored, action)
+        return action
+    }
+
+    /// Counts what the reconciler did per connection, for `GET /v1/connections`.
+    func countReconciled(_ stored: StoredPayment, _ action: ReconcileAction) {
+        let connection = stored.payment.connection ?? stored.lastAttempt?.connection ?? "-"
+        reconciled.withLock { $0[connection, default: [:]]["\(action.step.rawValue):\(action.outcome)", default: 0] += 1 }
     }
 
     /// A `processing` payment: ask its PSP about its last attempt.
@@ -203,8 +219,11 @@ extension Gateway {
         if payment.status == .processing, payment.looks + 1 >= policy.maxLooks {
             return action(payment.id, .gaveUp, try await apply(.reconcileGaveUp, to: payment.id, current: stored, options: look))
         }
-        _ = try await apply(.noNews, to: payment.id, current: stored, options: look)
-        return ReconcileAction(paymentId: payment.id, step: .asked, detail: "no news (\(reason.prefix(200))); look \(payment.looks + 1) of \(policy.maxLooks)")
+        let applied = try await apply(.noNews, to: payment.id, current: stored, options: look)
+        let action = ReconcileAction(paymentId: payment.id, step: .asked, outcome: "no_news",
+                                     detail: "no news (\(reason.prefix(200))); look \(payment.looks + 1) of \(policy.maxLooks)")
+        countReconciled(applied.stored, action)
+        return action
     }
 
     /// A voucher or authorization with no news for a while: ask again.
@@ -297,8 +316,10 @@ extension Gateway {
                 guard extra.status == .requiresAction || extra.status == .processing, let extraId = extra.pspPaymentId else { continue }
                 switch await cancelAtPSP(attempt, pspPaymentId: extraId, connection: connection) {
                 case .canceled, .refused:
-                    actions.append(ReconcileAction(paymentId: paymentId, step: .duplicateCanceled,
-                                                   detail: "canceled \(extraId) at \(connection.config.name); kept \(keep ?? "-")"))
+                    let action = ReconcileAction(paymentId: paymentId, step: .duplicateCanceled, outcome: "canceled",
+                                                 detail: "canceled \(extraId) at \(connection.config.name); kept \(keep ?? "-")")
+                    countReconciled(current, action)
+                    actions.append(action)
                 case .failed:
                     pending = true
                 }

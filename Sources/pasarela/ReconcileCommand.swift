@@ -42,7 +42,7 @@ struct ReconcileCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
         for line in report.lines { say(line) }
-        let ended = report.actions.filter { $0.detail.hasPrefix("now ") }.count
+        let ended = report.actions.filter { $0.reached != nil }.count
         say("Looked at \(report.looked) open payment\(report.looked == 1 ? "" : "s"): \(ended) changed status, \(report.failures.count) could not be settled.")
         if !report.failures.isEmpty { throw ExitCode(1) }
     }

@@ -145,6 +145,18 @@ import Testing
             #expect((flagged.json["results"] as? [String])?.first?.hasPrefix("flagged: The PSP reports 1.00 PEN but the payment is 150.00 PEN") == true)
             #expect(try await harness.call("GET", "/v1/payments/\(id)").json["status"] as? String == "requires_action")
             #expect(try await events(harness, id) == ["payment.requires_action"])
+            // An amount that cannot be read (three decimals in PEN) is not checked silently: flagged, counted, not applied.
+            let unreadable = signed(#"{"id":"\#(pspId)","amount":150.005,"currency":"PEN","status":"PAID","status_code":"201"}"#)
+            let refused = try await harness.call("POST", "/webhooks/dlocal", body: unreadable.body, headers: unreadable.headers)
+            #expect((refused.json["results"] as? [String])?.first?.hasPrefix("amount_unreadable:") == true, "\(refused.text)")
+            let payment = try await harness.payment(id)
+            #expect(payment["status"] as? String == "requires_action")
+            #expect((payment["review"] as? [String: Any])?["code"] as? String == "amount_unreadable")
+            let counts = (try await harness.call("GET", "/v1/connections").json["data"] as? [[String: Any]])?
+                .first { $0["name"] as? String == "dlocal" }?["webhooks"] as? [String: Any]
+            #expect(counts?["amount_unreadable"] as? Int == 1)
+            #expect(counts?["flagged"] as? Int == 1)
+            #expect(counts?["orphaned"] as? Int == 1)
         }
     }
 

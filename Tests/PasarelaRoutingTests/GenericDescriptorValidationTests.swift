@@ -68,6 +68,28 @@ import Testing
         }
     }
 
+    @Test func lookupCancelAndReconcileSectionsAreCheckedWhereTheyAreWritten() throws {
+        let edits: [(String, String, Int, String)] = [
+            ("applies_to: [requires_action]", "applies_to: [succeeded]", line(of: "applies_to: ["),
+             "cancel.applies_to: 'succeeded' is not requires_action or authorized"),
+            ("data: [{ transactionCode: \"{attempt.id}\" }]", "data: [{ transactionCode: \"{order_id}\" }]", line(of: "data: [{ transactionCode:"),
+             "payment fields exist only in create"),
+            ("path: /v1/cips/{psp_payment_id}", "path: /v1/cips/{psp_payment_id}/{attempt.idd}", line(of: "path: /v1/cips/{psp_payment_id}"),
+             "unknown field '{attempt.idd}'"),
+            ("    items: data\n", "    items: data\n    itemz: data\n", line(of: "    items: data") + 1, "unknown key 'itemz'"),
+            ("    amount: amount\n    currency: currency\n", "    amount: amount\n", line(of: "  response: &search"),
+             "amount needs lookup.response.currency"),
+            ("  max_looks: 6", "  max_looks: 0", line(of: "  max_looks:"), "reconcile.max_looks must be between 1 and 1000"),
+            ("  every_seconds: 300", "  every_second: 300", line(of: "  every_seconds:"),
+             "unknown key 'every_second' in reconcile (did you mean 'every_seconds'?)"),
+        ]
+        for (from, to, at, message) in edits {
+            #expect(original.contains(from), "fixture drifted: \(from)")
+            let found = try problems(original.replacingOccurrences(of: from, with: to))
+            #expect(found.contains { $0.contains(message) && $0.hasPrefix("adapters/pagoefectivo.yaml:\(at):") }, "\(message): \(found)")
+        }
+    }
+
     @Test func tokenIsOnlyUsableWithATokenBlock() throws {
         let start = try #require(original.range(of: "token:\n  method: POST"))
         let end = try #require(original.range(of: "# 3.3"))

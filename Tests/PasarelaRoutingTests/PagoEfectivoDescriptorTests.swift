@@ -105,6 +105,47 @@ import Testing
                                     amount: .exact(Money(minorUnits: 20101, currency: Currency(code: "PEN")!)), dedupeKey: "2523136:cip.paid:0001")])
     }
 
+    @Test func aSearchFindsCIPsByNumberOrByReference() throws {
+        let byNumber = try adapter.buildLookup(.pspPaymentId("2523136"), now: now, context: context)
+        #expect(byNumber.url == "https://pre1a.services.pagoefectivo.pe/v1/cips/search")
+        #expect(String(decoding: byNumber.body, as: UTF8.self) == #"{"data":[{"cip":2523136}]}"#)
+        #expect(byNumber.header("Authorization") == "Bearer TOKEN123")
+        let byReference = try adapter.buildLookup(.reference("att_1"), now: now, context: context)
+        #expect(String(decoding: byReference.body, as: UTF8.self) == #"{"data":[{"transactionCode":"att_1"}]}"#)
+        #expect(adapter.findsByReference)
+        let answer = #"{"code":"100","message":"ok","data":[{"cip":2523136,"currency":"PEN","amount":150.00,"transactionCode":"att_1","dateExpiry":"2026-12-01T10:00:00-05:00","status":"PENDING","cipUrl":"https://pay/x"},{"cip":2523137,"currency":"PEN","amount":150.00,"transactionCode":"att_9","status":"PAID"}]}"#
+        let found = adapter.parseLookup(InboundMessage(status: 200, headers: [], body: Array(answer.utf8)), key: .reference("att_1"))
+        guard case .found(let outcomes) = found else { Issue.record("expected found, got \(found)"); return }
+        // Only the CIP under our reference counts.
+        #expect(outcomes.count == 1)
+        #expect(outcomes[0].pspPaymentId == "2523136")
+        #expect(outcomes[0].status == .requiresAction)
+        #expect(outcomes[0].nextAction?.voucherCode == "2523136")
+        #expect(outcomes[0].amount == .exact(Money(minorUnits: 15000, currency: Currency(code: "PEN")!)))
+        let none = #"{"code":"100","message":"ok","data":[]}"#
+        #expect(adapter.parseLookup(InboundMessage(status: 200, headers: [], body: Array(none.utf8)), key: .reference("att_1")) == .notFound)
+        guard case .failed = adapter.parseLookup(InboundMessage(status: 503, headers: [], body: []), key: .reference("att_1")) else {
+            Issue.record("a 503 teaches nothing")
+            return
+        }
+    }
+
+    @Test func aPendingCIPIsDeleted() throws {
+        let request = try adapter.buildCancel(CancelTarget(pspPaymentId: "2523136", attemptId: "att_1"), now: now, context: context)
+        #expect(request.method == "DELETE")
+        #expect(request.url == "https://pre1a.services.pagoefectivo.pe/v1/cips/2523136")
+        #expect(adapter.cancels(.cash, status: .requiresAction))
+        #expect(!adapter.cancels(.cash, status: .authorized))
+        let done = #"{"code":"100","message":"ok","data":{"cip":2523136,"status":"DELETED"}}"#
+        #expect(adapter.parseCancel(InboundMessage(status: 200, headers: [], body: Array(done.utf8))) == .canceled)
+        let paid = #"{"code":"400","message":"El CIP no está pendiente","data":[{"code":"400","field":"cip","message":"x"}]}"#
+        guard case .refused = adapter.parseCancel(InboundMessage(status: 400, headers: [], body: Array(paid.utf8))) else {
+            Issue.record("a paid CIP refuses")
+            return
+        }
+        guard case .failed = adapter.parseCancel(InboundMessage(status: 502, headers: [], body: [])) else { Issue.record("502"); return }
+    }
+
     @Test func forgedCallbacksAreRefused() {
         let body = Array(#"{"eventType":"cip.paid","operationNumber":"0001","data":{"cip":2523136,"currency":"PEN","amount":201.01,"transactionCode":"101"}}"#.utf8)
         for headers in [[], [("PE-Signature", "8b2a0ab7caff4d294c157634c8462d00471401bca77f7c826d0a8d8e036bc505")],

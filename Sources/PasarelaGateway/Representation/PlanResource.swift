@@ -45,10 +45,19 @@ public enum PlanResource {
 
 /// The JSON of `GET /v1/connections`: each connection's health and breaker.
 public enum ConnectionResource {
-    public static func json(_ connections: [(Connection, CircuitBreakers.Snapshot, [String: Int])]) -> JSONBody {
+    /// One connection and what is known of its health.
+    public struct Row: Sendable {
+        var connection: Connection
+        var breaker: CircuitBreakers.Snapshot
+        var webhooks: [String: Int]
+        var reconciler: [String: Int]
+    }
+
+    public static func json(_ rows: [Row]) -> JSONBody {
         .fields([
             ("object", .string("list")),
-            ("data", .array(connections.map { connection, breaker, webhooks in
+            ("data", .array(rows.map { row in
+                let connection = row.connection, breaker = row.breaker
                 let health = switch breaker.state {
                 case .open: "down"
                 case .halfOpen: "probing"
@@ -66,10 +75,16 @@ public enum ConnectionResource {
                         ("recent_error_rate", .number(String(format: "%.4f", breaker.recentErrorRate))),
                         ("opened_at", breaker.openedAt.map { .string(Timestamps.utc($0)) } ?? .null),
                     ])),
-                    ("webhooks", .object(webhooks.sorted { $0.key < $1.key }.map { ($0.key, .number(String($0.value))) })),
+                    ("flows", .array(connection.adapter.flowNames.map { .string($0) })),
+                    ("webhooks", counts(row.webhooks)),
+                    ("reconciler", counts(row.reconciler)),
                 ])
             })),
             ("has_more", .bool(false)),
         ])
+    }
+
+    static func counts(_ counts: [String: Int]) -> JSONBody {
+        .object(counts.sorted { $0.key < $1.key }.map { ($0.key, .number(String($0.value))) })
     }
 }
