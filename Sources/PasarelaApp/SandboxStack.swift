@@ -31,12 +31,19 @@ public final class RunningSandbox: Sendable {
 
 public enum SandboxStack {
     /// Starts the emulators of the sandbox connections in `configDirectory`, accepting exactly their credentials.
+    /// - Parameter ledgerDirectory: keep each emulator's ledger in `NAME.jsonl` there, restored at start.
     public static func start(configDirectory: String, environment: [String: String] = ProcessInfo.processInfo.environment,
-                             host: String = "127.0.0.1", port: Int = 0, signals: [UnixSignal] = []) async throws -> RunningSandbox {
+                             host: String = "127.0.0.1", port: Int = 0, ledgerDirectory: String? = nil,
+                             signals: [UnixSignal] = []) async throws -> RunningSandbox {
         let snapshot = try ConfigSnapshot.load(directory: configDirectory, kinds: Gateway.kinds, env: environment)
+        if let ledgerDirectory { try FileManager.default.createDirectory(atPath: ledgerDirectory, withIntermediateDirectories: true) }
         var emulators: [String: any SandboxEmulator] = [:]
         for connection in snapshot.connections.values where connection.environment == .sandbox {
-            if let emulator = Emulators.make(for: connection) { emulators[connection.name] = emulator }
+            guard let emulator = Emulators.make(for: connection) else { continue }
+            if let ledgerDirectory, let persistent = emulator as? any PersistentLedger {
+                try persistent.persist(to: "\(ledgerDirectory)/\(connection.name).jsonl")
+            }
+            emulators[connection.name] = emulator
         }
         let logger = Logger(label: "pasarela.sandbox")
         let served = emulators

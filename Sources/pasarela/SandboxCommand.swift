@@ -16,16 +16,18 @@ struct SandboxCommand: AsyncParsableCommand {
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
     @Option(help: "Port to listen on (0 picks a free one).") var port = 8090
     @Option(help: "Folder holding routes.yaml and adapters/.") var config = "."
+    @Option(help: "Keep each emulator's ledger on disk in this folder (NAME.jsonl), restored at the next start.") var ledger: String?
 
     func run() async throws {
         let sandbox: RunningSandbox
         do {
-            sandbox = try await SandboxStack.start(configDirectory: config, host: host, port: port, signals: [.sigterm, .sigint])
+            sandbox = try await SandboxStack.start(configDirectory: config, host: host, port: port, ledgerDirectory: ledger,
+                                                   signals: [.sigterm, .sigint])
         } catch let error as ConfigError {
             say("Config is not valid:\n\(error)")
             throw ExitCode(2)
         }
-        say("Pasarela sandbox listening on \(sandbox.url)")
+        say("Pasarela sandbox listening on \(sandbox.url)" + (ledger.map { " (ledgers in \($0))" } ?? ""))
         for name in sandbox.emulators.keys.sorted() {
             say("  \(name): API at \(sandbox.url)/\(name), controls at \(sandbox.url)/sandbox/\(name)/")
         }

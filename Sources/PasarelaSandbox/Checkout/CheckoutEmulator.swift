@@ -38,6 +38,8 @@ public final class CheckoutEmulator: Sendable {
     public let replies = ReplyGate()
     /// Holds automatic captures on request: an approved card payment stays Authorized until released.
     public let captures = ReplyGate()
+    /// Where the ledger is kept on disk, when it is.
+    let journal = Mutex<LedgerJournal?>(nil)
 
     struct State {
         var payments: [String: CheckoutEmulatedPayment] = [:]
@@ -58,7 +60,10 @@ public final class CheckoutEmulator: Sendable {
 
     public func setPublicURL(_ url: String) { publicURL.withLock { $0 = url } }
     /// Where webhooks go: Checkout posts to the URL configured in its dashboard (workflows), not one per request.
-    public func setWebhookTarget(_ url: String?) { webhookURL.withLock { $0 = url } }
+    public func setWebhookTarget(_ url: String?) {
+        webhookURL.withLock { $0 = url }
+        journal.withLock { $0?.append("target", url ?? "") }
+    }
     public func applySetting(_ name: String, _ value: Bool) -> Bool { false }
 
     /// Payment ids in the ledger, oldest first.
@@ -96,7 +101,7 @@ public final class CheckoutEmulator: Sendable {
             if let key { state.withLock { _ = $0.idempotency.removeValue(forKey: key) } }
             return (error.http, error.body)
         }
-        if let key { state.withLock { $0.idempotency[key] = .done(status: result.0, body: result.1) } }
+        if let key { remember(key, status: result.0, body: result.1) }
         return result
     }
 
@@ -144,6 +149,7 @@ public final class CheckoutEmulator: Sendable {
             state.payments[stored.id] = stored
             state.order.append(stored.id)
         }
+        record(stored.id)
         var object = status == 202 ? ["id": payment.id, "status": "Pending", "reference": payment.reference as Any] : payment.json(base: base)
         object.merge(extra) { _, new in new }
         if payment.status == "Authorized" {
@@ -157,7 +163,10 @@ public final class CheckoutEmulator: Sendable {
                     state.payments[id]?.status = "Captured"
                     return true
                 }
-                if captured { _ = await self.announce(id, "payment_captured") }
+                if captured {
+                    self.record(id)
+                    _ = await self.announce(id, "payment_captured")
+                }
             }
         } else if payment.status == "Declined" {
             let id = payment.id
@@ -187,11 +196,12 @@ public final class CheckoutEmulator: Sendable {
         }
         guard let outcome else { return (404, CheckoutEmulatorError(http: 404, type: "not_found", codes: ["payment_not_found"]).body) }
         guard outcome == 202 else { return (403, CheckoutEmulatorError(http: 403, type: "action_not_allowed", codes: ["payment_not_voidable"]).body) }
+        record(id)
         let base = publicURL.withLock { $0 }
         var answer: [String: Any] = ["action_id": actionId, "_links": ["payment": ["href": "\(base)/payments/\(id)"]]]
         if let text = reference?["reference"] as? String { answer["reference"] = text }
         let reply = Self.encode(answer)
-        if let key { state.withLock { $0.idempotency[key] = .done(status: 202, body: reply) } }
+        if let key { remember(key, status: 202, body: reply) }
         Task { _ = await self.announce(id, "payment_voided") }
         return (202, reply)
     }
@@ -222,6 +232,7 @@ public final class CheckoutEmulator: Sendable {
         }
         guard let moved else { return (404, []) }
         guard moved else { return (422, CheckoutEmulatorError.invalid("payment_not_pending").body) }
+        record(id)
         var deliveries: [[String: Any]] = []
         for event in events { deliveries.append(await announce(id, event).json) }
         return (200, Self.encode(["id": id, "status": status, "webhooks": deliveries]))
@@ -245,8 +256,50 @@ public final class CheckoutEmulator: Sendable {
         return await sender.deliver(to: webhookURL.withLock { $0 }, headers: [(CheckoutSignature.header, signature)], body: body)
     }
 
+    struct ReplyRecord: Codable {
+        var key: String
+        var status: Int
+        var body: [UInt8]
+    }
+
+    /// Stores an idempotent reply, on disk too when the ledger is.
+    func remember(_ key: String, status: Int, body: [UInt8]) {
+        state.withLock { $0.idempotency[key] = .done(status: status, body: body) }
+        journal.withLock { $0?.append("reply", ReplyRecord(key: key, status: status, body: body)) }
+    }
+
+    /// Writes a payment's current state to the ledger on disk, when there is one.
+    func record(_ id: String) {
+        guard let payment = state.withLock({ $0.payments[id] }) else { return }
+        journal.withLock { $0?.append("payment", payment) }
+    }
+
     static func encode(_ object: [String: Any]) -> [UInt8] {
         Array((try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data())
     }
 }
 
+
+extension CheckoutEmulator: PersistentLedger {
+    public func persist(to path: String) throws {
+        try LedgerJournal.replay(path: path) { kind, line in
+            switch kind {
+            case "payment":
+                let payment = try LedgerJournal.value(line, as: CheckoutEmulatedPayment.self)
+                state.withLock { state in
+                    if state.payments[payment.id] == nil { state.order.append(payment.id) }
+                    state.payments[payment.id] = payment
+                }
+            case "target":
+                let url = try LedgerJournal.value(line, as: String.self)
+                webhookURL.withLock { $0 = url.isEmpty ? nil : url }
+            case "reply":
+                let reply = try LedgerJournal.value(line, as: ReplyRecord.self)
+                state.withLock { $0.idempotency[reply.key] = .done(status: reply.status, body: reply.body) }
+            default: break
+            }
+        }
+        let opened = try LedgerJournal(path: path)
+        journal.withLock { $0 = opened }
+    }
+}

@@ -40,7 +40,7 @@ struct CheckoutEmulatorRequest: Decodable {
 }
 
 /// A payment in the Checkout emulator's ledger.
-struct CheckoutEmulatedPayment: Sendable {
+struct CheckoutEmulatedPayment: Sendable, Codable {
     var id: String
     var actionId: String
     var amount: Int64

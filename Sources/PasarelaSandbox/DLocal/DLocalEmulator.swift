@@ -48,6 +48,8 @@ public final class DLocalEmulator: Sendable {
     /// dLocal's 2019 docs describe the header; today's do not (PSP-PROTOCOLS.md 1.2), so it is off unless set
     /// (`POST /sandbox/dlocal/settings {"honour_idempotency_key": true}`).
     let honoursIdempotencyKey = Mutex(false)
+    /// Where the ledger is kept on disk, when it is.
+    let journal = Mutex<LedgerJournal?>(nil)
     /// Where the emulator is reachable, for the voucher URLs it hands out.
     let publicURL = Mutex("http://127.0.0.1")
 
@@ -173,6 +175,10 @@ public final class DLocalEmulator: Sendable {
             if let key { state.idempotencyKeys[key] = stored.id }
             return true
         }
+        if inserted {
+            record(stored)
+            if let key { journal.withLock { $0?.append("key", KeyRecord(key: key, paymentId: stored.id)) } }
+        }
         guard inserted else { throw EmulatorError(http: 400, code: 5009, message: "Order ID duplicated") }
         return stored
     }
@@ -220,6 +226,7 @@ public final class DLocalEmulator: Sendable {
             state.payments[id] = payment
             return .success(payment)
         }
+        if case .success(let payment) = result { record(payment) }
         return try result.get()
     }
 
@@ -239,6 +246,7 @@ public final class DLocalEmulator: Sendable {
             state.payments[id] = payment
             return .success(payment)
         }
+        if case .success(let payment) = result { record(payment) }
         return try result.get()
     }
 
@@ -257,10 +265,39 @@ public final class DLocalEmulator: Sendable {
         }
     }
 
+    struct KeyRecord: Codable {
+        var key: String
+        var paymentId: String
+    }
+
+    func record(_ payment: EmulatedPayment) { journal.withLock { $0?.append("payment", payment) } }
+
     /// The JSON bytes of a payment object, exactly as sent in responses and notifications.
     static func encode(_ payment: EmulatedPayment) -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return Array((try? encoder.encode(payment)) ?? Data())
+    }
+}
+
+extension DLocalEmulator: PersistentLedger {
+    public func persist(to path: String) throws {
+        try LedgerJournal.replay(path: path) { kind, line in
+            switch kind {
+            case "payment":
+                let payment = try LedgerJournal.value(line, as: EmulatedPayment.self)
+                state.withLock { state in
+                    if state.payments[payment.id] == nil { state.order.append(payment.id) }
+                    state.payments[payment.id] = payment
+                    state.orderIds.insert(payment.orderId)
+                }
+            case "key":
+                let record = try LedgerJournal.value(line, as: KeyRecord.self)
+                state.withLock { $0.idempotencyKeys[record.key] = record.paymentId }
+            default: break
+            }
+        }
+        let opened = try LedgerJournal(path: path)
+        journal.withLock { $0 = opened }
     }
 }

@@ -48,7 +48,7 @@ struct EmulatorCreateRequest: Decodable {
 }
 
 /// A payment in the emulator's ledger, rendered as dLocal's payment object (1.6).
-public struct EmulatedPayment: Encodable, Sendable {
+public struct EmulatedPayment: Codable, Sendable {
     public var id: String
     var amount: Decimal
     var currency: String
@@ -85,13 +85,13 @@ public struct EmulatedPayment: Encodable, Sendable {
     }
 }
 
-struct EmulatedPayer: Encodable, Sendable {
+struct EmulatedPayer: Codable, Sendable {
     var name: String
     var email: String
     var document: String
 }
 
-struct EmulatedTicket: Encodable, Sendable {
+struct EmulatedTicket: Codable, Sendable {
     var type: String
     var number: String
     var expirationDate: String
@@ -113,7 +113,7 @@ struct EmulatedTicket: Encodable, Sendable {
     }
 }
 
-struct EmulatedBankTransfer: Encodable, Sendable {
+struct EmulatedBankTransfer: Codable, Sendable {
     var name: String
     var code: String
     var reference: String

@@ -36,6 +36,8 @@ public final class PagoEfectivoEmulator: Sendable {
     /// Holds API replies on request.
     public let replies = ReplyGate()
     let uniqueTransactionCode = Mutex(true)
+    /// Where the ledger is kept on disk, when it is.
+    let journal = Mutex<LedgerJournal?>(nil)
 
     struct State {
         var tokens: [String: Date] = [:]
@@ -46,7 +48,7 @@ public final class PagoEfectivoEmulator: Sendable {
         var operation = 0
     }
 
-    struct CIP {
+    struct CIP: Codable {
         var cip: Int
         var currency: String
         var amount: Decimal
@@ -70,7 +72,10 @@ public final class PagoEfectivoEmulator: Sendable {
     /// How long the tokens issued from now on last.
     public func setTokenLifetime(_ seconds: TimeInterval) { lifetime.withLock { $0 = seconds } }
     /// The URL registered with PagoEfectivo for callbacks.
-    public func setWebhookTarget(_ url: String?) { notificationURL.withLock { $0 = url } }
+    public func setWebhookTarget(_ url: String?) {
+        notificationURL.withLock { $0 = url }
+        journal.withLock { $0?.append("target", url ?? "") }
+    }
 
     public func applySetting(_ name: String, _ value: Bool) -> Bool {
         guard name == "unique_transaction_code" else { return false }
@@ -171,6 +176,7 @@ public final class PagoEfectivoEmulator: Sendable {
             return cip
         }
         guard let cip else { return Self.error(400, "transactionCode ya fue registrado", field: "transactionCode") }
+        record(cip)
         let base = publicURL.withLock { $0 }
         return (201, ["code": "100", "message": "Solicitud exitosa.",
                       "data": ["cip": cip, "currency": currency, "amount": NSDecimalNumber(decimal: amount), "transactionCode": transactionCode,
@@ -206,6 +212,7 @@ public final class PagoEfectivoEmulator: Sendable {
         }
         guard let outcome else { return Self.error(404, "CIP no encontrado", field: "cip") }
         guard outcome else { return Self.error(400, "El CIP no está pendiente", field: "cip") }
+        record(cip)
         return (200, ["code": "100", "message": "Solicitud exitosa.", "data": ["cip": cip, "status": "DELETED"]])
     }
 
@@ -213,6 +220,12 @@ public final class PagoEfectivoEmulator: Sendable {
     public var ledgerJSON: [[String: Any]] {
         let base = publicURL.withLock { $0 }
         return state.withLock { state in state.order.compactMap { state.cips[$0]?.json(base: base) } }
+    }
+
+    /// Writes a CIP's current state to the ledger on disk, when there is one.
+    func record(_ cip: Int) {
+        guard let found = state.withLock({ $0.cips[cip] }) else { return }
+        journal.withLock { $0?.append("cip", found) }
     }
 
     static func hasAtMostTwoDecimals(_ amount: Decimal) -> Bool {
@@ -234,6 +247,7 @@ public final class PagoEfectivoEmulator: Sendable {
         }
         guard let moved else { return Self.error(404, "CIP no encontrado", field: "cip") }
         guard let (found, operation) = moved else { return Self.error(400, "El CIP no está pendiente", field: "cip") }
+        record(cip)
         let delivery = await notify(found, eventType: eventType, operation: operation)
         return (200, ["cip": cip, "status": status, "notification": delivery.json])
     }
@@ -250,5 +264,26 @@ public final class PagoEfectivoEmulator: Sendable {
 
     static func error(_ status: Int, _ message: String, field: String) -> (Int, [String: Any]) {
         (status, ["code": String(status), "message": message, "data": [["code": String(status), "field": field, "message": message]]])
+    }
+}
+
+extension PagoEfectivoEmulator: PersistentLedger {
+    public func persist(to path: String) throws {
+        try LedgerJournal.replay(path: path) { kind, line in
+            if kind == "target" {
+                let url = try LedgerJournal.value(line, as: String.self)
+                notificationURL.withLock { $0 = url.isEmpty ? nil : url }
+            }
+            guard kind == "cip" else { return }
+            let cip = try LedgerJournal.value(line, as: CIP.self)
+            state.withLock { state in
+                if state.cips[cip.cip] == nil { state.order.append(cip.cip) }
+                state.cips[cip.cip] = cip
+                state.transactionCodes.insert(cip.transactionCode)
+                state.operation = max(state.operation, state.order.count)
+            }
+        }
+        let opened = try LedgerJournal(path: path)
+        journal.withLock { $0 = opened }
     }
 }
