@@ -64,7 +64,12 @@ extension Gateway {
         let pspId = attempt.pspPaymentId ?? payment.pspPaymentId ?? ""
         // The intent is on disk before the PSP hears of it, so its confirmation, whichever way it comes first, ends the
         // payment canceled by the merchant.
-        _ = try await apply(.cancelRequested(.merchant), to: payment.id, current: stored)
+        let requested = try await apply(.cancelRequested(.merchant), to: payment.id, current: stored)
+        guard requested.stored.payment.pendingCancel == .merchant else {
+            // It moved meanwhile (paid, ended): no cancel goes to the PSP.
+            throw Self.error(for: PaymentMachine.cancellation(of: requested.stored).refusal ?? .alreadyEnded(requested.stored.payment.status),
+                             payment: requested.stored.payment)
+        }
         let answer = await cancelAtPSP(attempt, pspPaymentId: pspId, connection: connection)
         if case .canceled = answer {} else { _ = try await apply(.cancelAbandoned, to: payment.id) }
         switch answer {

@@ -93,11 +93,7 @@ extension Gateway {
             if case .found = found { return Inquiry(answer: found, how: .lookupByReference) }
         }
         let replay = await run(attempt: attempt, payment: payment, connection: connection, timeoutMs: timeoutMs)
-        let answer: LookupAnswer = switch replay.outcome {
-        case .succeeded, .pending, .declined: .found([replay])
-        case .failed, .unknown: .failed(replay)
-        }
-        return Inquiry(answer: answer, how: .replay, duplicatesPossible: flow?.findsByReference == true)
+        return Inquiry(answer: .single(replay), how: .replay, duplicatesPossible: flow?.findsByReference == true)
     }
 
     /// Settles an ambiguous create at the same PSP, never elsewhere. The PSP then either answers for the one payment,

@@ -268,7 +268,8 @@ extension Gateway {
         }
         if let pspId, let flow = connection.adapter.cancel, flow.cancels(payment.request.method.type, status: .requiresAction) {
             // The intent is on disk first: the PSP's notification of the cancel may come before its answer.
-            _ = try await apply(.cancelRequested(.expiry), to: payment.id, current: stored)
+            let requested = try await apply(.cancelRequested(.expiry), to: payment.id, current: stored)
+            guard requested.stored.payment.pendingCancel == .expiry else { return action(payment.id, .expired, requested) }
             let answer = await cancelAtPSP(attempt, pspPaymentId: pspId, connection: connection)
             if case .canceled = answer {} else { _ = try await apply(.cancelAbandoned, to: payment.id) }
             switch answer {

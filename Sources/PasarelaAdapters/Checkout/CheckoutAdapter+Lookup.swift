@@ -14,11 +14,6 @@ extension CheckoutAdapter: LookupFlow {
     }
 
     public func parseLookup(_ response: InboundMessage, key: LookupKey) -> LookupAnswer {
-        if response.status == 404 { return .notFound }
-        let outcome = classify(response)
-        switch outcome.outcome {
-        case .succeeded, .pending, .declined: return .found([outcome])
-        case .failed, .unknown: return .failed(outcome)
-        }
+        response.status == 404 ? .notFound : .single(classify(response))
     }
 }

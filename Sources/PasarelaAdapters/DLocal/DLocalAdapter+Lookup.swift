@@ -13,12 +13,7 @@ extension DLocalAdapter: LookupFlow {
     }
 
     public func parseLookup(_ response: InboundMessage, key: LookupKey) -> LookupAnswer {
-        if response.status == 404 { return .notFound }
-        let outcome = classify(response)
-        switch outcome.outcome {
-        case .succeeded, .pending, .declined: return .found([outcome])
-        case .failed, .unknown: return .failed(outcome)
-        }
+        response.status == 404 ? .notFound : .single(classify(response))
     }
 
     /// A PSP id as one URL path segment.

@@ -77,6 +77,14 @@ public enum LookupAnswer: Sendable, Equatable {
     case notFound
     /// Nothing was learnt (an error, an unreadable answer); the outcome says why.
     case failed(PSPOutcome)
+
+    /// The answer for one payment read as an outcome: found when the PSP stated its status, else nothing learnt.
+    public static func single(_ outcome: PSPOutcome) -> LookupAnswer {
+        switch outcome.outcome {
+        case .succeeded, .pending, .declined: .found([outcome])
+        case .failed, .unknown: .failed(outcome)
+        }
+    }
 }
 
 /// Canceling an unpaid voucher or voiding an uncaptured authorization at the PSP.
