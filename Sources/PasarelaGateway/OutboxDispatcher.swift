@@ -73,7 +73,7 @@ public final class OutboxDispatcher: Service, Sendable {
     }
 
     public func run() async throws {
-        try await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 await self.deliverDue()
                 await self.gateway.outbox.wait(upTo: self.pollInterval)

@@ -8,7 +8,7 @@ final class LedgerJournal: Sendable {
 
     /// Opens (creating if needed) the journal at `path` for appending.
     init(path: String) throws {
-        if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+        if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
         try handle.seekToEnd()
         self.handle = Mutex(handle)

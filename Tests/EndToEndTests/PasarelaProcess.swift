@@ -36,7 +36,7 @@ final class PasarelaProcess: @unchecked Sendable {
 
     init(_ arguments: [String], folder: String) throws {
         log = folder + "/\(arguments[0])-\(UUID().uuidString.prefix(8)).log"
-        FileManager.default.createFile(atPath: log, contents: nil)
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         process.executableURL = URL(fileURLWithPath: try Self.binary())
         process.arguments = arguments
