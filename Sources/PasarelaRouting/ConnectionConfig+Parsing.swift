@@ -19,10 +19,10 @@ public struct AdapterKindInfo: Sendable {
 
 extension ConnectionConfig {
     static let commonKeys: Set<String> = ["kind", "environment", "base_url", "credentials", "timeouts", "supports", "webhook",
-                                          "sandbox_emulator", "breaker", "reconcile"]
+                                          "sandbox_emulator", "breaker", "reconcile", "card_tokens"]
     /// The built-in emulators a file may name under `sandbox_emulator`.
     public static let emulators: Set<String> = ["dlocal", "checkout", "pagoefectivo"]
-    static let genericKeys: Set<String> = ["token", "create", "lookup", "lookup_by_reference", "cancel", "status_map"]
+    static let genericKeys: Set<String> = ["token", "create", "lookup", "lookup_by_reference", "cancel", "status_map", "document_types"]
 
     /// Parses one adapter file. Credentials are resolved from `env` (environment variables) or files, and in the
     /// sandbox environment fall back to the `sandbox_default` written next to them.
@@ -48,6 +48,7 @@ extension ConnectionConfig {
         var credentialNodes: [(String, Node)] = [], connectMs = 2000, requestMs = 15000
         var supports: [Support] = [], genericNodes: [String: Node] = [:], emulator: String?, breaker = BreakerConfig()
         var reconcile = ReconcileConfig()
+        var cardTokens: [String] = []
         var allowIPs: [CIDR] = [], proxies: [CIDR] = [], webhookIPHeader: String?
         for entry in reader.mapping(root, what, allowed: allowed) {
             switch entry.key {
@@ -113,6 +114,8 @@ extension ConnectionConfig {
                 }
             case "reconcile":
                 reconcile = parseReconcile(entry.value, reader: reader)
+            case "card_tokens":
+                cardTokens = reader.stringList(entry.value, "card_tokens")
             case "sandbox_emulator":
                 emulator = reader.string(entry.value, "sandbox_emulator")
                 if let name = emulator, !emulators.contains(name), name != "none" {
@@ -151,6 +154,7 @@ extension ConnectionConfig {
         if let emulator { config.sandboxEmulator = emulator == "none" ? nil : emulator }
         config.breaker = breaker
         config.reconcile = reconcile
+        config.cardTokenPrefixes = cardTokens
         config.webhookAllowList = allowIPs
         config.trustedProxies = proxies
         config.webhookClientIPHeader = webhookIPHeader
@@ -178,9 +182,15 @@ extension ConnectionConfig {
 
     static func parseSupport(_ node: Node, reader: YAMLReader) -> Support {
         var support = Support(countries: [], methods: [], currencies: [])
-        for entry in reader.mapping(node, "supports entry", allowed: ["countries", "methods", "currencies"]) {
+        for entry in reader.mapping(node, "supports entry", allowed: ["countries", "methods", "currencies", "documents"]) {
             let values = reader.stringList(entry.value, entry.key)
             switch entry.key {
+            case "documents":
+                let known = Set(Market.documents.values.flatMap(\.keys))
+                for document in values where !known.contains(document) {
+                    reader.problem(at: entry.value, "unknown document type '\(document)'; known: \(known.sorted().joined(separator: ", "))")
+                }
+                support.documents = Set(values)
             case "countries":
                 for country in values where Market.currencies[country] == nil {
                     reader.problem(at: entry.value, "unknown country '\(country)'")

@@ -38,19 +38,27 @@ public struct ConnectionConfig: Sendable {
         public var countries: Set<String>
         public var methods: Set<PaymentMethodType>
         public var currencies: Set<String>
+        /// The payer document types the PSP takes here; empty means any (or none asked for).
+        public var documents: Set<String>
 
-        public init(countries: Set<String>, methods: Set<PaymentMethodType>, currencies: Set<String>) {
+        public init(countries: Set<String>, methods: Set<PaymentMethodType>, currencies: Set<String>, documents: Set<String> = []) {
             self.countries = countries
             self.methods = methods
             self.currencies = currencies
+            self.documents = documents
         }
 
         func covers(_ request: PaymentRequest) -> Bool {
             (countries.isEmpty || countries.contains(request.country))
                 && (methods.isEmpty || methods.contains(request.method.type))
                 && (currencies.isEmpty || currencies.contains(request.amount.currency.code))
+                && (documents.isEmpty || request.customer.document.map { documents.contains($0.type) } ?? true)
         }
     }
+
+    /// The prefixes of the card tokens this connection's PSP issued and accepts (`card_tokens:`); empty means any.
+    /// A card token is scoped to the PSP that tokenized the card: another PSP cannot charge it.
+    public var cardTokenPrefixes: [String] = []
 
     public init(name: String, kind: String, environment: Environment, baseURL: String, credentials: [String: String],
                 connectTimeoutMs: Int = 2000, requestTimeoutMs: Int = 15000, supports: [Support] = [],
@@ -120,7 +128,11 @@ public struct ConnectionConfig: Sendable {
 
     /// `nil` when the connection declares it can carry the request, else why not.
     public func unsupportedReason(_ request: PaymentRequest) -> String? {
+        if case .card(let token) = request.method, !cardTokenPrefixes.isEmpty, !cardTokenPrefixes.contains(where: { token.hasPrefix($0) }) {
+            return "the card token was not issued by \(name), which takes tokens starting \(cardTokenPrefixes.joined(separator: " or ")) (card_tokens in adapters/\(name).yaml)"
+        }
         guard !supports.isEmpty, !supports.contains(where: { $0.covers(request) }) else { return nil }
-        return "\(name) does not declare \(request.method.type.rawValue) in \(request.country) with \(request.amount.currency.code) in adapters/\(name).yaml"
+        let document = request.customer.document.map { " for a payer with a \($0.type) document" } ?? ""
+        return "\(name) does not declare \(request.method.type.rawValue) in \(request.country) with \(request.amount.currency.code)\(document) in adapters/\(name).yaml"
     }
 }

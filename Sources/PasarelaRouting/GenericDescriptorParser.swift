@@ -45,8 +45,28 @@ struct GenericDescriptorParser {
         }
         let statusMap = parseStatusMap(statusNode)
         guard let create, let webhook else { return nil }
-        return GenericDescriptor(token: token, create: create, lookup: lookup, lookupByReference: byReference, cancel: cancel,
-                                 webhook: webhook, statusMap: statusMap)
+        var descriptor = GenericDescriptor(token: token, create: create, lookup: lookup, lookupByReference: byReference, cancel: cancel,
+                                           webhook: webhook, statusMap: statusMap)
+        descriptor.documentTypes = nodes["document_types"].map(parseDocumentTypes)
+        return descriptor
+    }
+
+    /// `document_types: { DNI: DNI, PAS: PAS }`: unified type → the PSP's word.
+    func parseDocumentTypes(_ node: Node) -> [String: String] {
+        let known = Set(Market.documents.values.flatMap(\.keys))
+        var map: [String: String] = [:]
+        guard let mapping = node.mapping else {
+            reader.problem(at: node, "document_types must map unified document types to the PSP's words")
+            return map
+        }
+        for (keyNode, valueNode) in mapping {
+            guard let key = keyNode.scalar?.string, let value = reader.string(valueNode, "document_types.\(keyNode.scalar?.string ?? "")") else { continue }
+            if !known.contains(key) {
+                reader.problem(at: keyNode, "unknown document type '\(key)'; known: \(known.sorted().joined(separator: ", "))")
+            }
+            map[key] = value
+        }
+        return map
     }
 
     /// `cancel:` is an endpoint plus `applies_to`, the statuses the PSP can cancel (default `[requires_action]`).

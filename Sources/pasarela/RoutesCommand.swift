@@ -36,6 +36,8 @@ struct RoutesCommand: ParsableCommand {
         @Option(help: "Amount in major units, e.g. 150.00.") var amount: String
         @Option(help: "Merchant id, for rules that match on it.") var merchant: String?
         @Option(help: "Cash network, e.g. rapipago.") var network: String?
+        @Option(help: "The payer's document type, e.g. DNI or CE: connections that cannot take it are skipped.") var document: String?
+        @Option(help: "Card token, for card payments (connections take only the tokens they issued).") var token = "tok_explain"
         @Option(parsing: .singleValue, help: "metadata as key=value; repeat for more.") var metadata: [String] = []
         @Option(help: "The routes file (its folder must hold adapters/).") var file = "routes.yaml"
         @Flag(help: "Print JSON, as POST /v1/routing/explain answers.") var json = false
@@ -56,7 +58,8 @@ struct RoutesCommand: ParsableCommand {
             ]
             var methodFields: [String: JSONValue] = ["type": .string(method)]
             if let network { methodFields["network"] = .string(network) }
-            if method == "card" { methodFields["token"] = .string("tok_explain") }
+            if method == "card" { methodFields["token"] = .string(token) }
+            if let document { fields["customer"] = .object(["document": .object(["type": .string(document)])]) }
             fields["payment_method"] = .object(methodFields)
             var meta: [String: JSONValue] = [:]
             for pair in metadata {

@@ -78,19 +78,42 @@ import Testing
         }
     }
 
+    /// A second Checkout account (its own emulator): a Checkout card token is good at both.
+    static func secondCheckout() throws -> String {
+        try String(contentsOfFile: Harness.repositoryRoot + "/adapters/checkout.yaml", encoding: .utf8)
+    }
+
     @Test func aSoftDeclineFailsOverOnlyWhenTheRuleSaysSo() async throws {
-        let routes = "routes:\n  - name: cards\n    match: { method: card }\n    targets: [checkout, dlocal]\n    failover_on: [soft_decline, http_5xx]\n  - name: default\n    targets: [dlocal]\n"
-        try await Harness.with(routes: routes) { harness in
+        let routes = "routes:\n  - name: cards\n    match: { method: card }\n    targets: [checkout, checkout_b]\n    failover_on: [soft_decline, http_5xx]\n  - name: default\n    targets: [dlocal]\n"
+        try await Harness.with(routes: routes, extraAdapters: ["checkout_b": try Self.secondCheckout()]) { harness in
             let soft = Harness.body(country: "PE", currency: "PEN", value: 5000, method: #"{"type":"card","token":"tok_decline_20051"}"#)
             let created = try await harness.call("POST", "/v1/payments", json: soft)
             let attempts = created.json["attempts"] as? [[String: Any]] ?? []
-            #expect(attempts.map { $0["outcome"] as? String } == ["declined", "succeeded"])
-            #expect(created.json["connection"] as? String == "dlocal")
-            #expect(created.json["status"] as? String == "succeeded")
+            // The token declines at the second account too (the emulators decline by token): one failover, no more.
+            #expect(attempts.map { $0["connection"] as? String } == ["checkout", "checkout_b"], "\(created.text)")
+            #expect(attempts.map { $0["outcome"] as? String } == ["declined", "declined"])
+            #expect(created.json["status"] as? String == "failed")
             let hard = Harness.body(country: "PE", currency: "PEN", value: 5000, method: #"{"type":"card","token":"tok_decline_30004"}"#)
             let refused = try await harness.call("POST", "/v1/payments", json: hard)
             #expect((refused.json["attempts"] as? [[String: Any]])?.count == 1)
             #expect(refused.json["status"] as? String == "failed")
+        }
+    }
+
+    @Test func aCardTokenIsNeverSentToAConnectionThatDidNotIssueIt() async throws {
+        try await Harness.with { harness in
+            harness.stack.checkout?.faults.inject(.status(503))
+            let card = Harness.body(country: "PE", currency: "PEN", value: 5000, method: #"{"type":"card","token":"tok_4gzeau5o2uqubbk6fufs3m7p54"}"#)
+            let created = try await harness.call("POST", "/v1/payments", json: card)
+            // Checkout is down, and dLocal cannot charge a Checkout token: the payment fails rather than leak it.
+            #expect((created.json["attempts"] as? [[String: Any]])?.map { $0["connection"] as? String } == ["checkout"], "\(created.text)")
+            #expect(created.json["status"] as? String == "failed")
+            #expect(harness.stack.dlocal?.ledger.isEmpty == true)
+            // A dLocal token goes to dLocal, never to Checkout.
+            let dlocalCard = Harness.body(country: "PE", currency: "PEN", value: 5000, method: #"{"type":"card","token":"CV-1f3a"}"#)
+            let viaDLocal = try await harness.call("POST", "/v1/payments", json: dlocalCard)
+            #expect(viaDLocal.json["connection"] as? String == "dlocal", "\(viaDLocal.text)")
+            #expect(harness.stack.checkout?.ledger.isEmpty == true)
         }
     }
 

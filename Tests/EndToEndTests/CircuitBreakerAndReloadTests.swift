@@ -61,10 +61,14 @@ import Testing
     @Test func explainTellsTheRuleTheChainAndWhatWasSkipped() async throws {
         try await Harness.with { harness in
             let card = try await harness.call("POST", "/v1/routing/explain",
-                                              json: #"{"amount":{"value":9990,"currency":"PEN"},"country":"PE","payment_method":{"type":"card","token":"t"}}"#)
+                                              json: #"{"amount":{"value":9990,"currency":"PEN"},"country":"PE","payment_method":{"type":"card","token":"tok_x"}}"#)
             #expect(card.status == 200)
             #expect(card.json["rule"] as? String == "cards")
-            #expect(card.json["chain"] as? [String] == ["checkout", "dlocal"])
+            // A Checkout token reaches Checkout only: dLocal cannot charge a card Checkout tokenized, and explain says so.
+            #expect(card.json["chain"] as? [String] == ["checkout"])
+            let skipped = (card.json["skipped"] as? [[String: Any]])?.first
+            #expect(skipped?["connection"] as? String == "dlocal")
+            #expect((skipped?["reason"] as? String)?.contains("the card token was not issued by dlocal") == true)
             #expect((card.json["not_matched"] as? [[String: Any]])?.map { $0["rule"] as? String } == ["peru-cash", "peru-bank-transfer"])
             let transfer = try await harness.call("POST", "/v1/routing/explain",
                                                   json: #"{"amount":{"value":9990,"currency":"BRL"},"country":"BR","payment_method":{"type":"bank_transfer"}}"#)

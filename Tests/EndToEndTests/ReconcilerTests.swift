@@ -145,7 +145,7 @@ import Testing
             let cash = try await harness.call("POST", "/v1/payments", json: Harness.cashBody())
             dlocal.faults.inject(.garbage)
             let card = try await harness.call("POST", "/v1/payments",
-                                              json: Harness.body(country: "PE", currency: "PEN", value: 500, method: #"{"type":"card","token":"tok_x"}"#))
+                                              json: Harness.body(country: "PE", currency: "PEN", value: 500, method: #"{"type":"card","token":"CV-x"}"#))
             let cashId = try #require(cash.json["id"] as? String), cardId = try #require(card.json["id"] as? String)
             #expect(cash.json["status"] as? String == "processing", "\(cash.text)")
             #expect(card.json["status"] as? String == "processing", "\(card.text)")

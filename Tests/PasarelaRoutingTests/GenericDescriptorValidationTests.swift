@@ -92,7 +92,7 @@ import Testing
 
     @Test func tokenIsOnlyUsableWithATokenBlock() throws {
         let start = try #require(original.range(of: "token:\n  method: POST"))
-        let end = try #require(original.range(of: "# 3.3"))
+        let end = try #require(original.range(of: "# Generate a CIP"))
         let withoutToken = original.replacingCharacters(in: start.lowerBound..<end.lowerBound, with: "")
         let found = try problems(withoutToken)
         #expect(found.contains { $0.contains("{token} needs a token: block") })

@@ -20,7 +20,7 @@ public struct DLocalAdapter: PSPAdapter {
         guard DLocalMethods.id(for: request.method, country: request.country) != nil else {
             return "dLocal has no \(request.method.type.rawValue) method for \(request.country) in this adapter"
         }
-        return nil
+        return DLocalDocuments.refusal(request)
     }
 
     public func buildCreate(_ input: CreateInput, context: AdapterContext) throws(AdapterError) -> OutboundRequest {
@@ -34,7 +34,7 @@ public struct DLocalAdapter: PSPAdapter {
             ("name", .string(request.customer.name)),
             ("email", .string(request.customer.email)),
             ("document", JSONBody.string(request.customer.document?.number)),
-            ("document_type", JSONBody.string(request.customer.document?.type)),
+            ("document_type", JSONBody.string(request.customer.document.flatMap { DLocalDocuments.type(of: $0, country: request.country) })),
         ])
         let body = JSONBody.fields([
             ("amount", .number(request.amount.majorUnitString)),

@@ -32,6 +32,8 @@ public struct GenericAdapter: PSPAdapter {
 
     /// Renders an endpoint into a request. A path or header that cannot be rendered is an adapter error.
     func build(_ endpoint: GenericDescriptor.Endpoint, _ values: TemplateValues) throws(AdapterError) -> OutboundRequest {
+        var values = values
+        values.documentTypes = descriptor.documentTypes
         guard let path = endpoint.path.render(values) else { throw .unsupported("the path needs a field this payment lacks") }
         var headers: [(name: String, value: String)] = []
         for (name, text) in endpoint.headers {

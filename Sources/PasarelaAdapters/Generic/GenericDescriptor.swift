@@ -15,6 +15,8 @@ public struct GenericDescriptor: Sendable {
     public var webhook: Webhook
     /// PSP status words and event types → unified status; `nil` value = acknowledged, no change.
     public var statusMap: [String: PaymentStatus?]
+    /// Unified payer document types → the PSP's words (`document_types:`); a type not listed is left out of requests.
+    public var documentTypes: [String: String]?
 
     public init(token: TokenExchange?, create: Endpoint, lookup: Endpoint?, lookupByReference: Endpoint? = nil, cancel: Cancel? = nil,
                 webhook: Webhook, statusMap: [String: PaymentStatus?]) {

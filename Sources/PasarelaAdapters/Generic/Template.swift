@@ -164,6 +164,8 @@ public struct TemplateValues: Sendable {
     public var pspPaymentId: String?
     /// Our reference (the attempt id) outside a create: lookups by reference, cancels.
     public var reference: String?
+    /// The file's `document_types`: a payer document of a type not listed is left out (type and number).
+    public var documentTypes: [String: String]?
 
     public init(input: CreateInput?, context: AdapterContext, now: Date, pspPaymentId: String? = nil, reference: String? = nil) {
         self.input = input
@@ -188,8 +190,8 @@ public struct TemplateValues: Sendable {
         case .description: raw = request?.description
         case .customerName: raw = request?.customer.name
         case .customerEmail: raw = request?.customer.email
-        case .documentType: raw = request?.customer.document?.type
-        case .documentNumber: raw = request?.customer.document?.number
+        case .documentType: raw = request?.customer.document.flatMap(mappedType)
+        case .documentNumber: raw = request?.customer.document.flatMap { mappedType($0) == nil ? nil : $0.number }
         case .paymentId: raw = input?.paymentId
         case .attemptId: raw = input?.attemptId ?? reference
         case .expiresAt: return input.map { Self.date($0.expiresAt, format) }
@@ -207,6 +209,12 @@ public struct TemplateValues: Sendable {
         case .lower: return raw.lowercased()
         default: return raw
         }
+    }
+
+    /// The PSP's word for a document type, or `nil` when the file maps document types and not this one.
+    func mappedType(_ document: Document) -> String? {
+        guard let documentTypes else { return document.type }
+        return documentTypes[document.type]
     }
 
     static func date(_ date: Date, _ format: Format) -> String {

@@ -134,13 +134,14 @@ public final class DLocalEmulator: Sendable {
         if country == "PE", !(document.allSatisfy(\.isNumber) && [8, 9, 11].contains(document.count)) {
             throw .missing("payer.document")
         }
+        if country == "PE", let type = payer.documentType, !["DNI", "RUC"].contains(type) { throw .missing("payer.document_type") }
         if methodType == "CARD", request.card?.token == nil, request.card?.cardId == nil { throw .missing("card") }
 
         let created = now()
         var payment = EmulatedPayment(
             id: "D-4-" + UUID().uuidString.lowercased(), amount: amount, currency: currency, country: country,
             paymentMethodId: methodId, paymentMethodType: methodType, paymentMethodFlow: flow,
-            payer: EmulatedPayer(name: name, email: email, document: document), orderId: orderId,
+            payer: EmulatedPayer(name: name, email: email, document: document, documentType: payer.documentType), orderId: orderId,
             description: request.description, notificationUrl: request.notificationUrl,
             createdDate: EmulatorClock.format(created), status: "PENDING", statusCode: "100",
             statusDetail: "The payment is pending.")

@@ -89,6 +89,12 @@ struct EmulatedPayer: Codable, Sendable {
     var name: String
     var email: String
     var document: String
+    var documentType: String?
+
+    enum CodingKeys: String, CodingKey {
+        case name, email, document
+        case documentType = "document_type"
+    }
 }
 
 struct EmulatedTicket: Codable, Sendable {

@@ -55,10 +55,17 @@ public final class PagoEfectivoEmulator: Sendable {
         var transactionCode: String
         var dateExpiry: String
         var status: String
+        var userDocumentType: String?
+        var userDocumentNumber: String?
 
         func json(base: String) -> [String: Any] {
-            ["cip": cip, "currency": currency, "amount": NSDecimalNumber(decimal: amount), "transactionCode": transactionCode,
-             "dateExpiry": dateExpiry, "status": status, "cipUrl": "\(base)/cip/\(cip).html"]
+            var object: [String: Any] = [
+                "cip": cip, "currency": currency, "amount": NSDecimalNumber(decimal: amount), "transactionCode": transactionCode,
+                "dateExpiry": dateExpiry, "status": status, "cipUrl": "\(base)/cip/\(cip).html",
+            ]
+            if let userDocumentType { object["userDocumentType"] = userDocumentType }
+            if let userDocumentNumber { object["userDocumentNumber"] = userDocumentNumber }
+            return object
         }
     }
 
@@ -171,7 +178,8 @@ public final class PagoEfectivoEmulator: Sendable {
             var cip: Int
             repeat { cip = Int.random(in: 1_000_000...99_999_999) } while state.cips[cip] != nil
             state.cips[cip] = CIP(cip: cip, currency: currency, amount: amount, transactionCode: transactionCode,
-                                  dateExpiry: dateExpiry, status: "PENDING")
+                                  dateExpiry: dateExpiry, status: "PENDING", userDocumentType: object["userDocumentType"] as? String,
+                                  userDocumentNumber: object["userDocumentNumber"] as? String)
             state.order.append(cip)
             return cip
         }
