@@ -10,10 +10,20 @@ public struct Decision: Sendable, Equatable {
     public var events: [StatusEventType]
     /// Whether the payment row changed (and must be written by compare-and-set).
     public var changesPayment: Bool
+    /// The refunds this decision adds or changes.
+    public var changedRefunds: [Refund] = []
+    /// One event per refund status reached, in order.
+    public var refundEvents: [RefundAnnouncement] = []
 
     /// Whether anything must be written.
-    public var writes: Bool { changesPayment || !changedAttempts.isEmpty }
+    public var writes: Bool { changesPayment || !changedAttempts.isEmpty || !changedRefunds.isEmpty }
     public var payment: Payment { stored.payment }
+}
+
+/// An event announcing a refund's status.
+public struct RefundAnnouncement: Sendable, Equatable {
+    public var type: StatusEventType
+    public var refundId: String
 }
 
 /// The machine's verdict on a fact.
@@ -46,6 +56,14 @@ public enum NoChangeReason: Sendable, Equatable {
     case notYetExpired
     /// The payment is already flagged for this reason.
     case alreadyFlagged
+    /// The fact names a refund the payment does not have.
+    case unknownRefund(String)
+    /// A refund cannot be made, for this reason.
+    case refundRefused(RefundRefusal)
+    /// A capture cannot be made, for this reason.
+    case captureRefused(CaptureRefusal)
+    /// The refund is already final.
+    case refundFinal(RefundStatus)
 
     /// A stable label for logs and metrics.
     public var code: String {
@@ -58,6 +76,10 @@ public enum NoChangeReason: Sendable, Equatable {
         case .wrongStatus: "wrong_status"
         case .notYetExpired: "not_yet_expired"
         case .alreadyFlagged: "already_flagged"
+        case .unknownRefund: "unknown_refund"
+        case .refundRefused: "refund_refused"
+        case .captureRefused: "capture_refused"
+        case .refundFinal: "refund_final"
         }
     }
 
@@ -73,6 +95,10 @@ public enum NoChangeReason: Sendable, Equatable {
         case .wrongStatus(let status): "not possible while the payment is \(status.rawValue)"
         case .notYetExpired: "the voucher has not expired yet"
         case .alreadyFlagged: "payment is already flagged for this"
+        case .unknownRefund(let id): "no refund \(id) on this payment"
+        case .refundRefused(let refusal): "refund refused: \(refusal)"
+        case .captureRefused(let refusal): "capture refused: \(refusal)"
+        case .refundFinal(let status): "the refund is already \(status.rawValue)"
         }
     }
 }

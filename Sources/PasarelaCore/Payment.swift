@@ -29,6 +29,10 @@ public struct Payment: Sendable, Equatable {
     public var latePayment: Bool
     /// Set when a PSP said something Pasarela would not apply on its own.
     public var review: ReviewReason?
+    /// What was captured of a card payment captured for less than its amount; `nil` means all of it.
+    public var amountCaptured: Money?
+    /// A capture asked of the PSP and not confirmed yet.
+    public var pendingCapture: Money?
     /// A cancel Pasarela asked the PSP for and the PSP has not confirmed yet: its confirmation (the answer, or the PSP's
     /// own notification that may arrive first) ends the payment for this reason.
     public var pendingCancel: CancelIntent?
@@ -42,7 +46,7 @@ public struct Payment: Sendable, Equatable {
                 connection: String? = nil, pspPaymentId: String? = nil, nextAction: NextAction? = nil,
                 expiresAt: Date? = nil, rule: String? = nil, configVersion: String? = nil, createdAt: Date, updatedAt: Date,
                 version: Int = 0, announced: Bool = false, failure: PaymentFailure? = nil, latePayment: Bool = false,
-                review: ReviewReason? = nil, pendingCancel: CancelIntent? = nil, leaseUntil: Date? = nil, looks: Int = 0,
+                review: ReviewReason? = nil, amountCaptured: Money? = nil, pendingCapture: Money? = nil, pendingCancel: CancelIntent? = nil, leaseUntil: Date? = nil, looks: Int = 0,
                 nextLookAt: Date? = nil) {
         self.id = id
         self.merchantId = merchantId
@@ -62,6 +66,8 @@ public struct Payment: Sendable, Equatable {
         self.failure = failure
         self.latePayment = latePayment
         self.review = review
+        self.amountCaptured = amountCaptured
+        self.pendingCapture = pendingCapture
         self.pendingCancel = pendingCancel
         self.leaseUntil = leaseUntil
         self.looks = looks

@@ -26,6 +26,16 @@ public enum PaymentFact: Sendable, Equatable {
     case canceledByMerchant
     /// The voucher's `expires_at` passed and the PSP confirmed it unpaid (and canceled it there where it can).
     case voucherExpired
+    /// The merchant asks for a refund: it joins the payment, pending, before the PSP hears of it.
+    case refundRequested(Refund)
+    /// A PSP's answer, lookup or notification about a refund.
+    case refundOutcome(refundId: String, outcome: RefundOutcome)
+    /// The merchant asks to capture this much of an authorized payment: recorded before the PSP hears of it.
+    case captureRequested(Money)
+    /// The PSP's answer to the capture asked for.
+    case captureAnswered(CaptureOutcome)
+    /// The PSP declined a capture it had accepted: the payment stays authorized.
+    case captureDeclined
     /// The reconciler looked and learnt nothing new (no lookup offered, or the PSP did not answer).
     case noNews
     /// A duplicate check at the PSP is done: no further payment under the attempt's reference is left live.
@@ -37,7 +47,8 @@ public enum PaymentFact: Sendable, Equatable {
         switch self {
         case .attemptAnswered(_, _, let final, _, _): final
         case .noConnectionAvailable, .lookupFound, .lookupNotFound, .reconcileGaveUp, .interruptedBeforePSP: true
-        case .attemptStarted, .pspEvent, .cancelRequested, .cancelAbandoned, .canceledByMerchant, .voucherExpired, .duplicatesChecked, .noNews:
+        case .attemptStarted, .pspEvent, .cancelRequested, .cancelAbandoned, .canceledByMerchant, .voucherExpired, .duplicatesChecked, .noNews,
+             .refundRequested, .refundOutcome, .captureRequested, .captureAnswered, .captureDeclined:
             false
         }
     }

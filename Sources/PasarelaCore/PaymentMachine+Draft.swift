@@ -6,6 +6,7 @@ extension PaymentMachine {
         let original: StoredPayment
         var stored: StoredPayment
         var events: [StatusEventType] = []
+        var refundEvents: [RefundAnnouncement] = []
         var verdict: Verdict?
         let now: Date
 
@@ -110,10 +111,12 @@ extension PaymentMachine {
         /// What a PSP says the payment's status is, checked (amount, attempt, transition table) before it is applied.
         mutating func report(status target: PaymentStatus, attempt: Attempt, amount: ReportedAmount, nextAction: NextAction?,
                              expiresAt: Date?, failure: PaymentFailure?) {
+            // A capture of part of an authorization reports the part captured.
+            let expected = target == .succeeded ? payment.pendingCapture ?? payment.request.amount : payment.request.amount
             switch amount {
             case .absent: break
-            case .exact(let money) where money == payment.request.amount: break
-            case .exact(let money): return flag(.amountMismatch(expected: payment.request.amount, reported: money))
+            case .exact(let money) where money == expected || money == payment.request.amount: break
+            case .exact(let money): return flag(.amountMismatch(expected: expected, reported: money))
             case .unreadable: return flag(.amountUnreadable)
             }
             let superseded = stored.lastAttempt?.id != attempt.id
@@ -147,6 +150,9 @@ extension PaymentMachine {
             if target == .requiresAction {
                 payment.nextAction = nextAction ?? payment.nextAction
                 if let expiresAt { payment.expiresAt = expiresAt }
+            }
+            if target == .succeeded, current == .authorized, let pending = payment.pendingCapture {
+                return capture(pending)
             }
             move(to: target, failure: failure ?? Self.failure(reportedBy: target))
         }
@@ -198,13 +204,18 @@ extension PaymentMachine {
         func decision() -> Decision {
             var stored = self.stored
             let changedAttempts = stored.attempts.filter { attempt in original.attempt(attempt.id) != attempt }
+            for index in stored.refunds.indices where original.refund(stored.refunds[index].id) != stored.refunds[index] {
+                stored.refunds[index].updatedAt = now
+            }
+            let changedRefunds = stored.refunds.filter { refund in original.refund(refund.id) != refund }
             let changesPayment = stored.payment != original.payment
             if changesPayment {
                 stored.payment.updatedAt = now
             }
-            let verdict = self.verdict ?? (changesPayment || !changedAttempts.isEmpty ? .recorded : .unchanged(.nothingLearnt))
+            let wrote = changesPayment || !changedAttempts.isEmpty || !changedRefunds.isEmpty
+            let verdict = self.verdict ?? (wrote ? .recorded : .unchanged(.nothingLearnt))
             return Decision(verdict: verdict, stored: stored, changedAttempts: changedAttempts, events: events,
-                            changesPayment: changesPayment)
+                            changesPayment: changesPayment, changedRefunds: changedRefunds, refundEvents: refundEvents)
         }
     }
 }

@@ -69,6 +69,29 @@ public enum PaymentMachine {
             draft.end(.expired, because: .voucherExpired)
         case .noNews:
             return draft.unchanged(.nothingLearnt)
+        case .refundRequested(let refund):
+            if let refusal = refundCheck(current, amount: refund.amount) { return draft.unchanged(.refundRefused(refusal)) }
+            guard current.refund(refund.id) == nil else { return draft.unchanged(.unknownRefund(refund.id)) }
+            draft.stored.refunds.append(refund)
+            draft.announce(refund: refund.id, .pending)
+        case .refundOutcome(let id, let outcome):
+            guard current.refund(id) != nil else { return draft.unchanged(.unknownRefund(id)) }
+            draft.settleRefund(id, outcome)
+        case .captureRequested(let amount):
+            if let refusal = captureCheck(current, amount: amount) { return draft.unchanged(.captureRefused(refusal)) }
+            draft.payment.pendingCapture = amount
+        case .captureAnswered(let outcome):
+            guard payment.status == .authorized, let pending = payment.pendingCapture else {
+                return draft.unchanged(.wrongStatus(payment.status))
+            }
+            switch outcome.result {
+            case .captured: draft.capture(pending)
+            case .pending, .unknown: return draft.unchanged(.nothingLearnt)
+            case .refused: draft.payment.pendingCapture = nil
+            }
+        case .captureDeclined:
+            guard payment.pendingCapture != nil else { return draft.unchanged(.nothingLearnt) }
+            draft.payment.pendingCapture = nil
         case .duplicatesChecked(let id):
             guard current.attempt(id) != nil else { return draft.unchanged(.unknownAttempt(id)) }
             draft.update(id) { $0.needsDuplicateCheck = false }
@@ -77,6 +100,31 @@ public enum PaymentMachine {
             draft.announce(draft.stored.payment.status)
         }
         return draft.decision()
+    }
+
+    /// Why a refund of `amount` cannot be made now, or `nil` when it can: the money must have moved, in the payment's
+    /// currency, and refunds not failed may never add up to more than what was captured.
+    public static func refundCheck(_ stored: StoredPayment, amount: Money) -> RefundRefusal? {
+        let payment = stored.payment
+        guard payment.status == .succeeded else { return .notRefundable(payment.status) }
+        guard amount.currency == payment.request.amount.currency else {
+            return .currencyMismatch(expected: payment.request.amount.currency.code, given: amount.currency.code)
+        }
+        let remaining = Money(minorUnits: stored.captured.minorUnits - stored.amountRefunded.minorUnits, currency: amount.currency)
+        guard amount.minorUnits <= remaining.minorUnits else { return .exceedsRemaining(remaining: remaining) }
+        return nil
+    }
+
+    /// Why a capture of `amount` cannot be made now, or `nil` when it can.
+    public static func captureCheck(_ stored: StoredPayment, amount: Money) -> CaptureRefusal? {
+        let payment = stored.payment
+        guard payment.status == .authorized else { return .notAuthorized(payment.status) }
+        guard payment.pendingCapture == nil else { return .alreadyPending }
+        guard amount.currency == payment.request.amount.currency else {
+            return .currencyMismatch(expected: payment.request.amount.currency.code, given: amount.currency.code)
+        }
+        guard amount.minorUnits <= payment.request.amount.minorUnits else { return .exceedsAuthorized(authorized: payment.request.amount) }
+        return nil
     }
 
     /// Whether a merchant may cancel the payment now, and if not, why.

@@ -2,7 +2,7 @@ import Foundation
 
 extension PaymentRequest {
     static let topLevelKeys: Set<String> = ["amount", "country", "payment_method", "order_id", "customer", "description",
-                                            "notification_url", "return_url", "metadata", "expires_at"]
+                                            "notification_url", "return_url", "metadata", "expires_at", "capture"]
     /// The longest a voucher may stay open.
     public static let maximumExpiry: TimeInterval = 30 * 24 * 3600
     /// The shortest a voucher may stay open, so the payer has time to act.
@@ -45,9 +45,17 @@ extension PaymentRequest {
             }
             expiresAt = date
         }
+        var capture = CaptureMethod.automatic
+        if let text = try body.string("capture") {
+            guard let parsed = CaptureMethod(rawValue: text) else { throw .invalid("capture", "capture must be automatic or manual.") }
+            guard parsed == .automatic || method.type == .card else {
+                throw .invalid("capture", "Only card payments can be captured later; a \(method.type.rawValue) payment is captured when paid.")
+            }
+            capture = parsed
+        }
         return PaymentRequest(amount: amount, country: country, method: method, orderId: orderId, customer: customer,
                               description: description, notificationURL: notificationURL, returnURL: returnURL,
-                              metadata: metadata, expiresAt: expiresAt)
+                              metadata: metadata, expiresAt: expiresAt, capture: capture)
     }
 
     /// The fields routing needs: `amount`, `country` and `payment_method`, each checked.

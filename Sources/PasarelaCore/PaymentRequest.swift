@@ -17,10 +17,12 @@ public struct PaymentRequest: Sendable, Equatable {
     public var metadata: [String: String]
     /// When an unpaid voucher expires; defaults to 24 h after creation.
     public var expiresAt: Date?
+    /// For cards: capture with the payment, or hold the funds until captured.
+    public var capture: CaptureMethod
 
     public init(amount: Money, country: String, method: PaymentMethod, orderId: String, customer: Customer,
                 description: String? = nil, notificationURL: String? = nil, returnURL: String? = nil,
-                metadata: [String: String] = [:], expiresAt: Date? = nil) {
+                metadata: [String: String] = [:], expiresAt: Date? = nil, capture: CaptureMethod = .automatic) {
         self.amount = amount
         self.country = country
         self.method = method
@@ -31,6 +33,7 @@ public struct PaymentRequest: Sendable, Equatable {
         self.returnURL = returnURL
         self.metadata = metadata
         self.expiresAt = expiresAt
+        self.capture = capture
     }
 }
 

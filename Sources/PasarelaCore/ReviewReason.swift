@@ -8,6 +8,8 @@ public enum ReviewReason: Sendable, Hashable, Codable {
     case paidAfterEnd(PaymentStatus)
     /// The PSP reports a status for an attempt that is not the one that took the payment.
     case earlierAttemptReported(attemptId: String, status: PaymentStatus)
+    /// The PSP reports another amount for a refund than the one asked for.
+    case refundAmountMismatch(refundId: String, expected: Money, reported: Money)
 
     public var code: String {
         switch self {
@@ -15,6 +17,7 @@ public enum ReviewReason: Sendable, Hashable, Codable {
         case .amountUnreadable: "amount_unreadable"
         case .paidAfterEnd: "paid_after_end"
         case .earlierAttemptReported: "earlier_attempt_reported"
+        case .refundAmountMismatch: "refund_amount_mismatch"
         }
     }
 
@@ -24,6 +27,7 @@ public enum ReviewReason: Sendable, Hashable, Codable {
         case .amountUnreadable: "The PSP's amount could not be read, so the notification was not applied."
         case .paidAfterEnd(let status): "The PSP reports the payment paid after it ended \(status.rawValue)."
         case .earlierAttemptReported(let attempt, let status): "The PSP reports \(status.rawValue) for attempt \(attempt), which did not take the payment."
+        case .refundAmountMismatch(let refund, let expected, let reported): "The PSP reports \(reported) for refund \(refund) of \(expected)."
         }
     }
 }

@@ -7,6 +7,7 @@ public enum StatusEventType: String, Sendable, CaseIterable {
     case failed = "payment.failed"
     case expired = "payment.expired"
     case canceled = "payment.canceled"
+    case refundPending = "refund.pending"
     case refundSucceeded = "refund.succeeded"
     case refundFailed = "refund.failed"
 
@@ -20,6 +21,17 @@ public enum StatusEventType: String, Sendable, CaseIterable {
         case .failed: self = .failed
         case .expired: self = .expired
         case .canceled: self = .canceled
+        }
+    }
+}
+
+extension StatusEventType {
+    /// The event announcing that a refund reached `status`.
+    public init(refund status: RefundStatus) {
+        switch status {
+        case .pending: self = .refundPending
+        case .succeeded: self = .refundSucceeded
+        case .failed: self = .refundFailed
         }
     }
 }

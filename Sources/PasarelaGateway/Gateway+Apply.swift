@@ -51,15 +51,19 @@ extension Gateway {
             after.payment.version = stored.payment.version + 1
             let merchant = merchants.merchant(id: after.payment.merchantId)
             let events = decision.events.map { EventResource.make($0, for: after, merchant: merchant, at: at) }
-            let write = PaymentWrite(
+                + decision.refundEvents.compactMap { EventResource.make($0, for: after, merchant: merchant, at: at) }
+            var write = PaymentWrite(
                 payment: after.payment, expectedVersion: stored.payment.version, attempts: decision.changedAttempts, events: events,
                 inbox: options.inbox?(decision), reply: options.reply?(after),
                 settleOpenCreateKey: options.isLook ? IdempotencyReply(key: "", status: 201, body: PaymentResource.json(after).bytes) : nil)
+            write.refunds = decision.changedRefunds
+            // The store checks again, in the same transaction, that refunds never add up to more than was captured.
+            if !decision.changedRefunds.isEmpty { write.refundCeiling = after.captured.minorUnits }
             switch try await store.commit(write) {
             case .committed:
                 if !events.isEmpty { outbox.wake() }
                 return Applied(decision: decision, stored: after, result: .committed)
-            case .duplicate:
+            case .duplicate, .refundCeilingExceeded:
                 return Applied(decision: decision, stored: stored, result: .duplicate)
             case .conflict:
                 read = nil
@@ -75,21 +79,22 @@ extension Gateway {
     /// nothing counts and waits longer; a final payment is never looked at again.
     func schedule(_ payment: inout Payment, decision: Decision, attempts: [Attempt], now: Date, options: WriteOptions) {
         if options.endsLease { payment.leaseUntil = nil }
-        guard !payment.status.isTerminal else {
+        let refundPending = decision.stored.refunds.contains { $0.status == .pending }
+        guard !payment.status.isTerminal || refundPending else {
             payment.nextLookAt = nil
             payment.looks = 0
             return
         }
         let policy = config.connections[payment.connection ?? attempts.last?.connection ?? ""]?.config.reconcile
             ?? ConnectionConfig.ReconcileConfig()
-        let moved: Bool = if case .applied = decision.verdict { true } else { false }
+        let moved: Bool = if case .applied = decision.verdict { true } else { !decision.refundEvents.isEmpty }
         if moved || payment.nextLookAt == nil || options.endsLease {
             payment.looks = 0
             payment.nextLookAt = Self.firstLook(payment, policy: policy, now: now)
         } else if options.isLook {
             payment.looks += 1
-            let wait = payment.status == .processing ? policy.wait(afterLooks: payment.looks, draw: Double.random(in: 0..<1))
-                                                     : policy.noNewsAfter
+            let waiting = payment.status == .processing || payment.status.isTerminal || payment.pendingCapture != nil
+            let wait = waiting ? policy.wait(afterLooks: payment.looks, draw: Double.random(in: 0..<1)) : policy.noNewsAfter
             payment.nextLookAt = Self.earliest(now.addingTimeInterval(wait), Self.expiryLook(payment))
         }
         if attempts.contains(where: \.needsDuplicateCheck) {
@@ -99,6 +104,10 @@ extension Gateway {
 
     /// The first look at a payment in its current status.
     static func firstLook(_ payment: Payment, policy: ConnectionConfig.ReconcileConfig, now: Date) -> Date? {
+        if payment.status.isTerminal || payment.pendingCapture != nil {
+            // A refund or capture waiting on its PSP.
+            return now.addingTimeInterval(policy.wait(afterLooks: 0, draw: Double.random(in: 0..<1)))
+        }
         switch payment.status {
         case .processing:
             let after = now.addingTimeInterval(policy.wait(afterLooks: 0, draw: Double.random(in: 0..<1)))

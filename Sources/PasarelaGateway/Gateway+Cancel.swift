@@ -13,41 +13,13 @@ extension Gateway {
     public func cancelPayment(id: String, merchant: Merchant, rawBody: [UInt8], idempotencyKey: String?) async throws -> APIReply {
         guard let stored = try await store.payment(id: id, merchantId: merchant.id) else { throw APIError.missing("payment", id: id) }
         try Self.checkCancelBody(rawBody)
-        var claim: IdempotencyClaim?
-        if let idempotencyKey {
-            let hash = Hex.encode(SHA256.hash(data: Array("POST /v1/payments/\(id)/cancel\n".utf8) + rawBody))
-            let lease = now().addingTimeInterval(TimeInterval(config.connections[stored.payment.connection ?? ""]?.config.requestTimeoutMs ?? 15_000) / 500 + 30)
-            let key = IdempotencyClaim(key: idempotencyKey, requestHash: hash)
-            switch try await store.claim(key, merchantId: merchant.id, paymentId: id, operation: "cancel", leaseUntil: lease) {
-            case .created: claim = key
-            case .replay(let reply): return APIReply(status: reply.status, body: reply.body)
-            case .inFlight:
-                throw APIError.idempotency("idempotency_in_flight", "A request with this Idempotency-Key is still being processed. Retry shortly.")
-            case .abandoned(let paymentId):
-                return try await settleAbandoned(key: idempotencyKey, merchant: merchant, paymentId: paymentId, status: 200)
-            case .mismatch:
-                throw APIError.idempotency("idempotency_key_reused", "This Idempotency-Key was used with a different request.")
-            }
+        let claim: IdempotencyClaim?
+        switch try await claimCommand(idempotencyKey, "POST /v1/payments/\(id)/cancel", body: rawBody, stored: stored, operation: "cancel",
+                                      merchant: merchant, abandoned: { try await self.currentReply(id, merchant: merchant, status: 200) }) {
+        case .answer(let reply): return reply
+        case .run(let claimed): claim = claimed
         }
-        do {
-            let reply = try await cancel(stored)
-            if let claim {
-                _ = try await store.settle(key: claim.key, merchantId: merchant.id,
-                                           reply: IdempotencyReply(key: claim.key, status: reply.status, body: reply.body))
-            }
-            return reply
-        } catch let error as APIError {
-            // A refusal is the request's final answer; a transient one (outcome unknown, PSP silent) frees the key.
-            if let claim {
-                if error.code == "payment_processing" || error.status >= 500 {
-                    try await store.release(key: claim.key, merchantId: merchant.id)
-                } else {
-                    _ = try await store.settle(key: claim.key, merchantId: merchant.id,
-                                               reply: IdempotencyReply(key: claim.key, status: error.status, body: ErrorResource.json(error).bytes))
-                }
-            }
-            throw error
-        }
+        return try await settled(claim, merchant: merchant) { try await self.cancel(stored) }
     }
 
     func cancel(_ stored: StoredPayment) async throws -> APIReply {
@@ -59,7 +31,7 @@ extension Gateway {
         }
         guard let connection = config.connections[attempt.connection], let flow = connection.adapter.cancel,
               flow.cancels(payment.request.method.type, status: payment.status) else {
-            throw Self.error(for: .unsupported(connection: attempt.connection), payment: payment)
+            throw Self.error(for: CancelRefusal.unsupported(connection: attempt.connection), payment: payment)
         }
         let pspId = attempt.pspPaymentId ?? payment.pspPaymentId ?? ""
         // The intent is on disk before the PSP hears of it, so its confirmation, whichever way it comes first, ends the

@@ -134,10 +134,14 @@ extension Gateway {
     /// A retry of a request that died without replying, after its lease: the answer is the payment as it stands now,
     /// stored for the key so that every later retry gets the same bytes.
     func settleAbandoned(key: String, merchant: Merchant, paymentId: String, status: Int) async throws -> APIReply {
-        guard let stored = try await store.payment(id: paymentId, merchantId: merchant.id) else { throw APIError.internalError }
-        let reply = try await store.settle(key: key, merchantId: merchant.id,
-                                           reply: IdempotencyReply(key: key, status: status, body: PaymentResource.json(stored).bytes))
+        guard let current = try await currentReply(paymentId, merchant: merchant, status: status) else { throw APIError.internalError }
+        let reply = try await store.settle(key: key, merchantId: merchant.id, reply: IdempotencyReply(key: key, status: current.status, body: current.body))
         return APIReply(status: reply.status, body: reply.body)
+    }
+
+    /// The payment as it stands, as a reply.
+    func currentReply(_ paymentId: String, merchant: Merchant, status: Int) async throws -> APIReply? {
+        try await store.payment(id: paymentId, merchantId: merchant.id).map { APIReply(status: status, body: PaymentResource.json($0).bytes) }
     }
 
     /// Whether an attempt's outcome lets the payment move on to the next connection. Only outcomes where the PSP

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import PasarelaAdapters
 import PasarelaCore
 import PasarelaStore
 import ServiceLifecycle
@@ -76,6 +77,8 @@ public enum ReconcileStep: String, Sendable {
     case expired
     /// A second PSP payment under one reference, canceled there.
     case duplicateCanceled = "duplicate_canceled"
+    /// Asked the PSP where a pending refund stands.
+    case refundAsked = "refund_asked"
 }
 
 extension Gateway {
@@ -152,6 +155,9 @@ extension Gateway {
             actions.append(try await lookAgain(stored, look: look))
         case .succeeded, .failed, .canceled, .expired:
             break
+        }
+        for refund in stored.refunds where refund.status == .pending {
+            actions.append(try await lookUp(refund, of: payment.id))
         }
         for attempt in stored.attempts where attempt.needsDuplicateCheck {
             actions += try await checkDuplicates(attempt, of: payment.id)
@@ -242,6 +248,27 @@ extension Gateway {
         case .failed(let outcome):
             return try await noNews(stored, look: look, because: outcome.errorMessage ?? "no answer")
         }
+    }
+
+    /// A refund still pending: ask its PSP where it stands.
+    func lookUp(_ refund: Refund, of paymentId: String) async throws -> ReconcileAction {
+        guard let current = try await store.payment(id: paymentId, merchantId: nil) else { throw GatewayFailure.paymentVanished(paymentId) }
+        let look = WriteOptions(isLook: true)
+        guard let connection = config.connections[refund.connection], let flow = connection.adapter.refundLookup,
+              let pspPaymentId = current.lastAttempt?.pspPaymentId ?? current.payment.pspPaymentId else {
+            return try await noNews(current, look: look, because: "the PSP offers no refund lookup")
+        }
+        let target = RefundTarget(refundId: refund.id, pspRefundId: refund.pspRefundId, pspPaymentId: pspPaymentId)
+        let at = now()
+        let outcome: RefundOutcome = switch await send(connection, timeoutMs: connection.config.requestTimeoutMs, build: { context throws(AdapterError) in
+            try flow.buildRefundLookup(target, now: at, context: context)
+        }) {
+        case .response(let response): flow.parseRefundLookup(response, target: target)
+        case .failed(let failure): RefundOutcome(result: .unknown, errorMessage: failure.errorMessage)
+        }
+        guard outcome.result != .unknown else { return try await noNews(current, look: look, because: outcome.errorMessage ?? "no answer") }
+        return action(paymentId, .refundAsked, try await apply(.refundOutcome(refundId: refund.id, outcome: outcome), to: paymentId,
+                                                                current: current, options: look))
     }
 
     /// A voucher past its expiry: confirmed unpaid at the PSP, canceled there where the PSP can, then `expired`. Paid

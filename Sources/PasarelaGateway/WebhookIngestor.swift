@@ -80,7 +80,7 @@ extension Gateway {
             throw APIError(status: 403, type: "authentication_error", code: "source_not_allowed",
                            message: "Webhooks for this connection are not accepted from this address.")
         }
-        let events: [PSPEvent]
+        let events: [PSPNotification]
         do {
             events = try connection.adapter.parseWebhook(message, context: connection.context)
         } catch {
@@ -98,7 +98,7 @@ extension Gateway {
         var outcomes: [WebhookOutcome] = []
         for event in events {
             let outcome = try await ingest(event, connection: name, body: message.body)
-            logger.info("webhook event", metadata: ["connection": .string(name), "psp_payment_id": .string(event.pspPaymentId),
+            logger.info("webhook event", metadata: ["connection": .string(name), "psp_id": .string(event.pspId),
                                                     "psp_status": .string(event.pspStatus), "result": .string(outcome.label),
                                                     "reason": .string(outcome.reason ?? "-")])
             outcomes.append(outcome)
@@ -107,20 +107,52 @@ extension Gateway {
         return APIReply(status: 200, body: body.bytes)
     }
 
-    /// Records and applies one verified event.
-    func ingest(_ event: PSPEvent, connection: String, body: [UInt8]) async throws -> WebhookOutcome {
+    /// Records and applies one verified notification: the fact it states, about the payment or refund it names.
+    func ingest(_ event: PSPNotification, connection: String, body: [UInt8]) async throws -> WebhookOutcome {
         if try await store.recordIfDuplicate(connection: connection, dedupeKey: event.dedupeKey) { return .duplicate }
         let receivedAt = now()
         let entry: @Sendable (String?, WebhookOutcome) -> InboxEntry = { paymentId, outcome in
-            InboxEntry(connection: connection, dedupeKey: event.dedupeKey, pspPaymentId: event.pspPaymentId, paymentId: paymentId,
+            InboxEntry(connection: connection, dedupeKey: event.dedupeKey, pspPaymentId: event.pspId, paymentId: paymentId,
                        pspStatus: event.pspStatus, result: outcome.label, reason: outcome.reason, body: body, receivedAt: receivedAt)
         }
-        guard let owner = try await store.attempt(connection: connection, pspPaymentId: event.pspPaymentId, reference: event.reference) else {
+        let target: (paymentId: String, fact: PaymentFact)?
+        switch event {
+        case .payment(let payment):
+            target = try await store.attempt(connection: connection, pspPaymentId: payment.pspPaymentId, reference: payment.reference)
+                .map { ($0.paymentId, .pspEvent(attemptId: $0.attemptId, event: payment)) }
+        case .refund(let refund):
+            target = try await store.refund(connection: connection, pspRefundId: refund.pspRefundId, reference: refund.reference)
+                .map { ($0.paymentId, .refundOutcome(refundId: $0.refundId, outcome: refund.outcome)) }
+        case .captureDeclined(let pspPaymentId, let reference, _):
+            target = try await store.attempt(connection: connection, pspPaymentId: pspPaymentId, reference: reference)
+                .map { ($0.paymentId, .captureDeclined) }
+        }
+        guard let target else {
             let write = PaymentWrite(payment: nil, expectedVersion: 0, inbox: entry(nil, .orphaned))
             return try await store.commit(write) == .duplicate ? .duplicate : .orphaned
         }
-        let options = WriteOptions(inbox: { decision in entry(owner.paymentId, WebhookOutcome(decision.verdict)) })
-        let applied = try await apply(.pspEvent(attemptId: owner.attemptId, event: event), to: owner.paymentId, options: options)
+        let options = WriteOptions(inbox: { decision in entry(target.paymentId, WebhookOutcome(decision.verdict)) })
+        let applied = try await apply(target.fact, to: target.paymentId, options: options)
         return applied.result == .duplicate ? .duplicate : WebhookOutcome(applied.decision.verdict)
+    }
+}
+
+extension PSPNotification {
+    /// The PSP's id of what the notification is about, for the inbox and the logs.
+    var pspId: String {
+        switch self {
+        case .payment(let event): event.pspPaymentId
+        case .refund(let event): event.pspRefundId ?? event.pspPaymentId ?? "-"
+        case .captureDeclined(let id, _, _): id
+        }
+    }
+
+    /// The PSP's word for what happened.
+    var pspStatus: String {
+        switch self {
+        case .payment(let event): event.pspStatus
+        case .refund(let event): event.outcome.pspStatus ?? "refund \(event.outcome.result.rawValue)"
+        case .captureDeclined: "capture declined"
+        }
     }
 }

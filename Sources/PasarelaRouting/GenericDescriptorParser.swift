@@ -16,7 +16,10 @@ struct GenericDescriptorParser {
     static let lookupResponseKeys = responseKeys.union(["items"])
 
     /// Where a template is used, which decides the fields it may name.
-    enum Use { case token, create, lookup, lookupByReference, cancel }
+    enum Use { case token, create, lookup, lookupByReference, cancel, refund, refundLookup }
+
+    static let refundResponseKeys: Set<String> = ["success", "psp_refund_id", "status", "error_code", "error_message", "amount",
+                                                  "amount_format", "currency"]
 
     func parse(_ nodes: [String: Node], root: Node) -> GenericDescriptor? {
         var token: GenericDescriptor.TokenExchange?
@@ -48,7 +51,36 @@ struct GenericDescriptorParser {
         var descriptor = GenericDescriptor(token: token, create: create, lookup: lookup, lookupByReference: byReference, cancel: cancel,
                                            webhook: webhook, statusMap: statusMap)
         descriptor.documentTypes = nodes["document_types"].map(parseDocumentTypes)
+        descriptor.refund = nodes["refund"].flatMap {
+            parseEndpoint($0, "refund", use: .refund, hasToken: hasToken, responseKeys: Self.refundResponseKeys)
+        }
+        descriptor.refundLookup = nodes["refund_lookup"].flatMap {
+            parseEndpoint($0, "refund_lookup", use: .refundLookup, hasToken: hasToken, responseKeys: Self.refundResponseKeys)
+        }
+        if let node = nodes["refund_status_map"] { descriptor.refundStatusMap = parseRefundStatusMap(node) }
+        if descriptor.refund != nil || descriptor.refundLookup != nil, nodes["refund_status_map"] == nil,
+           descriptor.refund?.response.status != nil || descriptor.refundLookup?.response.status != nil {
+            reader.problem(at: root, "refund_status_map is required when a refund answer names a status")
+        }
         return descriptor
+    }
+
+    /// `refund_status_map: { WORD: pending|succeeded|failed }`.
+    func parseRefundStatusMap(_ node: Node) -> [String: RefundStatus] {
+        var map: [String: RefundStatus] = [:]
+        guard let mapping = node.mapping else {
+            reader.problem(at: node, "refund_status_map must map the PSP's refund statuses to pending, succeeded or failed")
+            return map
+        }
+        for (keyNode, valueNode) in mapping {
+            guard let key = keyNode.scalar?.string, let value = reader.string(valueNode, "refund_status_map.\(keyNode.scalar?.string ?? "")") else { continue }
+            guard let status = RefundStatus(rawValue: value) else {
+                reader.problem(at: valueNode, "unknown refund status '\(value)'; use pending, succeeded or failed")
+                continue
+            }
+            map[key] = status
+        }
+        return map
     }
 
     /// `document_types: { DNI: DNI, PAS: PAS }`: unified type → the PSP's word.
@@ -179,6 +211,7 @@ struct GenericDescriptorParser {
             case "error_message": fields.errorMessage = path
             case "items": fields.items = path
             case "reference": fields.reference = path
+            case "psp_refund_id": fields.pspRefundId = path
             default: fields.token = path
             }
         }
@@ -333,10 +366,14 @@ struct GenericDescriptorParser {
             reader.problem(at: node, "\(what): {token} needs a token: block")
         case .token where use == .token:
             reader.problem(at: node, "\(what): the token request cannot use {token}")
-        case .pspPaymentId where use != .lookup && use != .cancel:
-            reader.problem(at: node, "\(what): {psp_payment_id} exists only in lookup and cancel")
+        case .pspPaymentId where [.token, .create, .lookupByReference].contains(use):
+            reader.problem(at: node, "\(what): {psp_payment_id} exists only in lookup, cancel, refund and refund_lookup")
         case .attemptId where use == .lookupByReference || use == .cancel:
             break
+        case .refundId, .refundAmount, .refundAmountMinor, .refundReason:
+            if use != .refund && use != .refundLookup { reader.problem(at: node, "\(what): refund fields exist only in refund and refund_lookup") }
+        case .pspRefundId:
+            if use != .refundLookup { reader.problem(at: node, "\(what): {psp_refund_id} exists only in refund_lookup") }
         case .credential, .token, .pspPaymentId, .now, .webhookURL:
             break
         default:

@@ -57,6 +57,28 @@ struct MerchantRoutes {
             return ServerResponse.reply(try await gateway.cancelPayment(id: context.parameters.get("id") ?? "", merchant: merchant,
                                                                         rawBody: body, idempotencyKey: key))
         }
+        group.post("/payments/:id/capture") { request, context in
+            let merchant = try authenticate(request)
+            let body = try await GatewayServer.collect(request)
+            let key = try idempotencyKey(request)
+            return ServerResponse.reply(try await gateway.capturePayment(id: context.parameters.get("id") ?? "", merchant: merchant,
+                                                                         rawBody: body, idempotencyKey: key))
+        }
+        group.post("/payments/:id/refunds") { request, context in
+            let merchant = try authenticate(request)
+            let body = try await GatewayServer.collect(request)
+            let key = try idempotencyKey(request)
+            return ServerResponse.reply(try await gateway.createRefund(paymentId: context.parameters.get("id") ?? "", merchant: merchant,
+                                                                       rawBody: body, idempotencyKey: key))
+        }
+        group.get("/payments/:id/refunds") { request, context in
+            let merchant = try authenticate(request)
+            return ServerResponse.reply(try await gateway.refunds(paymentId: context.parameters.get("id") ?? "", merchant: merchant))
+        }
+        group.get("/refunds/:id") { request, context in
+            let merchant = try authenticate(request)
+            return ServerResponse.reply(try await gateway.refund(id: context.parameters.get("id") ?? "", merchant: merchant))
+        }
         group.get("/payments/:id") { request, context in
             let merchant = try authenticate(request)
             return ServerResponse.reply(try await gateway.payment(id: context.parameters.get("id") ?? "", merchant: merchant))

@@ -143,6 +143,33 @@ enum Migrations {
                 CREATE INDEX idempotency_payment ON idempotency_keys (payment_id);
                 """)
         }
+        migrator.registerMigration("v5_refunds_and_captures") { db in
+            try db.execute(sql: """
+                ALTER TABLE payments ADD COLUMN capture_method TEXT NOT NULL DEFAULT 'automatic';
+                ALTER TABLE payments ADD COLUMN amount_captured INTEGER;
+                ALTER TABLE payments ADD COLUMN pending_capture INTEGER;
+                CREATE TABLE refunds (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    payment_id TEXT NOT NULL REFERENCES payments(id),
+                    merchant_id TEXT NOT NULL,
+                    amount_value INTEGER NOT NULL,
+                    currency TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    reason TEXT,
+                    connection TEXT NOT NULL,
+                    psp_refund_id TEXT,
+                    psp_status TEXT,
+                    error_code TEXT,
+                    error_message TEXT,
+                    bank_account_json TEXT,
+                    created_at TEXT NOT NULL,
+                    updated_at TEXT NOT NULL
+                );
+                CREATE INDEX refunds_payment ON refunds (payment_id, created_at);
+                CREATE INDEX refunds_psp ON refunds (connection, psp_refund_id);
+                CREATE INDEX refunds_merchant ON refunds (merchant_id, created_at);
+                """)
+        }
         return migrator
     }
 }

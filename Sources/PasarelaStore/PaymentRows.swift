@@ -34,8 +34,9 @@ enum PaymentRows {
                 method_token, order_id, description, customer_json, metadata_json, notification_url, return_url,
                 requested_expires_at, connection, psp_payment_id, next_action_json, expires_at, rule, config_version,
                 created_at, updated_at, method_network, version, announced, failure_code, failure_detail, late_payment,
-                review_json, needs_review, pending_cancel, lease_until, looks, next_look_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                review_json, needs_review, pending_cancel, lease_until, looks, next_look_at, amount_captured, pending_capture,
+                capture_method)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, arguments: StatementArguments([
                 payment.id, payment.merchantId, payment.livemode, payment.status.rawValue, request.amount.minorUnits,
                 request.amount.currency.code, request.country, request.method.type.rawValue, bank, token, request.orderId,
@@ -43,7 +44,7 @@ enum PaymentRows {
                 request.returnURL, request.expiresAt, payment.connection, payment.pspPaymentId,
                 try payment.nextAction.map(json), payment.expiresAt, payment.rule, payment.configVersion,
                 payment.createdAt, payment.updatedAt, network,
-            ] as [(any DatabaseValueConvertible)?]) + (try stateArguments(payment)))
+            ] as [(any DatabaseValueConvertible)?]) + (try stateArguments(payment)) + [request.capture.rawValue])
     }
 
     /// The columns a decision may change, in the order ``update(_:expectedVersion:in:)`` and ``insert(_:in:)`` write them.
@@ -51,7 +52,7 @@ enum PaymentRows {
         StatementArguments([
             payment.version, payment.announced, payment.failure?.code, payment.failure?.detail, payment.latePayment,
             try payment.review.map(json), payment.review?.message, payment.pendingCancel?.rawValue, payment.leaseUntil, payment.looks,
-            payment.nextLookAt,
+            payment.nextLookAt, payment.amountCaptured?.minorUnits, payment.pendingCapture?.minorUnits,
         ] as [(any DatabaseValueConvertible)?])
     }
 
@@ -61,7 +62,8 @@ enum PaymentRows {
         try db.execute(sql: """
             UPDATE payments SET status = ?, connection = ?, psp_payment_id = ?, next_action_json = ?, expires_at = ?,
                 updated_at = ?, version = ?, announced = ?, failure_code = ?, failure_detail = ?, late_payment = ?,
-                review_json = ?, needs_review = ?, pending_cancel = ?, lease_until = ?, looks = ?, next_look_at = ?
+                review_json = ?, needs_review = ?, pending_cancel = ?, lease_until = ?, looks = ?, next_look_at = ?,
+                amount_captured = ?, pending_capture = ?
             WHERE id = ? AND version = ?
             """, arguments: StatementArguments([
                 payment.status.rawValue, payment.connection, payment.pspPaymentId, try payment.nextAction.map(json),
@@ -88,7 +90,8 @@ enum PaymentRows {
             orderId: row["order_id"], customer: try decoder.decode(Customer.self, from: Data(customerJSON.utf8)),
             description: row["description"], notificationURL: row["notification_url"], returnURL: row["return_url"],
             metadata: try decoder.decode([String: String].self, from: Data(metadataJSON.utf8)),
-            expiresAt: row["requested_expires_at"])
+            expiresAt: row["requested_expires_at"],
+            capture: (row["capture_method"] as String?).flatMap(CaptureMethod.init(rawValue:)) ?? .automatic)
         let nextActionJSON: String? = row["next_action_json"]
         let reviewJSON: String? = row["review_json"]
         let failureCode: String? = row["failure_code"]
@@ -101,6 +104,8 @@ enum PaymentRows {
             failure: failureCode.flatMap { PaymentFailure(code: $0, detail: row["failure_detail"]) },
             latePayment: row["late_payment"],
             review: try reviewJSON.map { try decoder.decode(ReviewReason.self, from: Data($0.utf8)) },
+            amountCaptured: (row["amount_captured"] as Int64?).map { Money(minorUnits: $0, currency: currency) },
+            pendingCapture: (row["pending_capture"] as Int64?).map { Money(minorUnits: $0, currency: currency) },
             pendingCancel: (row["pending_cancel"] as String?).flatMap(CancelIntent.init(rawValue:)),
             leaseUntil: row["lease_until"], looks: row["looks"], nextLookAt: row["next_look_at"])
     }
@@ -144,6 +149,7 @@ enum PaymentRows {
 
     static func stored(_ row: Row, in db: Database) throws -> StoredPayment {
         let payment = try payment(from: row)
-        return StoredPayment(payment: payment, attempts: try attempts(paymentId: payment.id, in: db))
+        return StoredPayment(payment: payment, attempts: try attempts(paymentId: payment.id, in: db),
+                             refunds: try RefundRows.refunds(paymentId: payment.id, in: db))
     }
 }

@@ -23,10 +23,16 @@ public protocol PaymentStore: Sendable {
     /// The payment and attempt a PSP's payment belongs to: by the PSP's id, else by our reference (the attempt id).
     func attempt(connection: String, pspPaymentId: String, reference: String?) async throws -> AttemptRef?
 
+    /// The payment and refund a PSP's refund belongs to: by the PSP's refund id, else by our reference (the refund id).
+    func refund(connection: String, pspRefundId: String?, reference: String?) async throws -> RefundRef?
+
+    /// One refund of a merchant.
+    func refund(id: String, merchantId: String) async throws -> Refund?
+
     /// Payments whose next reconciler look is due, oldest due first.
     func dueForReconcile(now: Date, limit: Int) async throws -> [StoredPayment]
 
-    /// Payments not in a final status, oldest first, after the payment `after` (by id order) when given.
+    /// Payments not in a final status, or with a refund pending, by id, after the payment `after` when given.
     func openPayments(after: String?, limit: Int) async throws -> [StoredPayment]
 
     /// Claims an idempotency key for a command on an existing payment (cancel), holding it until `leaseUntil`.

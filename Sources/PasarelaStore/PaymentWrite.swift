@@ -10,6 +10,10 @@ public struct PaymentWrite: Sendable {
     public var expectedVersion: Int
     /// Attempts to insert or update.
     public var attempts: [Attempt]
+    /// Refunds to insert or update. Refunds not failed may not add up to more than `refundCeiling` (minor units): the
+    /// store checks it in the same transaction and refuses the whole write otherwise.
+    public var refunds: [Refund] = []
+    public var refundCeiling: Int64?
     /// Events announcing the payment's new statuses, with their notifications.
     public var events: [NewEvent]
     /// The webhook event this decision records; its (connection, dedupe key) is unique.
@@ -39,6 +43,8 @@ public enum CommitResult: Sendable, Equatable {
     case conflict
     /// The webhook event was recorded before: nothing was written.
     case duplicate
+    /// Refunds would add up to more than the ceiling: nothing was written.
+    case refundCeilingExceeded
 }
 
 /// A verified webhook event as recorded, with what became of it.
@@ -65,6 +71,16 @@ public struct InboxEntry: Sendable {
         self.reason = reason
         self.body = body
         self.receivedAt = receivedAt
+    }
+}
+
+/// Where a PSP refund belongs.
+public struct RefundRef: Sendable, Equatable {
+    public var paymentId: String
+    public var refundId: String
+    public init(paymentId: String, refundId: String) {
+        self.paymentId = paymentId
+        self.refundId = refundId
     }
 }
 

@@ -79,6 +79,10 @@ public final class SQLiteStore: PaymentStore {
                         throw CompareAndSetLost()
                     }
                     for attempt in write.attempts { try PaymentRows.upsert(attempt, in: db) }
+                    for refund in write.refunds { try RefundRows.upsert(refund, merchantId: payment.merchantId, in: db) }
+                    if let ceiling = write.refundCeiling, try RefundRows.committed(paymentId: payment.id, in: db) > ceiling {
+                        throw RefundCeilingExceeded()
+                    }
                     for event in write.events { try EventRows.insert(event, merchantId: payment.merchantId, paymentId: payment.id, in: db) }
                     if let reply = write.reply { try IdempotencyRows.store(reply, merchantId: payment.merchantId, in: db) }
                     if let reply = write.settleOpenCreateKey {
@@ -89,6 +93,8 @@ public final class SQLiteStore: PaymentStore {
             }
         } catch is CompareAndSetLost {
             return .conflict
+        } catch is RefundCeilingExceeded {
+            return .refundCeilingExceeded
         }
     }
 
@@ -142,6 +148,26 @@ public final class SQLiteStore: PaymentStore {
         }
     }
 
+    public func refund(connection: String, pspRefundId: String?, reference: String?) async throws -> RefundRef? {
+        try await pool.read { db in
+            var row: Row?
+            if let pspRefundId {
+                row = try Row.fetchOne(db, sql: "SELECT id, payment_id FROM refunds WHERE connection = ? AND psp_refund_id = ?",
+                                       arguments: [connection, pspRefundId])
+            }
+            if row == nil, let reference {
+                row = try Row.fetchOne(db, sql: "SELECT id, payment_id FROM refunds WHERE connection = ? AND id = ?", arguments: [connection, reference])
+            }
+            return row.map { RefundRef(paymentId: $0["payment_id"], refundId: $0["id"]) }
+        }
+    }
+
+    public func refund(id: String, merchantId: String) async throws -> Refund? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM refunds WHERE id = ? AND merchant_id = ?", arguments: [id, merchantId]).map(RefundRows.refund(from:))
+        }
+    }
+
     public func dueForReconcile(now: Date, limit: Int) async throws -> [StoredPayment] {
         try await pool.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM payments WHERE next_look_at <= ? ORDER BY next_look_at LIMIT ?", arguments: [now, limit])
@@ -152,7 +178,10 @@ public final class SQLiteStore: PaymentStore {
     public func openPayments(after: String?, limit: Int) async throws -> [StoredPayment] {
         try await pool.read { db in
             try Row.fetchAll(db, sql: """
-                SELECT * FROM payments WHERE status IN ('processing', 'requires_action', 'authorized') AND id > ? ORDER BY id LIMIT ?
+                SELECT * FROM payments
+                WHERE (status IN ('processing', 'requires_action', 'authorized')
+                       OR EXISTS (SELECT 1 FROM refunds WHERE refunds.payment_id = payments.id AND refunds.status = 'pending'))
+                  AND id > ? ORDER BY id LIMIT ?
                 """, arguments: [after ?? "", limit]).map { try PaymentRows.stored($0, in: db) }
         }
     }
@@ -202,3 +231,6 @@ public final class SQLiteStore: PaymentStore {
 
 /// Thrown inside a transaction to roll it back when a compare-and-set finds a newer version.
 struct CompareAndSetLost: Error {}
+
+/// Thrown inside a transaction to roll it back when refunds would add up to more than was captured.
+struct RefundCeilingExceeded: Error {}

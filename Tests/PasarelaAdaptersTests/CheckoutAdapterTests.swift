@@ -140,9 +140,9 @@ import Testing
         let body = try Fixtures.bytes("checkout-webhook-expired")
         let message = InboundMessage(headers: [("Cko-Signature", "0b5c840100f3f91937a7de730474ddd4da2a00585b917f9baa41e49ca6b7a938")], body: body)
         let events = try adapter.parseWebhook(message, context: context)
-        #expect(events == [PSPEvent(pspPaymentId: "pay_4urtxiosfxxejmzuriescptqsi", status: .expired, pspStatus: "payment_expired",
-                                    reference: "ORD-5023-4E89", amount: .exact(Money(minorUnits: 300, currency: Currency(code: "EUR")!)),
-                                    dedupeKey: "evt_hagjst6cjlhexnmdq5y2kvj72i")])
+        #expect(events == [.payment(PSPEvent(pspPaymentId: "pay_4urtxiosfxxejmzuriescptqsi", status: .expired, pspStatus: "payment_expired",
+                                             reference: "ORD-5023-4E89", amount: .exact(Money(minorUnits: 300, currency: Currency(code: "EUR")!)),
+                                             dedupeKey: "evt_hagjst6cjlhexnmdq5y2kvj72i"))])
     }
 
     @Test func forgedOrMalformedEventsAreRefused() throws {
@@ -162,11 +162,58 @@ import Testing
         }
     }
 
+    func notifications(_ type: String, actionId: String = "act_1", reference: String = "re_1") throws -> [PSPNotification] {
+        let body = Array(#"{"id":"evt_1","type":"\#(type)","data":{"id":"pay_1","action_id":"\#(actionId)","reference":"\#(reference)","amount":100,"currency":"MXN"}}"#.utf8)
+        return try adapter.parseWebhook(InboundMessage(headers: [("Cko-Signature", CheckoutSignature.signature(body: body, key: "whsec_example_key"))],
+                                                       body: body), context: context)
+    }
+
+    @Test func refundAndCaptureDeclineEventsAreReadApart() throws {
+        let refunded = try #require(try notifications("payment_refunded").first?.refundEvent)
+        #expect(refunded.pspPaymentId == "pay_1")
+        #expect(refunded.pspRefundId == "act_1")
+        #expect(refunded.reference == "re_1")
+        #expect(refunded.outcome.result == .succeeded)
+        #expect(refunded.outcome.amount == .exact(Money(minorUnits: 100, currency: Currency(code: "MXN")!)))
+        #expect(try notifications("payment_refund_declined").first?.refundEvent?.outcome.result == .failed)
+        #expect(try notifications("payment_refund_pending").first?.refundEvent?.outcome.result == .pending)
+        #expect(try notifications("payment_capture_declined") == [.captureDeclined(pspPaymentId: "pay_1", reference: "re_1", dedupeKey: "evt_1")])
+    }
+
+    @Test func capturesAndRefundsAreActionsWithTheirOwnIdempotencyKeys() throws {
+        let amount = Money(minorUnits: 500, currency: Currency(code: "PEN")!)
+        let capture = CaptureInput(paymentId: "pay_p", pspPaymentId: "pay_abc", attemptId: "att_1", amount: amount, full: false,
+                                   captureId: "cap_1", now: Date())
+        let captureRequest = try adapter.buildCapture(capture, context: context)
+        #expect(captureRequest.url == "https://api.sandbox.checkout.com/payments/pay_abc/captures")
+        #expect(captureRequest.header("Cko-Idempotency-Key") == "cap_1")
+        #expect(String(decoding: captureRequest.body, as: UTF8.self) == #"{"amount":500,"reference":"cap_1"}"#)
+        let accepted = InboundMessage(status: 202, headers: [], body: Array(#"{"action_id":"act_9","reference":"cap_1"}"#.utf8))
+        #expect(adapter.parseCapture(accepted, input: capture).result == .pending)
+        #expect(adapter.parseCapture(InboundMessage(status: 403, headers: [], body: []), input: capture).result == .refused)
+        #expect(adapter.parseCapture(InboundMessage(status: 500, headers: [], body: []), input: capture).result == .unknown)
+
+        let refund = Refund(id: "re_1", paymentId: "pay_p", amount: amount, connection: "checkout", createdAt: Date(), updatedAt: Date())
+        let input = RefundInput(refund: refund, pspPaymentId: "pay_abc", method: .card, full: false, now: Date())
+        let refundRequest = try adapter.buildRefund(input, context: context)
+        #expect(refundRequest.url == "https://api.sandbox.checkout.com/payments/pay_abc/refunds")
+        #expect(refundRequest.header("Cko-Idempotency-Key") == "re_1")
+        let pending = adapter.parseRefund(InboundMessage(status: 202, headers: [], body: Array(#"{"action_id":"act_r","reference":"re_1"}"#.utf8)),
+                                          input: input)
+        #expect(pending == RefundOutcome(result: .pending, pspRefundId: "act_r", pspStatus: "Refund Pending"))
+        #expect(adapter.parseRefund(InboundMessage(status: 422, headers: [], body: Array(#"{"error_type":"request_invalid","error_codes":["refund_amount_exceeds_balance"]}"#.utf8)),
+                                    input: input).result == .failed)
+        let target = RefundTarget(refundId: "re_1", pspRefundId: "act_r", pspPaymentId: "pay_abc")
+        #expect(try adapter.buildRefundLookup(target, now: Date(), context: context).url == "https://api.sandbox.checkout.com/payments/pay_abc/actions")
+        let actions = #"[{"id":"act_a","type":"Authorization","approved":true},{"id":"act_r","type":"Refund","approved":true,"amount":500,"reference":"re_1"}]"#
+        #expect(adapter.parseRefundLookup(InboundMessage(status: 200, headers: [], body: Array(actions.utf8)), target: target).result == .succeeded)
+        let notYet = #"[{"id":"act_a","type":"Authorization","approved":true}]"#
+        #expect(adapter.parseRefundLookup(InboundMessage(status: 200, headers: [], body: Array(notYet.utf8)), target: target).result == .pending)
+    }
+
     @Test func eventTypesMapToUnifiedStatuses() throws {
         func event(_ type: String) throws -> [PSPEvent] {
-            let body = Array(#"{"id":"evt_1","type":"\#(type)","data":{"id":"pay_1","amount":100,"currency":"MXN"}}"#.utf8)
-            return try adapter.parseWebhook(InboundMessage(headers: [("Cko-Signature", CheckoutSignature.signature(body: body, key: "whsec_example_key"))],
-                                                           body: body), context: context)
+            try notifications(type).compactMap(\.paymentEvent)
         }
         #expect(try event("payment_approved").first?.status == .authorized)
         #expect(try event("payment_captured").first?.status == .succeeded)

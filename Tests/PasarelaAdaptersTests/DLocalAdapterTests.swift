@@ -170,12 +170,60 @@ import Testing
         guard case .failed = adapter.parseCancel(InboundMessage(status: 503, headers: [], body: [])) else { Issue.record("503 says nothing"); return }
     }
 
+    @Test func refundsArePostedWithOurIdAndTheirNotificationsReadAsRefunds() throws {
+        let amount = Money(minorUnits: 5000, currency: Currency(code: "PEN")!)
+        let refund = Refund(id: "re_1", paymentId: "pay_p", amount: amount, reason: "customer", connection: "dlocal",
+                            bankAccount: BankAccount(beneficiaryName: "Ana", bank: "BCP", number: "191-1", type: "savings"),
+                            createdAt: now, updatedAt: now)
+        let input = RefundInput(refund: refund, pspPaymentId: "D-4-abc", method: .cash, full: false, now: now)
+        let request = try adapter.buildRefund(input, context: context)
+        #expect(request.url == "https://sandbox.dlocal.com/refunds")
+        #expect(request.header("X-Idempotency-Key") == "re_1")
+        let json = try object(request.body)
+        #expect(json["id"] as? String == "re_1")
+        #expect(json["payment_id"] as? String == "D-4-abc")
+        #expect(String(decoding: request.body, as: UTF8.self).contains(#""amount":50.00"#))
+        #expect(json["bank_account_type"] as? String == "S")
+        #expect(json["notification_url"] as? String == context.webhookURL)
+        let pending = #"{"id":"re_1","payment_id":"D-4-abc","amount":50.00,"currency":"PEN","status":"PENDING","status_code":100}"#
+        #expect(adapter.parseRefund(InboundMessage(status: 200, headers: [], body: Array(pending.utf8)), input: input).result == .pending)
+        let insufficient = #"{"code":5012,"message":"Insufficient funds"}"#
+        #expect(adapter.parseRefund(InboundMessage(status: 400, headers: [], body: Array(insufficient.utf8)), input: input).result == .failed)
+        let duplicated = #"{"code":5011,"message":"Duplicated refund id"}"#
+        #expect(adapter.parseRefund(InboundMessage(status: 400, headers: [], body: Array(duplicated.utf8)), input: input).result == .unknown)
+        let success = Array(#"{"id":"re_1","payment_id":"D-4-abc","amount":50.00,"currency":"PEN","status":"SUCCESS","status_code":200}"#.utf8)
+        let event = try #require(try adapter.parseWebhook(signedNotification(success), context: context).first?.refundEvent)
+        #expect(event.pspRefundId == "re_1")
+        #expect(event.pspPaymentId == "D-4-abc")
+        #expect(event.outcome.result == .succeeded)
+        #expect(event.outcome.amount == .exact(amount))
+        #expect(event.dedupeKey == "refund:re_1:200")
+        let lookup = try adapter.buildRefundLookup(RefundTarget(refundId: "re_1", pspRefundId: "re_1", pspPaymentId: "D-4-abc"), now: now, context: context)
+        #expect(lookup.url == "https://sandbox.dlocal.com/refunds/re_1/status")
+        #expect(lookup.method == "GET")
+    }
+
+    @Test func aCaptureIsAPaymentOnTheAuthorization() throws {
+        let amount = Money(minorUnits: 5000, currency: Currency(code: "PEN")!)
+        let input = CaptureInput(paymentId: "pay_p", pspPaymentId: "D-4-auth", attemptId: "att_1", amount: amount, full: true,
+                                 captureId: "cap_1", now: now)
+        let request = try adapter.buildCapture(input, context: context)
+        #expect(request.url == "https://sandbox.dlocal.com/payments")
+        let json = try object(request.body)
+        #expect(json["authorization_id"] as? String == "D-4-auth")
+        #expect(json["order_id"] as? String == "cap_1")
+        let paid = #"{"id":"D-4-auth","status":"PAID","status_code":"200"}"#
+        #expect(adapter.parseCapture(InboundMessage(status: 200, headers: [], body: Array(paid.utf8)), input: input).result == .captured)
+        let invalid = #"{"code":5002,"message":"Invalid transaction status"}"#
+        #expect(adapter.parseCapture(InboundMessage(status: 400, headers: [], body: Array(invalid.utf8)), input: input).result == .refused)
+    }
+
     @Test func anAmountThatCannotBeReadIsReportedSo() throws {
         let body = Array(#"{"id":"D-4-1","amount":72.005,"currency":"USD","status":"PAID","status_code":"200","order_id":"o"}"#.utf8)
-        let event = try #require(try adapter.parseWebhook(signedNotification(body), context: context).first)
+        let event = try #require(try adapter.parseWebhook(signedNotification(body), context: context).first?.paymentEvent)
         #expect(event.amount == .unreadable("72.005 USD"))
         let unknownCurrency = Array(#"{"id":"D-4-1","amount":72,"currency":"XXX","status":"PAID","status_code":"200","order_id":"o"}"#.utf8)
-        guard case .unreadable = try #require(try adapter.parseWebhook(signedNotification(unknownCurrency), context: context).first).amount else {
+        guard case .unreadable = try #require(try adapter.parseWebhook(signedNotification(unknownCurrency), context: context).first?.paymentEvent).amount else {
             Issue.record("an unknown currency is unreadable")
             return
         }
@@ -183,7 +231,7 @@ import Testing
 
     @Test func aTicketInANotificationIsThePayersVoucher() throws {
         let body = try Fixtures.bytes("dlocal-ef-pending")
-        let event = try #require(try adapter.parseWebhook(signedNotification(body), context: context).first)
+        let event = try #require(try adapter.parseWebhook(signedNotification(body), context: context).first?.paymentEvent)
         #expect(event.status == .requiresAction)
         #expect(event.nextAction?.voucherCode == "28945684")
     }
@@ -198,7 +246,7 @@ import Testing
         let body = try Fixtures.bytes("dlocal-notification-paid")
         let events = try adapter.parseWebhook(signedNotification(body), context: context)
         #expect(events.count == 1)
-        let event = try #require(events.first)
+        let event = try #require(events.first?.paymentEvent)
         #expect(event.pspPaymentId == "D-4-be8eda8c-5fe7-49dd-8058-4ddaac00611b")
         #expect(event.status == .succeeded)
         #expect(event.pspStatus == "PAID")

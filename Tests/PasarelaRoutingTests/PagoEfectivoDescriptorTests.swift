@@ -101,8 +101,9 @@ import Testing
         let body = Array(#"{"eventType":"cip.paid","operationNumber":"0001","data":{"cip":2523136,"currency":"PEN","amount":201.01,"paymentDate":"2020-07-20T11:05:00-05:00","transactionCode":"101"}}"#.utf8)
         let message = InboundMessage(headers: [("PE-Signature", "8b2a0ab7caff4d294c157634c8462d00471401bca77f7c826d0a8d8e036bc505")], body: body)
         let events = try adapter.parseWebhook(message, context: context)
-        #expect(events == [PSPEvent(pspPaymentId: "2523136", status: .succeeded, pspStatus: "cip.paid", reference: "101",
-                                    amount: .exact(Money(minorUnits: 20101, currency: Currency(code: "PEN")!)), dedupeKey: "2523136:cip.paid:0001")])
+        #expect(events == [.payment(PSPEvent(pspPaymentId: "2523136", status: .succeeded, pspStatus: "cip.paid", reference: "101",
+                                             amount: .exact(Money(minorUnits: 20101, currency: Currency(code: "PEN")!)),
+                                             dedupeKey: "2523136:cip.paid:0001"))])
     }
 
     @Test func aSearchFindsCIPsByNumberOrByReference() throws {

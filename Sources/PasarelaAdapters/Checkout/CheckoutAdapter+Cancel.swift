@@ -16,21 +16,12 @@ extension CheckoutAdapter: CancelFlow {
                     idempotencyKey: "void-\(target.attemptId)", context: context)
     }
 
-    /// 202 with an `action_id` is a void accepted; 403/404/422 a refusal (captured already, unknown); the rest says nothing.
+    /// 202 with an `action_id` is a void accepted; 403/404/422 a refusal (captured already, unknown); the rest nothing.
     public func parseCancel(_ response: InboundMessage) -> CancelAnswer {
-        switch response.status {
-        case 200..<300:
-            guard let body = try? JSONValue.parse(response.body), case .object(let fields) = body,
-                  fields["action_id"]?.stringValue != nil else {
-                return .failed(code: nil, message: "Checkout answered \(response.status) without an action_id")
-            }
-            return .canceled
-        case 403, 404, 409, 422:
-            let outcome = classify(response)
-            return .refused(code: outcome.errorCode, message: outcome.errorMessage ?? "HTTP \(response.status)")
-        default:
-            let outcome = classify(response)
-            return .failed(code: outcome.errorCode, message: outcome.errorMessage ?? "HTTP \(response.status)")
+        switch action(response) {
+        case .accepted: .canceled
+        case .refused(let code, let message): .refused(code: code, message: message)
+        case .unknown(let code, let message): .failed(code: code, message: message)
         }
     }
 }

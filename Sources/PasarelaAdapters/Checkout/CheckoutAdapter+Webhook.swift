@@ -2,9 +2,11 @@ import Foundation
 import PasarelaCore
 
 extension CheckoutAdapter {
-    /// Verifies `Cko-Signature` (hex HMAC-SHA256 of the raw body with `webhook_secret`) and maps the event type.
-    /// The dedupe key is the event's `evt_` id: Checkout delivers at least once and out of order.
-    public func parseWebhook(_ message: InboundMessage, context: AdapterContext) throws(WebhookError) -> [PSPEvent] {
+    /// Verifies `Cko-Signature` (hex HMAC-SHA256 of the raw body with `webhook_secret`) and reads the event: a payment
+    /// status, a refund (`payment_refunded`, `payment_refund_pending`, `payment_refund_declined`, matched by the refund
+    /// action's id or our reference), or a declined capture. The dedupe key is the event's `evt_` id: Checkout delivers at
+    /// least once and out of order.
+    public func parseWebhook(_ message: InboundMessage, context: AdapterContext) throws(WebhookError) -> [PSPNotification] {
         guard let presented = message.header(CheckoutSignature.header) else {
             throw .unauthenticated("missing Cko-Signature header")
         }
@@ -14,11 +16,29 @@ extension CheckoutAdapter {
         guard let event = try? JSONDecoder().decode(CheckoutEvent.self, from: Data(message.body)), event.id.hasPrefix("evt_") else {
             throw .malformed("body is not a Checkout event with an evt_ id, a type and data.id")
         }
+        let data = event.data
+        let amount = Self.amount(data.amount, data.currency)
+        let refund: RefundOutcome.Result? = switch event.type {
+        case "payment_refunded": .succeeded
+        case "payment_refund_pending": .pending
+        case "payment_refund_declined": .failed
+        default: nil
+        }
+        if let refund {
+            let outcome = RefundOutcome(result: refund, pspRefundId: data.actionId, pspStatus: event.type, amount: amount,
+                                        errorCode: refund == .failed ? data.responseCode : nil,
+                                        errorMessage: refund == .failed ? data.responseSummary : nil)
+            return [.refund(RefundEvent(pspPaymentId: data.id, pspRefundId: data.actionId, reference: data.reference, outcome: outcome,
+                                        dedupeKey: event.id))]
+        }
+        if event.type == "payment_capture_declined" {
+            return [.captureDeclined(pspPaymentId: data.id, reference: data.reference, dedupeKey: event.id)]
+        }
         guard let mapped = CheckoutEventType.status(of: event.type) else {
             throw .malformed("unknown Checkout event type '\(event.type.prefix(40))'")
         }
         guard let status = mapped else { return [] }
-        return [PSPEvent(pspPaymentId: event.data.id, status: status, pspStatus: event.type, reference: event.data.reference,
-                         amount: Self.amount(event.data.amount, event.data.currency), dedupeKey: event.id)]
+        return [.payment(PSPEvent(pspPaymentId: data.id, status: status, pspStatus: event.type, reference: data.reference,
+                                  amount: amount, dedupeKey: event.id))]
     }
 }

@@ -6,7 +6,9 @@ import PasarelaCore
 ///
 /// Every POST carries `Cko-Idempotency-Key` = the attempt id, so a retried attempt replays the first answer
 /// instead of charging twice. `reference` is the attempt id too. Amounts are integer minor units.
-/// Flows: create, lookup (`GET /payments/{id}`), cancel as a void (`POST /payments/{id}/voids`), webhook.
+/// Flows: create, lookup (`GET /payments/{id}`), cancel as a void (`POST /payments/{id}/voids`), capture
+/// (`POST /payments/{id}/captures`), refund (`POST /payments/{id}/refunds`), refund lookup (`GET /payments/{id}/actions`),
+/// webhook.
 public struct CheckoutAdapter: PSPAdapter {
     public let kind = "checkout"
 
@@ -60,7 +62,7 @@ public struct CheckoutAdapter: PSPAdapter {
             ("currency", .string(request.amount.currency.code)),
             ("reference", .string(input.attemptId)),
             ("description", JSONBody.string(request.description.map { String($0.prefix(100)) })),
-            ("capture", .bool(true)),
+            ("capture", .bool(request.capture == .automatic)),
             ("customer", .object([("email", .string(request.customer.email)), ("name", .string(request.customer.name))])),
             ("processing_channel_id", channel.isEmpty ? nil : .string(channel)),
             ("success_url", JSONBody.string(request.returnURL)),

@@ -52,12 +52,11 @@ enum CheckoutEventType {
         case "payment_pending", "payment_capture_pending": .some(nil)
         case "payment_approved", "payment_authorized": .some(.authorized)
         case "payment_captured", "payment_paid", "card_verified": .some(.succeeded)
-        case "payment_declined", "payment_authentication_failed", "card_verification_declined", "payment_capture_declined": .some(.failed)
+        case "payment_declined", "payment_authentication_failed", "card_verification_declined": .some(.failed)
         case "payment_expired": .some(.expired)
         case "payment_canceled", "payment_voided": .some(.canceled)
-        // Refund, dispute and other events are recorded by later features; they do not move a payment's status.
-        case "payment_refunded", "payment_refund_pending", "payment_refund_declined", "payment_void_declined",
-             "payment_retry_scheduled", "payment_returned":
+        // Refund and capture-decline events are read apart (CheckoutAdapter+Webhook); these move nothing.
+        case "payment_void_declined", "payment_retry_scheduled", "payment_returned":
             .some(nil)
         default: nil
         }

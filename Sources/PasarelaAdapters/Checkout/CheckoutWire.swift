@@ -49,8 +49,35 @@ struct CheckoutEvent: Decodable {
 
     struct EventData: Decodable {
         var id: String
+        var actionId: String?
         var reference: String?
         var amount: Int64?
         var currency: String?
+        var responseCode: String?
+        var responseSummary: String?
+
+        enum CodingKeys: String, CodingKey {
+            case id, reference, amount, currency
+            case actionId = "action_id"
+            case responseCode = "response_code"
+            case responseSummary = "response_summary"
+        }
+    }
+}
+
+/// One entry of `GET /payments/{id}/actions` (2.3).
+struct CheckoutAction: Decodable {
+    var id: String
+    var type: String
+    var approved: Bool?
+    var amount: Int64?
+    var reference: String?
+    var responseCode: String?
+    var responseSummary: String?
+
+    enum CodingKeys: String, CodingKey {
+        case id, type, approved, amount, reference
+        case responseCode = "response_code"
+        case responseSummary = "response_summary"
     }
 }

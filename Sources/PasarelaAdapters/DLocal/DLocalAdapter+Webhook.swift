@@ -4,9 +4,10 @@ import PasarelaCore
 extension DLocalAdapter {
     /// Verifies a dLocal notification (1.10): `Authorization: V2-HMAC-SHA256, Signature: <hex>` over our
     /// X-Login + the received `X-Date` + the raw body, keyed with the secret key. The body is the full
-    /// payment object; its dedupe key is the payment id plus the status code. A ticket in it is the payer's voucher
-    /// (learnt here when the create reply was lost), and its amount is read exactly or reported unreadable.
-    public func parseWebhook(_ message: InboundMessage, context: AdapterContext) throws(WebhookError) -> [PSPEvent] {
+    /// payment object (or, for refunds, the refund object); its dedupe key is the id plus the status code. A ticket in it
+    /// is the payer's voucher (learnt here when the create reply was lost), and its amount is read exactly or reported
+    /// unreadable.
+    public func parseWebhook(_ message: InboundMessage, context: AdapterContext) throws(WebhookError) -> [PSPNotification] {
         guard let authorization = message.header("Authorization") else {
             throw .unauthenticated("missing Authorization header")
         }
@@ -17,6 +18,12 @@ extension DLocalAdapter {
         guard DLocalSignature.verify(authorization: authorization, login: context.credentials["login"], date: date,
                                      body: message.body, secretKey: context.credentials["secret_key"]) else {
             throw .unauthenticated("signature does not match")
+        }
+        // A refund notification is the refund object: it names the payment it refunds.
+        if let refund = try? JSONDecoder().decode(DLocalRefund.self, from: Data(message.body)), let paymentId = refund.paymentId {
+            let code = refund.statusCode.map { String($0.value) } ?? refund.status
+            return [.refund(RefundEvent(pspPaymentId: paymentId, pspRefundId: refund.id, reference: refund.id, outcome: outcome(of: refund),
+                                        dedupeKey: "refund:\(refund.id):\(code)"))]
         }
         guard let payment = try? JSONDecoder().decode(DLocalPayment.self, from: Data(message.body)) else {
             throw .malformed("body is not a dLocal payment object with id and status")
@@ -29,6 +36,6 @@ extension DLocalAdapter {
         let event = PSPEvent(pspPaymentId: payment.id, status: status.unified(payerMustAct: action != nil),
                              pspStatus: payment.status, reference: payment.orderId, amount: amount(of: payment),
                              nextAction: status == .pending ? action : nil, dedupeKey: "\(payment.id):\(code)")
-        return [event]
+        return [.payment(event)]
     }
 }

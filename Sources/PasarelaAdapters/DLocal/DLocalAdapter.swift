@@ -7,7 +7,8 @@ import PasarelaCore
 /// The dLocal `order_id` is Pasarela's attempt id, so a replayed attempt is refused as a duplicate (5009)
 /// instead of charging twice, and the attempt id is also sent as `X-Idempotency-Key` (2019 docs; unconfirmed today),
 /// so that a dLocal honouring it answers the replay with the payment it already holds.
-/// Flows: create, lookup (`GET /payments/{id}`), cancel (`POST /payments/{id}/cancel`), webhook.
+/// Flows: create, lookup (`GET /payments/{id}`), cancel (`POST /payments/{id}/cancel`), capture (`POST /payments` with
+/// `authorization_id`), refund (`POST /refunds`), refund lookup (`GET /refunds/{id}/status`), webhook (payments and refunds).
 /// dLocal has no request field for a ticket's expiry ([U] in 1.5): the expiry is the one dLocal returns.
 public struct DLocalAdapter: PSPAdapter {
     public let kind = "dlocal"
@@ -29,7 +30,10 @@ public struct DLocalAdapter: PSPAdapter {
             throw .unsupported(unsupportedReason(request) ?? "unsupported")
         }
         var card: JSONBody?
-        if case .card(let token) = request.method { card = .object([("token", .string(token))]) }
+        if case .card(let token) = request.method {
+            // capture: false authorizes only (status AUTHORIZED); the capture comes later (1.4, 1.7).
+            card = .fields([("token", .string(token)), ("capture", request.capture == .manual ? .bool(false) : nil)])
+        }
         let payer = JSONBody.fields([
             ("name", .string(request.customer.name)),
             ("email", .string(request.customer.email)),

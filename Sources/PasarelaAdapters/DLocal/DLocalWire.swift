@@ -88,3 +88,21 @@ struct DLocalCode: Decodable, Equatable {
         }
     }
 }
+
+/// dLocal's refund object (1.8), in answers and refund notifications.
+struct DLocalRefund: Decodable {
+    var id: String
+    var paymentId: String?
+    var amount: Decimal?
+    var currency: String?
+    var status: String
+    var statusCode: DLocalCode?
+    var statusDetail: String?
+
+    enum CodingKeys: String, CodingKey {
+        case id, amount, currency, status
+        case paymentId = "payment_id"
+        case statusCode = "status_code"
+        case statusDetail = "status_detail"
+    }
+}

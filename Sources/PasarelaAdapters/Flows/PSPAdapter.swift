@@ -19,16 +19,27 @@ public protocol PSPAdapter: CreateFlow, WebhookFlow {
     var cancel: (any CancelFlow)? { get }
     /// Exchanges credentials for an access token before other calls, for PSPs that issue them.
     var token: (any TokenFlow)? { get }
+    /// Captures an authorized card payment, when the PSP offers it.
+    var capture: (any CaptureFlow)? { get }
+    /// Refunds a paid payment, when the PSP offers it.
+    var refund: (any RefundFlow)? { get }
+    /// Asks the PSP where a refund stands, when the PSP offers it.
+    var refundLookup: (any RefundLookupFlow)? { get }
 }
 
 extension PSPAdapter {
     public var lookup: (any LookupFlow)? { nil }
     public var cancel: (any CancelFlow)? { nil }
     public var token: (any TokenFlow)? { nil }
+    public var capture: (any CaptureFlow)? { nil }
+    public var refund: (any RefundFlow)? { nil }
+    public var refundLookup: (any RefundLookupFlow)? { nil }
 
     /// The flows this adapter offers, by name, for operators (`GET /v1/connections`).
     public var flowNames: [String] {
-        ["create", "webhook"] + [lookup.map { _ in "lookup" }, cancel.map { _ in "cancel" }, token.map { _ in "token" }].compactMap { $0 }
+        let optional: [(String, Bool)] = [("lookup", lookup != nil), ("cancel", cancel != nil), ("capture", capture != nil),
+                                          ("refund", refund != nil), ("refund_lookup", refundLookup != nil), ("token", token != nil)]
+        return ["create", "webhook"] + optional.filter(\.1).map(\.0)
     }
 }
 
@@ -43,10 +54,10 @@ public protocol CreateFlow: Sendable {
 
 /// Reading a PSP's webhooks.
 public protocol WebhookFlow: Sendable {
-    /// Verifies a webhook over its raw bytes and turns it into events.
+    /// Verifies a webhook over its raw bytes and turns it into what it tells (payment and refund statuses).
     /// - Throws: ``WebhookError/unauthenticated(_:)`` for a missing or wrong signature,
     ///   ``WebhookError/malformed(_:)`` for a genuine body that is not the PSP's shape.
-    func parseWebhook(_ message: InboundMessage, context: AdapterContext) throws(WebhookError) -> [PSPEvent]
+    func parseWebhook(_ message: InboundMessage, context: AdapterContext) throws(WebhookError) -> [PSPNotification]
 }
 
 /// Asking a PSP what became of a payment.
@@ -118,6 +129,79 @@ public enum CancelAnswer: Sendable, Equatable {
     case refused(code: String?, message: String)
     /// No definite answer (5xx, timeout, unreadable): asking again is safe.
     case failed(code: String?, message: String)
+}
+
+/// Capturing an authorized card payment, in full or in part.
+public protocol CaptureFlow: Sendable {
+    func buildCapture(_ input: CaptureInput, context: AdapterContext) throws(AdapterError) -> OutboundRequest
+    func parseCapture(_ response: InboundMessage, input: CaptureInput) -> CaptureOutcome
+}
+
+/// One capture's inputs.
+public struct CaptureInput: Sendable, Equatable {
+    public var paymentId: String
+    public var pspPaymentId: String
+    /// The attempt that took the payment (its reference at the PSP).
+    public var attemptId: String
+    public var amount: Money
+    /// Whether `amount` is all of the authorization.
+    public var full: Bool
+    /// Our id for this capture, unique per capture request: the PSP's idempotency key and the capture's reference.
+    public var captureId: String
+    public var now: Date
+
+    public init(paymentId: String, pspPaymentId: String, attemptId: String, amount: Money, full: Bool, captureId: String, now: Date) {
+        self.paymentId = paymentId
+        self.pspPaymentId = pspPaymentId
+        self.attemptId = attemptId
+        self.amount = amount
+        self.full = full
+        self.captureId = captureId
+        self.now = now
+    }
+}
+
+/// Refunding a paid payment, in full or in part.
+public protocol RefundFlow: Sendable {
+    func buildRefund(_ input: RefundInput, context: AdapterContext) throws(AdapterError) -> OutboundRequest
+    func parseRefund(_ response: InboundMessage, input: RefundInput) -> RefundOutcome
+}
+
+/// One refund's inputs.
+public struct RefundInput: Sendable, Equatable {
+    public var refund: Refund
+    public var pspPaymentId: String
+    public var method: PaymentMethodType
+    /// Whether the refund gives back all that was captured.
+    public var full: Bool
+    public var now: Date
+
+    public init(refund: Refund, pspPaymentId: String, method: PaymentMethodType, full: Bool, now: Date) {
+        self.refund = refund
+        self.pspPaymentId = pspPaymentId
+        self.method = method
+        self.full = full
+        self.now = now
+    }
+}
+
+/// Asking a PSP where a refund stands.
+public protocol RefundLookupFlow: Sendable {
+    func buildRefundLookup(_ target: RefundTarget, now: Date, context: AdapterContext) throws(AdapterError) -> OutboundRequest
+    func parseRefundLookup(_ response: InboundMessage, target: RefundTarget) -> RefundOutcome
+}
+
+/// The refund to look up.
+public struct RefundTarget: Sendable, Equatable {
+    public var refundId: String
+    public var pspRefundId: String?
+    public var pspPaymentId: String
+
+    public init(refundId: String, pspRefundId: String?, pspPaymentId: String) {
+        self.refundId = refundId
+        self.pspRefundId = pspRefundId
+        self.pspPaymentId = pspPaymentId
+    }
 }
 
 /// Getting an access token before other calls.

@@ -4,7 +4,7 @@ import PasarelaCore
 extension GenericAdapter {
     /// Verifies the declared signature over the raw bytes, then reads the declared fields. An amount that cannot be
     /// read is reported as such (the payment is flagged, not changed); a voucher in the notification is kept.
-    public func parseWebhook(_ message: InboundMessage, context: AdapterContext) throws(WebhookError) -> [PSPEvent] {
+    public func parseWebhook(_ message: InboundMessage, context: AdapterContext) throws(WebhookError) -> [PSPNotification] {
         let hook = descriptor.webhook
         guard message.header(hook.signature.header) != nil else { throw .unauthenticated("missing \(hook.signature.header) header") }
         guard hook.signature.verify(message, key: context.credentials[hook.keyCredential]) else {
@@ -25,7 +25,7 @@ extension GenericAdapter {
             action = .displayVoucher(code: code, barcode: nil, voucherURL: hook.voucherURL.flatMap { $0.text(in: json) },
                                      expiresAt: hook.expiresAt.flatMap { $0.text(in: json) }.flatMap(Timestamps.parse))
         }
-        return [PSPEvent(pspPaymentId: pspId, status: status, pspStatus: type, reference: hook.reference.flatMap { $0.text(in: json) },
-                         amount: hook.amount?.read(json) ?? .absent, nextAction: action, dedupeKey: keyParts.joined(separator: ":"))]
+        return [.payment(PSPEvent(pspPaymentId: pspId, status: status, pspStatus: type, reference: hook.reference.flatMap { $0.text(in: json) },
+                                  amount: hook.amount?.read(json) ?? .absent, nextAction: action, dedupeKey: keyParts.joined(separator: ":")))]
     }
 }

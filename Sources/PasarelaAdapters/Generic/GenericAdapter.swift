@@ -2,8 +2,8 @@ import Foundation
 import PasarelaCore
 
 /// A PSP described entirely by its adapter file (``GenericDescriptor``). PagoEfectivo's CIP API is the first;
-/// a PSP of the same shape needs a YAML file, not code. Create and webhook always; lookup, lookup by reference, cancel
-/// and token exchange when the file declares them.
+/// a PSP of the same shape needs a YAML file, not code. Create and webhook always; lookup, lookup by reference, cancel,
+/// refund, refund lookup and token exchange when the file declares them.
 public struct GenericAdapter: PSPAdapter {
     public let kind = "generic"
     public let descriptor: GenericDescriptor
@@ -16,6 +16,8 @@ public struct GenericAdapter: PSPAdapter {
     public var lookup: (any LookupFlow)? { descriptor.lookup != nil || descriptor.lookupByReference != nil ? self : nil }
     public var cancel: (any CancelFlow)? { descriptor.cancel != nil ? self : nil }
     public var token: (any TokenFlow)? { descriptor.token != nil ? self : nil }
+    public var refund: (any RefundFlow)? { descriptor.refund != nil ? self : nil }
+    public var refundLookup: (any RefundLookupFlow)? { descriptor.refundLookup != nil ? self : nil }
 
     public func buildCreate(_ input: CreateInput, context: AdapterContext) throws(AdapterError) -> OutboundRequest {
         try build(descriptor.create, TemplateValues(input: input, context: context, now: input.now))

@@ -17,6 +17,12 @@ public struct GenericDescriptor: Sendable {
     public var statusMap: [String: PaymentStatus?]
     /// Unified payer document types → the PSP's words (`document_types:`); a type not listed is left out of requests.
     public var documentTypes: [String: String]?
+    /// How to refund a payment (`refund:`); `{refund.id}`, `{refund.amount}`, `{psp_payment_id}` name it.
+    public var refund: Endpoint?
+    /// How to ask where a refund stands (`refund_lookup:`).
+    public var refundLookup: Endpoint?
+    /// The PSP's refund status words → pending, succeeded or failed (`refund_status_map:`).
+    public var refundStatusMap: [String: RefundStatus] = [:]
 
     public init(token: TokenExchange?, create: Endpoint, lookup: Endpoint?, lookupByReference: Endpoint? = nil, cancel: Cancel? = nil,
                 webhook: Webhook, statusMap: [String: PaymentStatus?]) {
@@ -93,6 +99,8 @@ public struct GenericDescriptor: Sendable {
         public var amount: AmountFields?
         /// Our reference (the attempt id) as the PSP echoes it.
         public var reference: JSONPath?
+        /// Refunds: the PSP's id for the refund.
+        public var pspRefundId: JSONPath?
         public var pspPaymentId: JSONPath?
         public var status: JSONPath?
         public var voucherCode: JSONPath?

@@ -134,6 +134,7 @@ public enum Field: Sendable, Equatable {
     case amount, amountMinor, currency, country, method, cashNetwork, bank, orderId, description
     case customerName, customerEmail, documentType, documentNumber
     case paymentId, attemptId, expiresAt, now, returnURL, webhookURL, pspPaymentId, token
+    case refundId, refundAmount, refundAmountMinor, refundReason, pspRefundId
     case credential(String)
     case metadata(String)
 
@@ -144,6 +145,8 @@ public enum Field: Sendable, Equatable {
         "customer.document.number": .documentNumber, "payment.id": .paymentId, "attempt.id": .attemptId,
         "expires_at": .expiresAt, "now": .now, "return_url": .returnURL, "webhook_url": .webhookURL,
         "psp_payment_id": .pspPaymentId, "token": .token,
+        "refund.id": .refundId, "refund.amount": .refundAmount, "refund.amount.minor": .refundAmountMinor, "refund.reason": .refundReason,
+        "psp_refund_id": .pspRefundId,
     ]
 
     static var documentation: String { (names.keys.sorted() + ["credentials.NAME", "metadata.KEY"]).joined(separator: ", ") }
@@ -166,6 +169,9 @@ public struct TemplateValues: Sendable {
     public var reference: String?
     /// The file's `document_types`: a payer document of a type not listed is left out (type and number).
     public var documentTypes: [String: String]?
+    /// The refund being made or looked up.
+    public var refund: Refund?
+    public var pspRefundId: String?
 
     public init(input: CreateInput?, context: AdapterContext, now: Date, pspPaymentId: String? = nil, reference: String? = nil) {
         self.input = input
@@ -200,6 +206,11 @@ public struct TemplateValues: Sendable {
         case .webhookURL: raw = context.webhookURL
         case .pspPaymentId: raw = pspPaymentId
         case .token: raw = context.token
+        case .refundId: raw = refund?.id
+        case .refundAmount: raw = refund?.amount.majorUnitString
+        case .refundAmountMinor: raw = refund.map { String($0.amount.minorUnits) }
+        case .refundReason: raw = refund?.reason
+        case .pspRefundId: raw = pspRefundId ?? refund?.pspRefundId
         case .credential(let name): raw = context.credentials.names.contains(name) ? context.credentials[name] : nil
         case .metadata(let key): raw = request?.metadata[key]
         }

@@ -5,20 +5,30 @@ import PasarelaStore
 
 /// The merchant-facing JSON of an event: `{"id","object":"event","type","created_at","payment_id","data":{"object":…}}`.
 public enum EventResource {
+    /// A new event announcing a refund's status, carrying the refund as it is after the change.
+    static func make(_ announcement: RefundAnnouncement, for stored: StoredPayment, merchant: Merchant?, at date: Date) -> NewEvent? {
+        guard let refund = stored.refund(announcement.refundId) else { return nil }
+        return make(announcement.type, object: RefundResource.json(refund), payment: stored.payment, merchant: merchant, at: date)
+    }
+
     /// A new event announcing `type`, carrying the payment as it is after the change, with the merchant's notification URL.
     static func make(_ type: StatusEventType, for stored: StoredPayment, merchant: Merchant?, at date: Date) -> NewEvent {
+        make(type, object: PaymentResource.json(stored), payment: stored.payment, merchant: merchant, at: date)
+    }
+
+    static func make(_ type: StatusEventType, object: JSONBody, payment: Payment, merchant: Merchant?, at date: Date) -> NewEvent {
         let id = Identifier.make("evt")
         let body = JSONBody.object([
             ("id", .string(id)),
             ("object", .string("event")),
             ("type", .string(type.rawValue)),
             ("created_at", .string(Timestamps.utc(date))),
-            ("payment_id", .string(stored.payment.id)),
-            ("livemode", .bool(stored.payment.livemode)),
-            ("data", .object([("object", PaymentResource.json(stored))])),
+            ("payment_id", .string(payment.id)),
+            ("livemode", .bool(payment.livemode)),
+            ("data", .object([("object", object)])),
         ]).bytes
         return NewEvent(id: id, type: type, createdAt: date, body: body,
-                        notificationURL: stored.payment.request.notificationURL ?? merchant?.notificationURL)
+                        notificationURL: payment.request.notificationURL ?? merchant?.notificationURL)
     }
 
     /// A list of events: `{"object":"list","data":[…],"has_more":…}` with each event's stored JSON.

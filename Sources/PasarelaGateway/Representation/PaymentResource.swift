@@ -8,7 +8,13 @@ public enum PaymentResource {
     public static func json(_ stored: StoredPayment) -> JSONBody {
         let payment = stored.payment
         let request = payment.request
-        return .fields([
+        let metadata: JSONBody = .object(request.metadata.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })
+        let failure: JSONBody = payment.failure.map { reason($0.code, $0.message) } ?? .null
+        let review: JSONBody = payment.review.map { reason($0.code, $0.message) } ?? .null
+        let captured: JSONBody = payment.status == .succeeded ? money(stored.captured) : .null
+        let pendingCapture: JSONBody = payment.pendingCapture.map(money) ?? .null
+        let expiresAt: JSONBody = payment.expiresAt.map { .string(Timestamps.utc($0)) } ?? .null
+        let identity: [(String, JSONBody?)] = [
             ("id", .string(payment.id)),
             ("object", .string("payment")),
             ("livemode", .bool(payment.livemode)),
@@ -19,23 +25,33 @@ public enum PaymentResource {
             ("order_id", .string(request.orderId)),
             ("description", optional(request.description)),
             ("customer", customer(request.customer)),
-            ("metadata", .object(request.metadata.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })),
+            ("metadata", metadata),
             ("notification_url", optional(request.notificationURL)),
             ("return_url", optional(request.returnURL)),
+        ]
+        let state: [(String, JSONBody?)] = [
             ("connection", optional(payment.connection)),
             ("psp_payment_id", optional(payment.pspPaymentId)),
             ("next_action", payment.nextAction.map(nextAction) ?? .null),
             ("attempts", .array(stored.attempts.map(attempt))),
-            ("amount_refunded", money(Money(minorUnits: 0, currency: request.amount.currency))),
-            ("failure", payment.failure.map { .object([("code", .string($0.code)), ("message", .string($0.message))]) } ?? .null),
+            ("capture", .string(request.capture.rawValue)),
+            ("amount_captured", captured),
+            ("pending_capture", pendingCapture),
+            ("amount_refunded", money(stored.amountRefunded)),
+            ("failure", failure),
             ("late_payment", .bool(payment.latePayment)),
-            ("review", payment.review.map { .object([("code", .string($0.code)), ("message", .string($0.message))]) } ?? .null),
-            ("expires_at", payment.expiresAt.map { .string(Timestamps.utc($0)) } ?? .null),
+            ("review", review),
+            ("expires_at", expiresAt),
             ("rule", optional(payment.rule)),
             ("config_version", optional(payment.configVersion)),
             ("created_at", .string(Timestamps.utc(payment.createdAt))),
             ("updated_at", .string(Timestamps.utc(payment.updatedAt))),
-        ])
+        ]
+        return .fields(identity + state)
+    }
+
+    static func reason(_ code: String, _ message: String) -> JSONBody {
+        .object([("code", .string(code)), ("message", .string(message))])
     }
 
     /// A list page: `{"object":"list","data":[...],"has_more":false}`.
