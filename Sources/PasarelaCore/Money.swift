@@ -57,7 +57,8 @@ public struct Money: Hashable, Sendable, CustomStringConvertible {
 }
 
 extension Character {
-    var isASCIIDigit: Bool { ("0"..."9").contains(self) }
+    /// `0` to `9`, and no other digit of any script.
+    public var isASCIIDigit: Bool { ("0"..."9").contains(self) }
 }
 
 extension Money: Codable {

@@ -3,8 +3,10 @@ import Hummingbird
 import NIOCore
 
 extension CheckoutEmulator {
-    /// The Checkout API: `POST /payments`, `GET /payments/{id}`. Every response has a `Content-Type`.
-    public func addAPIRoutes<Router: RouterMethods>(to router: Router) {
+    /// The Checkout API: `POST /payments`, `GET /payments/{id}`, its actions, captures, voids and refunds. Every answer
+    /// has a `Content-Type`, a `Cko-Request-Id`, and an error body when it is one (an unknown path too).
+    public func addAPIRoutes<Router: RouterMethods>(to parent: Router) {
+        let router = parent.group().add(middleware: CheckoutRequestIds<Router.Context>())
         router.post("/payments") { request, _ -> Response in
             let body = Array(buffer: try await request.body.collect(upTo: 1 << 20))
             let fault = self.faults.next()
@@ -16,7 +18,7 @@ extension CheckoutEmulator {
             }
             var delay = 0
             if case .delayBeforeProcessing(let milliseconds)? = fault { delay = milliseconds }
-            let (status, reply) = await self.create(headers: request.headers.map { ($0.name.rawName, $0.value) }, body: body, delay: delay)
+            let (status, reply) = await self.create(headers: Self.headers(request), body: body, delay: delay)
             switch fault {
             case .garbage: return EmulatorResponse.json(200, Array("<html>gateway error".utf8))
             case .delayAfterProcessing(let milliseconds): try await Task.sleep(for: .milliseconds(milliseconds))
@@ -25,14 +27,22 @@ extension CheckoutEmulator {
             await self.replies.pass()
             return EmulatorResponse.json(status, reply)
         }
-        router.post("/payments/:id/voids") { request, context -> Response in
-            let body = Array(buffer: try await request.body.collect(upTo: 1 << 16))
-            let (status, reply) = await self.void(context.parameters.get("id") ?? "", headers: request.headers.map { ($0.name.rawName, $0.value) },
-                                                  body: body)
-            return EmulatorResponse.json(status, reply)
+        for (path, kind) in [("captures", ActionKind.capture), ("voids", .void), ("refunds", .refund)] {
+            router.post("/payments/:id/\(path)") { request, context -> Response in
+                let body = Array(buffer: try await request.body.collect(upTo: 1 << 16))
+                if case .status(let status)? = self.faults.next() {
+                    return EmulatorResponse.json(status, CheckoutEmulatorError(http: status, type: "processing_error", codes: ["injected_fault"]).body)
+                }
+                let (status, reply) = await self.act(kind, on: context.parameters.get("id") ?? "", headers: Self.headers(request), body: body)
+                return EmulatorResponse.json(status, reply)
+            }
         }
         router.get("/payments/:id") { request, context -> Response in
-            let (status, reply) = self.details(context.parameters.get("id") ?? "", headers: request.headers.map { ($0.name.rawName, $0.value) })
+            let (status, reply) = self.details(context.parameters.get("id") ?? "", headers: Self.headers(request))
+            return EmulatorResponse.json(status, reply)
+        }
+        router.get("/payments/:id/actions") { request, context -> Response in
+            let (status, reply) = self.actions(of: context.parameters.get("id") ?? "", headers: Self.headers(request))
             return EmulatorResponse.json(status, reply)
         }
         router.get("/apm/:id") { _, context -> Response in
@@ -40,6 +50,15 @@ extension CheckoutEmulator {
             let html = "<html><body><h1>Checkout sandbox APM</h1><p>Payment \(id): \(self.status(of: id) ?? "unknown")</p></body></html>"
             return EmulatorResponse.html(html)
         }
+        for method in [HTTPRequest.Method.get, .post, .put, .patch, .delete] {
+            router.on("**", method: method) { _, _ -> Response in
+                EmulatorResponse.json(404, CheckoutEmulatorError.notFound("resource_not_found").body)
+            }
+        }
+    }
+
+    static func headers(_ request: Request) -> [(name: String, value: String)] {
+        request.headers.map { ($0.name.rawName, $0.value) }
     }
 
     /// Sandbox controls: `POST payments/{id}/succeed|expire|cancel`, `GET payments` (the ledger).
@@ -64,5 +83,16 @@ extension CheckoutEmulator {
         router.post("/captures/release") { _, _ -> Response in
             EmulatorResponse.json(200, object: ["released": self.captures.release()])
         }
+    }
+}
+
+/// Gives every Checkout answer its `Cko-Request-Id` (the same id error bodies carry as `request_id`) and `Cko-Version`.
+struct CheckoutRequestIds<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let id = EmulatorIds.checkout("req")
+        var response = try await CheckoutEmulator.$requestId.withValue(id) { try await next(request, context) }
+        response.headers[.init("Cko-Request-Id")!] = id
+        response.headers[.init("Cko-Version")!] = "1.0.0"
+        return response
     }
 }

@@ -6,10 +6,14 @@ import Synchronization
 /// replay and 429 for a concurrent duplicate, card test tokens, LatAm cash APMs that stay Pending until a sandbox
 /// control completes them, and `evt_` webhooks signed with `Cko-Signature`, delivered at least once.
 ///
-/// Card tokens: `tok_decline_<code>` declines with that response code (20051 soft, 30004 hard, 40101 risk);
-/// any other `tok_…` is approved: Authorized, then captured at once (`payment_approved`, then `payment_captured`),
-/// unless captures are held (`captures.hold()`, `POST /sandbox/checkout/captures {"hold": true}`), which keeps it
-/// Authorized so it can be voided (`POST /payments/{id}/voids`).
+/// Card sources: `token`/`id` (`tok_…`, `src_…`) and a full `card` (Luhn-valid number, expiry not passed).
+/// `tok_decline_<code>` declines with that response code (20051 soft, 30004 hard, 40101 risk), and so does any card
+/// for an amount ending in 05 (20005 Do Not Honour, as in Checkout's sandbox). Other cards are approved: Authorized,
+/// then captured at once (`payment_approved`, then `payment_captured`) unless the request says `capture: false` or
+/// captures are held (`POST /sandbox/checkout/captures {"hold": true}`). An Authorized payment takes captures and voids,
+/// a captured one refunds (`POST /payments/{id}/captures|voids|refunds`, 202 with an action id, then the webhook), and
+/// `GET /payments/{id}/actions` lists what was done. Settings `decline_refunds` and `decline_captures` make the next
+/// refunds or captures fail (`payment_refund_declined`, `payment_capture_declined`).
 public final class CheckoutEmulator: Sendable {
     public struct Credentials: Sendable {
         public var secretKey: String
@@ -19,8 +23,9 @@ public final class CheckoutEmulator: Sendable {
             self.webhookSecret = webhookSecret
         }
 
-        /// The values `adapters/checkout.yaml` names as `sandbox_default`.
-        public static let sandbox = Credentials(secretKey: "sk_sbx_pasarelasandboxkeyaaaaaaaaaaa", webhookSecret: "whsec_pasarela_sandbox")
+        /// The values `adapters/checkout.yaml` names as `sandbox_default`: the key has the shape Checkout's SDKs demand
+        /// of a sandbox secret key, `sk_sbox_` and 27 base-32 characters.
+        public static let sandbox = Credentials(secretKey: "sk_sbox_pasarelasandboxkey23456abcd", webhookSecret: "whsec_pasarela_sandbox")
     }
 
     /// Cash APM source types and their country (2.4).
@@ -40,6 +45,16 @@ public final class CheckoutEmulator: Sendable {
     public let captures = ReplyGate()
     /// Where the ledger is kept on disk, when it is.
     let journal = Mutex<LedgerJournal?>(nil)
+    /// Behaviours switched by `POST settings`.
+    let settings = Mutex(Settings())
+
+    /// The request being answered, for `Cko-Request-Id` and the `request_id` of error bodies.
+    @TaskLocal static var requestId: String?
+
+    struct Settings {
+        var declineRefunds = false
+        var declineCaptures = false
+    }
 
     struct State {
         var payments: [String: CheckoutEmulatedPayment] = [:]
@@ -64,7 +79,14 @@ public final class CheckoutEmulator: Sendable {
         webhookURL.withLock { $0 = url }
         journal.withLock { $0?.append("target", url ?? "") }
     }
-    public func applySetting(_ name: String, _ value: Bool) -> Bool { false }
+    public func applySetting(_ name: String, _ value: Bool) -> Bool {
+        switch name {
+        case "decline_refunds": settings.withLock { $0.declineRefunds = value }
+        case "decline_captures": settings.withLock { $0.declineCaptures = value }
+        default: return false
+        }
+        return true
+    }
 
     /// Payment ids in the ledger, oldest first.
     public var ledger: [String] { state.withLock { $0.order } }
@@ -74,23 +96,9 @@ public final class CheckoutEmulator: Sendable {
 
     /// `POST /payments` with idempotency: a replay returns the first status and body, a concurrent duplicate 429.
     func create(headers: [(name: String, value: String)], body: [UInt8], delay: Int = 0) async -> (Int, [UInt8]) {
-        func header(_ name: String) -> String? { headers.first { $0.name.lowercased() == name.lowercased() }?.value }
-        guard header("Authorization") == "Bearer \(credentials.secretKey)" else {
-            return (401, CheckoutEmulatorError.unauthorized.body)
-        }
-        let key = header("Cko-Idempotency-Key")
-        if let key {
-            let existing: IdempotentReply? = state.withLock { state in
-                if let found = state.idempotency[key] { return found }
-                state.idempotency[key] = .inFlight
-                return nil
-            }
-            switch existing {
-            case .inFlight?: return (429, CheckoutEmulatorError(http: 429, type: "too_many_requests", codes: ["duplicate_request_in_progress"]).body)
-            case .done(let status, let body)?: return (status, body)
-            case nil: break
-            }
-        }
+        guard authorized(headers) else { return (401, CheckoutEmulatorError.unauthorized.body) }
+        let key = Self.header("Cko-Idempotency-Key", in: headers)
+        if let key, let earlier = claim(key) { return earlier }
         // A slow PSP: the key is already taken while the request is being processed.
         if delay > 0 { try? await Task.sleep(for: .milliseconds(delay)) }
         let result: (Int, [UInt8])
@@ -121,19 +129,24 @@ public final class CheckoutEmulator: Sendable {
         var status = 201
         var extra: [String: Any] = [:]
         switch type {
-        case "token", "id":
-            let token = source.token ?? source.id ?? ""
-            guard token.hasPrefix("tok_") || token.hasPrefix("src_") else { throw .invalid(type == "token" ? "token_invalid" : "source_id_invalid") }
-            if token.hasPrefix("tok_decline_"), let code = Int(token.dropFirst(12)), (20000..<50000).contains(code) {
+        case "token", "id", "card":
+            let card = try Self.card(source, type: type, now: now())
+            payment.last4 = card.last4
+            payment.autoCapture = request.capture ?? true
+            if let code = card.declineCode ?? (amount % 100 == 5 ? 20005 : nil) {
                 payment.status = "Declined"
                 payment.responseCode = String(code)
-                payment.responseSummary = code < 30000 ? "Insufficient Funds" : code < 40000 ? "Restricted Card" : "Risk Blocked"
+                payment.responseSummary = code == 20005 ? "Declined - Do Not Honour"
+                    : code < 30000 ? "Insufficient Funds" : code < 40000 ? "Restricted Card" : "Risk Blocked"
             } else {
                 payment.status = "Authorized"
                 payment.approved = true
                 payment.responseCode = "10000"
                 payment.responseSummary = "Approved"
             }
+            payment.actions = [CheckoutEmulatedAction(id: payment.actionId, type: "Authorization", amount: amount, approved: payment.approved,
+                                                      reference: request.reference, responseCode: payment.responseCode ?? "",
+                                                      responseSummary: payment.responseSummary ?? "", processedOn: payment.processedOn)]
         default:
             guard let country = Self.cashSources[type] else { throw .invalid("payment_source_type_invalid") }
             guard source.country == country else { throw .invalid("country_invalid") }
@@ -154,18 +167,26 @@ public final class CheckoutEmulator: Sendable {
         object.merge(extra) { _, new in new }
         if payment.status == "Authorized" {
             let id = payment.id
+            let autoCapture = payment.autoCapture
             Task {
                 // capture: true — the payment is approved, then captured, and each step is announced, in that order.
                 _ = await self.announce(id, "payment_approved")
+                guard autoCapture else { return }
                 await self.captures.pass()
-                let captured: Bool = self.state.withLock { state in
-                    guard state.payments[id]?.status == "Authorized" else { return false }
-                    state.payments[id]?.status = "Captured"
-                    return true
+                let capture: CheckoutEmulatedAction? = self.state.withLock { state in
+                    guard var payment = state.payments[id], payment.status == "Authorized" else { return nil }
+                    let action = CheckoutEmulatedAction(id: EmulatorIds.checkout("act"), type: "Capture", amount: payment.amount, approved: true,
+                                                        reference: payment.reference, responseCode: "10000", responseSummary: "Approved",
+                                                        processedOn: EmulatorClock.checkout(self.now()))
+                    payment.captured = payment.amount
+                    payment.actions.append(action)
+                    payment.settleStatus()
+                    state.payments[id] = payment
+                    return action
                 }
-                if captured {
+                if let capture {
                     self.record(id)
-                    _ = await self.announce(id, "payment_captured")
+                    _ = await self.announce(id, "payment_captured", action: capture)
                 }
             }
         } else if payment.status == "Declined" {
@@ -178,40 +199,10 @@ public final class CheckoutEmulator: Sendable {
         return (status, Self.encode(object))
     }
 
-    /// `POST /payments/{id}/voids`: an Authorized payment becomes Voided (202 with an action id, then `payment_voided`);
-    /// anything else is 403. The idempotency key replays like a payment request's.
-    func void(_ id: String, headers: [(name: String, value: String)], body: [UInt8]) async -> (Int, [UInt8]) {
-        func header(_ name: String) -> String? { headers.first { $0.name.lowercased() == name.lowercased() }?.value }
-        guard header("Authorization") == "Bearer \(credentials.secretKey)" else { return (401, CheckoutEmulatorError.unauthorized.body) }
-        let key = header("Cko-Idempotency-Key").map { "void:\($0)" }
-        if let key, case .done(let status, let body)? = state.withLock({ $0.idempotency[key] }) { return (status, body) }
-        let reference = (try? JSONSerialization.jsonObject(with: Data(body.isEmpty ? Array("{}".utf8) : body))) as? [String: Any]
-        guard reference != nil else { return (422, CheckoutEmulatorError.invalid("request_body_invalid").body) }
-        let actionId = EmulatorIds.checkout("act")
-        let outcome: Int? = state.withLock { state in
-            guard let payment = state.payments[id] else { return nil }
-            guard payment.status == "Authorized" else { return 403 }
-            state.payments[id]?.status = "Voided"
-            return 202
-        }
-        guard let outcome else { return (404, CheckoutEmulatorError(http: 404, type: "not_found", codes: ["payment_not_found"]).body) }
-        guard outcome == 202 else { return (403, CheckoutEmulatorError(http: 403, type: "action_not_allowed", codes: ["payment_not_voidable"]).body) }
-        record(id)
-        let base = publicURL.withLock { $0 }
-        var answer: [String: Any] = ["action_id": actionId, "_links": ["payment": ["href": "\(base)/payments/\(id)"]]]
-        if let text = reference?["reference"] as? String { answer["reference"] = text }
-        let reply = Self.encode(answer)
-        if let key { remember(key, status: 202, body: reply) }
-        Task { _ = await self.announce(id, "payment_voided") }
-        return (202, reply)
-    }
-
     /// `GET /payments/{id}`.
     func details(_ id: String, headers: [(name: String, value: String)]) -> (Int, [UInt8]) {
-        guard headers.first(where: { $0.name.lowercased() == "authorization" })?.value == "Bearer \(credentials.secretKey)" else {
-            return (401, [])
-        }
-        guard let payment = state.withLock({ $0.payments[id] }) else { return (404, []) }
+        guard authorized(headers) else { return (401, CheckoutEmulatorError.unauthorized.body) }
+        guard let payment = state.withLock({ $0.payments[id] }) else { return (404, CheckoutEmulatorError.notFound("payment_not_found").body) }
         return (200, Self.encode(payment.json(base: publicURL.withLock { $0 })))
     }
 
@@ -222,15 +213,22 @@ public final class CheckoutEmulator: Sendable {
             "expire": ("Expired", ["payment_expired"]),
             "cancel": ("Canceled", ["payment_canceled"]),
         ]
-        guard let (status, events) = transitions[action] else { return (404, []) }
+        guard let (status, events) = transitions[action] else { return (404, CheckoutEmulatorError.notFound("action_not_found").body) }
         let moved: Bool? = state.withLock { state in
-            guard let payment = state.payments[id] else { return nil }
+            guard var payment = state.payments[id] else { return nil }
             guard payment.status == "Pending" else { return false }
-            state.payments[id]?.status = status
-            state.payments[id]?.approved = action == "succeed"
+            payment.status = status
+            payment.approved = action == "succeed"
+            if action == "succeed" {
+                payment.captured = payment.amount
+                payment.actions.append(CheckoutEmulatedAction(id: payment.actionId, type: "Capture", amount: payment.amount, approved: true,
+                                                              reference: payment.reference, responseCode: "10000", responseSummary: "Approved",
+                                                              processedOn: EmulatorClock.checkout(now())))
+            }
+            state.payments[id] = payment
             return true
         }
-        guard let moved else { return (404, []) }
+        guard let moved else { return (404, CheckoutEmulatorError.notFound("payment_not_found").body) }
         guard moved else { return (422, CheckoutEmulatorError.invalid("payment_not_pending").body) }
         record(id)
         var deliveries: [[String: Any]] = []
@@ -238,16 +236,22 @@ public final class CheckoutEmulator: Sendable {
         return (200, Self.encode(["id": id, "status": status, "webhooks": deliveries]))
     }
 
-    /// Sends one signed event about a payment to the configured webhook URL.
-    func announce(_ paymentId: String, _ type: String) async -> WebhookSender.Delivery {
+    /// Sends one signed event about a payment to the configured webhook URL; an event about an action (capture, void,
+    /// refund) carries that action's id, amount, reference and response.
+    func announce(_ paymentId: String, _ type: String, action: CheckoutEmulatedAction? = nil) async -> WebhookSender.Delivery {
         guard let payment = state.withLock({ $0.payments[paymentId] }) else {
             return WebhookSender.Delivery(url: nil, status: nil, error: "no payment", tries: 0)
         }
         let eventId = EmulatorIds.checkout("evt")
-        var data: [String: Any] = ["id": payment.id, "action_id": payment.actionId, "amount": payment.amount,
+        var data: [String: Any] = ["id": payment.id, "action_id": action?.id ?? payment.actionId, "amount": action?.amount ?? payment.amount,
                                    "currency": payment.currency, "processed_on": EmulatorClock.checkout(now())]
-        if let reference = payment.reference { data["reference"] = reference }
-        if let code = payment.responseCode { data["response_code"] = code }
+        if let reference = action?.reference ?? payment.reference { data["reference"] = reference }
+        if let code = action?.responseCode ?? payment.responseCode { data["response_code"] = code }
+        if let summary = action?.responseSummary, action?.approved == false { data["response_summary"] = summary }
+        if action?.type == "Refund" {
+            data["balances"] = ["total_authorized": payment.amount, "total_captured": payment.captured, "total_refunded": payment.refunded,
+                                "available_to_refund": payment.captured - payment.refunded]
+        }
         let base = publicURL.withLock { $0 }
         let body = Self.encode(["id": eventId, "type": type, "version": "1.0.9", "created_on": EmulatorClock.checkout(now()), "data": data,
                                 "_links": ["self": ["href": "\(base)/events/\(eventId)"], "payment": ["href": "\(base)/payments/\(payment.id)"]]])
@@ -262,6 +266,21 @@ public final class CheckoutEmulator: Sendable {
         var body: [UInt8]
     }
 
+    /// Takes an idempotency key for a request now being processed: `nil`, or the answer a replay or a concurrent
+    /// duplicate (429) gets instead.
+    func claim(_ key: String) -> (Int, [UInt8])? {
+        let existing: IdempotentReply? = state.withLock { state in
+            if let found = state.idempotency[key] { return found }
+            state.idempotency[key] = .inFlight
+            return nil
+        }
+        switch existing {
+        case .inFlight?: return (429, CheckoutEmulatorError(http: 429, type: "too_many_requests", codes: ["duplicate_request_in_progress"]).body)
+        case .done(let status, let body)?: return (status, body)
+        case nil: return nil
+        }
+    }
+
     /// Stores an idempotent reply, on disk too when the ledger is.
     func remember(_ key: String, status: Int, body: [UInt8]) {
         state.withLock { $0.idempotency[key] = .done(status: status, body: body) }
@@ -272,6 +291,15 @@ public final class CheckoutEmulator: Sendable {
     func record(_ id: String) {
         guard let payment = state.withLock({ $0.payments[id] }) else { return }
         journal.withLock { $0?.append("payment", payment) }
+    }
+
+    /// Whether the request carries the account's secret key as a Bearer token.
+    func authorized(_ headers: [(name: String, value: String)]) -> Bool {
+        Self.header("Authorization", in: headers) == "Bearer \(credentials.secretKey)"
+    }
+
+    static func header(_ name: String, in headers: [(name: String, value: String)]) -> String? {
+        headers.first { $0.name.lowercased() == name.lowercased() }?.value
     }
 
     static func encode(_ object: [String: Any]) -> [UInt8] {

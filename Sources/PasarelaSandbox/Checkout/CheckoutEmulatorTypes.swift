@@ -19,10 +19,16 @@ struct CheckoutEmulatorRequest: Decodable {
         var country: String?
         var description: String?
         var payer: Payer?
+        var number: String?
+        var expiryMonth: Int?
+        var expiryYear: Int?
+        var cvv: String?
 
         enum CodingKeys: String, CodingKey {
-            case type, token, id, country, description, payer
+            case type, token, id, country, description, payer, number, cvv
             case integrationType = "integration_type"
+            case expiryMonth = "expiry_month"
+            case expiryYear = "expiry_year"
         }
     }
 
@@ -39,7 +45,7 @@ struct CheckoutEmulatorRequest: Decodable {
     }
 }
 
-/// A payment in the Checkout emulator's ledger.
+/// A payment in the Checkout emulator's ledger, with its actions (authorization, captures, voids, refunds).
 struct CheckoutEmulatedPayment: Sendable, Codable {
     var id: String
     var actionId: String
@@ -52,12 +58,21 @@ struct CheckoutEmulatedPayment: Sendable, Codable {
     var responseCode: String?
     var responseSummary: String?
     var processedOn: String
+    /// `capture: false` on the request: an approved card payment stays Authorized until captured.
+    var autoCapture: Bool = true
+    var last4: String?
+    var captured: Int64 = 0
+    var refunded: Int64 = 0
+    var actions: [CheckoutEmulatedAction] = []
 
     func json(base: String) -> [String: Any] {
+        var source: [String: Any] = ["type": sourceType]
+        if let last4 { source["last4"] = last4 }
         var object: [String: Any] = [
             "id": id, "action_id": actionId, "amount": amount, "currency": currency, "status": status, "approved": approved,
-            "processed_on": processedOn, "source": ["type": sourceType],
-            "_links": links(base: base),
+            "processed_on": processedOn, "source": source, "_links": links(base: base),
+            "balances": ["total_authorized": approved ? amount : 0, "total_captured": captured, "total_refunded": refunded,
+                         "available_to_capture": status == "Authorized" ? amount : 0, "available_to_refund": captured - refunded],
         ]
         if let reference { object["reference"] = reference }
         if let responseCode { object["response_code"] = responseCode }
@@ -65,15 +80,49 @@ struct CheckoutEmulatedPayment: Sendable, Codable {
         return object
     }
 
-    /// `self`, and for a cash APM still pending, the payer's `redirect`.
+    /// `self` and `actions`; `capture` and `void` while Authorized; for a cash APM still pending, the payer's `redirect`.
     func links(base: String) -> [String: Any] {
-        var links: [String: Any] = ["self": ["href": "\(base)/payments/\(id)"]]
+        let own = "\(base)/payments/\(id)"
+        var links: [String: Any] = ["self": ["href": own], "actions": ["href": "\(own)/actions"]]
         if status == "Pending", CheckoutEmulator.cashSources[sourceType] != nil { links["redirect"] = ["href": "\(base)/apm/\(id)"] }
+        if status == "Authorized" {
+            links["capture"] = ["href": "\(own)/captures"]
+            links["void"] = ["href": "\(own)/voids"]
+        }
+        if captured > refunded { links["refund"] = ["href": "\(own)/refunds"] }
         return links
+    }
+
+    /// The status the balances give, once captures or refunds have moved money.
+    mutating func settleStatus() {
+        if refunded > 0 {
+            status = refunded >= captured ? "Refunded" : "Partially Refunded"
+        } else if captured > 0 {
+            status = captured >= amount ? "Captured" : "Partially Captured"
+        }
     }
 }
 
-/// An error answer: HTTP status and `{request_id, error_type, error_codes}` (2.6); 401 has no body.
+/// One action on a payment, as `GET /payments/{id}/actions` lists it.
+struct CheckoutEmulatedAction: Sendable, Codable {
+    var id: String
+    var type: String
+    var amount: Int64
+    var approved: Bool
+    var reference: String?
+    var responseCode: String
+    var responseSummary: String
+    var processedOn: String
+
+    var json: [String: Any] {
+        var object: [String: Any] = ["id": id, "type": type, "amount": amount, "approved": approved, "response_code": responseCode,
+                                     "response_summary": responseSummary, "processed_on": processedOn]
+        if let reference { object["reference"] = reference }
+        return object
+    }
+}
+
+/// An error answer: HTTP status and `{request_id, error_type, error_codes}` (2.6), the request id also in `Cko-Request-Id`.
 struct CheckoutEmulatorError: Error {
     var http: Int
     var type: String
@@ -83,11 +132,18 @@ struct CheckoutEmulatorError: Error {
         CheckoutEmulatorError(http: 422, type: "request_invalid", codes: codes)
     }
 
-    static let unauthorized = CheckoutEmulatorError(http: 401, type: "", codes: [])
+    static let unauthorized = CheckoutEmulatorError(http: 401, type: "authentication_error", codes: ["invalid_secret_key"])
+
+    static func notFound(_ code: String) -> CheckoutEmulatorError {
+        CheckoutEmulatorError(http: 404, type: "not_found", codes: [code])
+    }
+
+    static func notAllowed(_ code: String) -> CheckoutEmulatorError {
+        CheckoutEmulatorError(http: 403, type: "action_not_allowed", codes: [code])
+    }
 
     var body: [UInt8] {
-        guard http != 401 else { return [] }
-        let object: [String: Any] = ["request_id": EmulatorIds.checkout("req"), "error_type": type, "error_codes": codes]
+        let object: [String: Any] = ["request_id": CheckoutEmulator.requestId ?? EmulatorIds.checkout("req"), "error_type": type, "error_codes": codes]
         return Array((try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data())
     }
 }

@@ -3,7 +3,8 @@ import Hummingbird
 import NIOCore
 
 extension DLocalEmulator {
-    /// The dLocal API: `POST /payments`, `GET /payments/{id}`, `GET /payments/{id}/status`, plus the voucher page.
+    /// The dLocal API: `POST /payments` (also captures), `GET /payments/{id}`, `GET /payments/{id}/status`,
+    /// `POST /payments/{id}/cancel`, `POST /refunds`, `GET /refunds/{id}`, `GET /refunds/{id}/status`, plus the voucher page.
     public func addAPIRoutes<Router: RouterMethods>(to router: Router) {
         router.post("/payments") { request, _ -> Response in
             let body = try await request.body.collect(upTo: 1 << 20)
@@ -65,10 +66,40 @@ extension DLocalEmulator {
                 return EmulatorResponse.json(error.http, error.body)
             }
         }
+        router.post("/refunds") { request, _ -> Response in
+            let body = try await request.body.collect(upTo: 1 << 16)
+            if case .status(let status)? = self.faults.next(only: { if case .status = $0 { true } else { false } }) {
+                return EmulatorResponse.json(status, EmulatorError(http: status, code: status >= 500 ? 7000 : 5000, message: "Injected fault").body)
+            }
+            do throws(EmulatorError) {
+                let refund = try self.createRefund(headers: Self.headers(request), body: Array(buffer: body))
+                await self.replies.pass()
+                return EmulatorResponse.json(200, Self.encode(refund))
+            } catch {
+                return EmulatorResponse.json(error.http, error.body)
+            }
+        }
+        router.get("/refunds/:id") { request, context -> Response in
+            do throws(EmulatorError) {
+                return EmulatorResponse.json(200, Self.encode(try self.refund(id: context.parameters.get("id") ?? "", headers: Self.headers(request))))
+            } catch {
+                return EmulatorResponse.json(error.http, error.body)
+            }
+        }
+        router.get("/refunds/:id/status") { request, context -> Response in
+            do throws(EmulatorError) {
+                let refund = try self.refund(id: context.parameters.get("id") ?? "", headers: Self.headers(request))
+                let object: [String: Any] = ["id": refund.id, "payment_id": refund.paymentId, "status": refund.status,
+                                             "status_code": refund.statusCode, "status_detail": refund.statusDetail]
+                return EmulatorResponse.json(200, object: object)
+            } catch {
+                return EmulatorResponse.json(error.http, error.body)
+            }
+        }
         router.get("/tickets/:id") { _, context -> Response in
             let id = context.parameters.get("id") ?? ""
             guard let payment = self.state.withLock({ $0.payments[id] }), let ticket = payment.ticket else {
-                return EmulatorResponse.json(404, EmulatorError(http: 404, code: 4000, message: "Payment not found").body)
+                return EmulatorResponse.json(404, EmulatorError.paymentNotFound.body)
             }
             let html = "<html><body><h1>\(ticket.providerName)</h1><p>CIP <b>\(ticket.number)</b></p><p>\(ticket.amount) \(ticket.currency)</p><p>Expires \(ticket.expirationDate)</p></body></html>"
             return EmulatorResponse.html(html)
@@ -99,6 +130,23 @@ extension DLocalEmulator {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             return EmulatorResponse.json(200, Array(try encoder.encode(payments)))
+        }
+        // `POST refunds/{id}/succeed|reject|cancel`: ends a PENDING refund and sends its notification.
+        for ending in EmulatedRefund.Ending.allCases {
+            router.post("/refunds/:id/\(ending.rawValue)") { _, context -> Response in
+                do throws(EmulatorError) {
+                    let delivery = try await self.endRefund(context.parameters.get("id") ?? "", as: ending)
+                    return EmulatorResponse.json(200, object: ["status": ending.status.0, "notification": delivery.json])
+                } catch {
+                    return EmulatorResponse.json(error.http, error.body)
+                }
+            }
+        }
+        router.get("/refunds") { _, _ -> Response in
+            let refunds = self.refunds
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            return EmulatorResponse.json(200, Array(try encoder.encode(refunds)))
         }
     }
 

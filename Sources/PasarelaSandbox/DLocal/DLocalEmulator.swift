@@ -5,6 +5,8 @@ import Synchronization
 /// A dLocal-style PSP in process, faithful to PSP-PROTOCOLS.md section 1: it checks the request signature,
 /// refuses what dLocal refuses with dLocal's codes, issues PagoEfectivo tickets with 8-digit CIPs, keeps a
 /// ledger, and on a sandbox control marks a payment PAID, EXPIRED or CANCELLED and sends the signed notification.
+/// Cards with `capture: false` stay AUTHORIZED until captured (`POST /payments` with `authorization_id`) or cancelled;
+/// refunds (`POST /refunds`) start PENDING and end by a notification to their own `notification_url`.
 public final class DLocalEmulator: Sendable {
     /// The merchant credentials the emulator accepts.
     public struct Credentials: Sendable {
@@ -48,6 +50,9 @@ public final class DLocalEmulator: Sendable {
     /// dLocal's 2019 docs describe the header; today's do not (PSP-PROTOCOLS.md 1.2), so it is off unless set
     /// (`POST /sandbox/dlocal/settings {"honour_idempotency_key": true}`).
     let honoursIdempotencyKey = Mutex(false)
+    /// Whether card refunds wait for a sandbox control too (`POST /sandbox/dlocal/settings {"hold_refunds": true}`);
+    /// cash refunds without the payer's bank account always do, as dLocal then asks the payer by e-mail.
+    let holdsRefunds = Mutex(false)
     /// Where the ledger is kept on disk, when it is.
     let journal = Mutex<LedgerJournal?>(nil)
     /// Where the emulator is reachable, for the voucher URLs it hands out.
@@ -59,6 +64,8 @@ public final class DLocalEmulator: Sendable {
         var order: [String] = []
         /// `X-Idempotency-Key` → the payment it created.
         var idempotencyKeys: [String: String] = [:]
+        var refunds: [String: EmulatedRefund] = [:]
+        var refundOrder: [String] = []
     }
 
     public init(credentials: Credentials = .sandbox, ticketLifetime: TimeInterval = 24 * 3600,
@@ -75,8 +82,11 @@ public final class DLocalEmulator: Sendable {
     public func setWebhookTarget(_ url: String?) {}
 
     public func applySetting(_ name: String, _ value: Bool) -> Bool {
-        guard name == "honour_idempotency_key" else { return false }
-        honoursIdempotencyKey.withLock { $0 = value }
+        switch name {
+        case "honour_idempotency_key": honoursIdempotencyKey.withLock { $0 = value }
+        case "hold_refunds": holdsRefunds.withLock { $0 = value }
+        default: return false
+        }
         return true
     }
 
@@ -113,6 +123,7 @@ public final class DLocalEmulator: Sendable {
         } catch {
             throw EmulatorError(http: 400, code: 5000, message: "Invalid request")
         }
+        if let authorization = request.authorizationId { return try capture(authorization, request, key: key) }
         guard let amount = request.amount, amount > 0 else { throw .missing("amount") }
         guard let currency = request.currency else { throw .missing("currency") }
         guard let country = request.country else { throw .missing("country") }
@@ -163,6 +174,8 @@ public final class DLocalEmulator: Sendable {
             // Cards are auto-approved unless the description names a status code (1.12).
             if let code = request.description.flatMap(Int.init), (300..<400).contains(code) {
                 payment.status = "REJECTED"; payment.statusCode = String(code); payment.statusDetail = "The payment was rejected."
+            } else if request.card?.capture == false {
+                payment.status = "AUTHORIZED"; payment.statusCode = "600"; payment.statusDetail = "The payment was authorized."
             } else {
                 payment.status = "PAID"; payment.statusCode = "200"; payment.statusDetail = "The payment was paid."
                 payment.approvedDate = EmulatorClock.format(created)
@@ -207,7 +220,7 @@ public final class DLocalEmulator: Sendable {
     func payment(id: String, headers: [(name: String, value: String)]) throws(EmulatorError) -> EmulatedPayment {
         try authenticate(headers: headers, body: [])
         guard let payment = state.withLock({ $0.payments[id] }) else {
-            throw EmulatorError(http: 404, code: 4000, message: "Payment not found")
+            throw EmulatorError.paymentNotFound
         }
         return payment
     }
@@ -217,9 +230,9 @@ public final class DLocalEmulator: Sendable {
     func cancel(id: String, headers: [(name: String, value: String)]) throws(EmulatorError) -> EmulatedPayment {
         try authenticate(headers: headers, body: [])
         let result: Result<EmulatedPayment, EmulatorError> = state.withLock { state in
-            guard var payment = state.payments[id] else { return .failure(EmulatorError(http: 404, code: 4000, message: "Payment not found")) }
+            guard var payment = state.payments[id] else { return .failure(EmulatorError.paymentNotFound) }
             guard payment.status == "PENDING" || payment.status == "AUTHORIZED" else {
-                return .failure(EmulatorError(http: 400, code: 5002, message: "Invalid transaction status"))
+                return .failure(EmulatorError.invalidStatus)
             }
             payment.status = Completion.cancelled.status
             payment.statusCode = Completion.cancelled.code
@@ -236,9 +249,9 @@ public final class DLocalEmulator: Sendable {
     public func complete(_ id: String, as target: Completion) throws(EmulatorError) -> EmulatedPayment {
         let moment = EmulatorClock.format(now())
         let result: Result<EmulatedPayment, EmulatorError> = state.withLock { state in
-            guard var payment = state.payments[id] else { return .failure(EmulatorError(http: 404, code: 4000, message: "Payment not found")) }
+            guard var payment = state.payments[id] else { return .failure(EmulatorError.paymentNotFound) }
             guard payment.status == "PENDING" else {
-                return .failure(EmulatorError(http: 400, code: 5002, message: "Invalid transaction status"))
+                return .failure(EmulatorError.invalidStatus)
             }
             payment.status = target.status
             payment.statusCode = target.code
@@ -295,6 +308,12 @@ extension DLocalEmulator: PersistentLedger {
             case "key":
                 let record = try LedgerJournal.value(line, as: KeyRecord.self)
                 state.withLock { $0.idempotencyKeys[record.key] = record.paymentId }
+            case "refund":
+                let refund = try LedgerJournal.value(line, as: EmulatedRefund.self)
+                state.withLock { state in
+                    if state.refunds[refund.id] == nil { state.refundOrder.append(refund.id) }
+                    state.refunds[refund.id] = refund
+                }
             default: break
             }
         }

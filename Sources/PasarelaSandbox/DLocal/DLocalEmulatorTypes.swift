@@ -14,6 +14,8 @@ struct EmulatorCreateRequest: Decodable {
     var description: String?
     var notificationUrl: String?
     var callbackUrl: String?
+    /// A capture of an earlier authorization (1.4): `POST /payments` with this instead of a method.
+    var authorizationId: String?
 
     struct Payer: Decodable {
         var name: String?
@@ -30,9 +32,10 @@ struct EmulatorCreateRequest: Decodable {
     struct Card: Decodable {
         var token: String?
         var cardId: String?
+        var capture: Bool?
 
         enum CodingKeys: String, CodingKey {
-            case token
+            case token, capture
             case cardId = "card_id"
         }
     }
@@ -44,6 +47,7 @@ struct EmulatorCreateRequest: Decodable {
         case orderId = "order_id"
         case notificationUrl = "notification_url"
         case callbackUrl = "callback_url"
+        case authorizationId = "authorization_id"
     }
 }
 
@@ -140,6 +144,8 @@ public struct EmulatorError: Error, Sendable {
     }
 
     static let invalidCredentials = EmulatorError(http: 403, code: 3001, message: "Invalid credentials")
+    static let paymentNotFound = EmulatorError(http: 404, code: 4000, message: "Payment not found")
+    static let invalidStatus = EmulatorError(http: 400, code: 5002, message: "Invalid transaction status")
 
     var body: [UInt8] {
         var object: [String: Any] = ["code": code, "message": message]

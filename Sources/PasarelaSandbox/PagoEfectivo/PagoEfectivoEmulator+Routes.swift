@@ -3,7 +3,8 @@ import Hummingbird
 import NIOCore
 
 extension PagoEfectivoEmulator {
-    /// The CIP API: `POST /v1/authorizations`, `POST /v1/cips`, and the payer's CIP page.
+    /// The CIP API: `POST /v1/authorizations`, `POST /v1/cips`, `POST /v1/cips/search`, `PATCH /v1/cips/{cip}` (extend),
+    /// `DELETE /v1/cips/{cip}`, and the payer's CIP page.
     public func addAPIRoutes<Router: RouterMethods>(to router: Router) {
         router.post("/v1/authorizations") { request, _ -> Response in
             let body = Array(buffer: try await request.body.collect(upTo: 1 << 16))
@@ -40,6 +41,11 @@ extension PagoEfectivoEmulator {
         }
         router.delete("/v1/cips/:cip") { request, context -> Response in
             let (status, object) = self.delete(Int(context.parameters.get("cip") ?? "") ?? -1, authorization: request.headers[.authorization])
+            return EmulatorResponse.json(status, object: object)
+        }
+        router.patch("/v1/cips/:cip") { request, context -> Response in
+            let body = Array(buffer: try await request.body.collect(upTo: 1 << 12))
+            let (status, object) = self.extend(Int(context.parameters.get("cip") ?? "") ?? -1, body, authorization: request.headers[.authorization])
             return EmulatorResponse.json(status, object: object)
         }
         router.get("/cip/:page") { _, context -> Response in
