@@ -29,7 +29,12 @@ public final class WebhookSender: Sendable {
         public var hold = false
         /// Wait before sending.
         public var delayMs = 0
-        public init() {}
+        public init(duplicates: Int = 1, dropNext: Int = 0, hold: Bool = false, delayMs: Int = 0) {
+            self.duplicates = duplicates
+            self.dropNext = dropNext
+            self.hold = hold
+            self.delayMs = delayMs
+        }
     }
 
     struct Pending: Sendable {
@@ -70,19 +75,20 @@ public final class WebhookSender: Sendable {
     /// Sends one notification according to the current behaviour.
     func deliver(to url: String?, headers: [(String, String)], body: [UInt8], client: HTTPClient = .shared) async -> Delivery {
         let item = Pending(url: url, headers: headers, body: body)
-        enum Plan { case drop, hold, send(copies: Int, delayMs: Int) }
+        enum Plan { case drop, hold(copies: Int), send(copies: Int, delayMs: Int) }
         let plan: Plan = behaviour.withLock { mode in
             if mode.dropNext > 0 {
                 mode.dropNext -= 1
                 return .drop
             }
-            if mode.hold { return .hold }
+            if mode.hold { return .hold(copies: mode.duplicates) }
             return .send(copies: mode.duplicates, delayMs: mode.delayMs)
         }
         switch plan {
         case .drop: return Delivery(url: url, status: nil, error: "dropped on request", tries: 0)
-        case .hold:
-            held.withLock { $0.append(item) }
+        case .hold(let copies):
+            // Each copy is held on its own, so a release sends the duplicates too (in the order asked).
+            held.withLock { $0.append(contentsOf: Array(repeating: item, count: max(copies, 1))) }
             return Delivery(url: url, status: nil, error: "held until released", tries: 0)
         case .send(let copies, let delayMs):
             if delayMs > 0 { try? await Task.sleep(for: .milliseconds(delayMs)) }
