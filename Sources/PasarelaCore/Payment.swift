@@ -41,13 +41,15 @@ public struct Payment: Sendable, Equatable {
     /// The reconciler's looks at the payment since its last change, and when it looks next (`nil`: never, it is final).
     public var looks: Int
     public var nextLookAt: Date?
+    /// When the payment succeeded (the money moved), for settlement checks.
+    public var succeededAt: Date?
 
     public init(id: String, merchantId: String, livemode: Bool, status: PaymentStatus, request: PaymentRequest,
                 connection: String? = nil, pspPaymentId: String? = nil, nextAction: NextAction? = nil,
                 expiresAt: Date? = nil, rule: String? = nil, configVersion: String? = nil, createdAt: Date, updatedAt: Date,
                 version: Int = 0, announced: Bool = false, failure: PaymentFailure? = nil, latePayment: Bool = false,
                 review: ReviewReason? = nil, amountCaptured: Money? = nil, pendingCapture: Money? = nil, pendingCancel: CancelIntent? = nil, leaseUntil: Date? = nil, looks: Int = 0,
-                nextLookAt: Date? = nil) {
+                nextLookAt: Date? = nil, succeededAt: Date? = nil) {
         self.id = id
         self.merchantId = merchantId
         self.livemode = livemode
@@ -72,6 +74,7 @@ public struct Payment: Sendable, Equatable {
         self.leaseUntil = leaseUntil
         self.looks = looks
         self.nextLookAt = nextLookAt
+        self.succeededAt = succeededAt
     }
 }
 

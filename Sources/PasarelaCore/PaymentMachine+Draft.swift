@@ -181,6 +181,7 @@ extension PaymentMachine {
             if status.isTerminal { payment.pendingCancel = nil }
             payment.failure = status == .succeeded || status == .authorized ? nil : failure
             if status != .requiresAction { payment.nextAction = nil }
+            if status == .succeeded { payment.succeededAt = now }
             announce(status)
             verdict = .applied(status)
         }

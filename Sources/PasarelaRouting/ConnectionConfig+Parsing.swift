@@ -23,7 +23,7 @@ extension ConnectionConfig {
     /// The built-in emulators a file may name under `sandbox_emulator`.
     public static let emulators: Set<String> = ["dlocal", "checkout", "pagoefectivo"]
     static let genericKeys: Set<String> = ["token", "create", "lookup", "lookup_by_reference", "cancel", "status_map", "document_types",
-                                           "refund", "refund_lookup", "refund_status_map"]
+                                           "refund", "refund_lookup", "refund_status_map", "settlement"]
 
     /// Parses one adapter file. Credentials are resolved from `env` (environment variables) or files, and in the
     /// sandbox environment fall back to the `sandbox_default` written next to them.

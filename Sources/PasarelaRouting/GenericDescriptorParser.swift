@@ -58,6 +58,7 @@ struct GenericDescriptorParser {
             parseEndpoint($0, "refund_lookup", use: .refundLookup, hasToken: hasToken, responseKeys: Self.refundResponseKeys)
         }
         if let node = nodes["refund_status_map"] { descriptor.refundStatusMap = parseRefundStatusMap(node) }
+        descriptor.settlement = nodes["settlement"].flatMap { SettlementLayoutParser(reader: reader).parse($0) }
         if descriptor.refund != nil || descriptor.refundLookup != nil, nodes["refund_status_map"] == nil,
            descriptor.refund?.response.status != nil || descriptor.refundLookup?.response.status != nil {
             reader.problem(at: root, "refund_status_map is required when a refund answer names a status")

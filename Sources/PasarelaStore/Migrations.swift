@@ -170,6 +170,31 @@ enum Migrations {
                 CREATE INDEX refunds_merchant ON refunds (merchant_id, created_at);
                 """)
         }
+        migrator.registerMigration("v6_settlement_lines") { db in
+            try db.execute(sql: """
+                ALTER TABLE payments ADD COLUMN succeeded_at TEXT;
+                UPDATE payments SET succeeded_at = updated_at WHERE status = 'succeeded';
+                CREATE INDEX payments_succeeded ON payments (connection, succeeded_at) WHERE succeeded_at IS NOT NULL;
+                CREATE TABLE settlement_lines (
+                    connection TEXT NOT NULL,
+                    line_key TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    psp_kind TEXT NOT NULL,
+                    psp_payment_id TEXT,
+                    psp_refund_id TEXT,
+                    reference TEXT,
+                    currency TEXT NOT NULL,
+                    amount_value INTEGER NOT NULL,
+                    fee_value INTEGER,
+                    occurred_at TEXT NOT NULL,
+                    file_name TEXT NOT NULL,
+                    file_line INTEGER NOT NULL,
+                    imported_at TEXT NOT NULL,
+                    PRIMARY KEY (connection, line_key)
+                );
+                CREATE INDEX settlement_lines_payment ON settlement_lines (connection, psp_payment_id);
+                """)
+        }
         return migrator
     }
 }

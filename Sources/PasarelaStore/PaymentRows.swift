@@ -35,8 +35,8 @@ enum PaymentRows {
                 requested_expires_at, connection, psp_payment_id, next_action_json, expires_at, rule, config_version,
                 created_at, updated_at, method_network, version, announced, failure_code, failure_detail, late_payment,
                 review_json, needs_review, pending_cancel, lease_until, looks, next_look_at, amount_captured, pending_capture,
-                capture_method)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                succeeded_at, capture_method)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, arguments: StatementArguments([
                 payment.id, payment.merchantId, payment.livemode, payment.status.rawValue, request.amount.minorUnits,
                 request.amount.currency.code, request.country, request.method.type.rawValue, bank, token, request.orderId,
@@ -52,7 +52,7 @@ enum PaymentRows {
         StatementArguments([
             payment.version, payment.announced, payment.failure?.code, payment.failure?.detail, payment.latePayment,
             try payment.review.map(json), payment.review?.message, payment.pendingCancel?.rawValue, payment.leaseUntil, payment.looks,
-            payment.nextLookAt, payment.amountCaptured?.minorUnits, payment.pendingCapture?.minorUnits,
+            payment.nextLookAt, payment.amountCaptured?.minorUnits, payment.pendingCapture?.minorUnits, payment.succeededAt,
         ] as [(any DatabaseValueConvertible)?])
     }
 
@@ -63,7 +63,7 @@ enum PaymentRows {
             UPDATE payments SET status = ?, connection = ?, psp_payment_id = ?, next_action_json = ?, expires_at = ?,
                 updated_at = ?, version = ?, announced = ?, failure_code = ?, failure_detail = ?, late_payment = ?,
                 review_json = ?, needs_review = ?, pending_cancel = ?, lease_until = ?, looks = ?, next_look_at = ?,
-                amount_captured = ?, pending_capture = ?
+                amount_captured = ?, pending_capture = ?, succeeded_at = ?
             WHERE id = ? AND version = ?
             """, arguments: StatementArguments([
                 payment.status.rawValue, payment.connection, payment.pspPaymentId, try payment.nextAction.map(json),
@@ -107,7 +107,7 @@ enum PaymentRows {
             amountCaptured: (row["amount_captured"] as Int64?).map { Money(minorUnits: $0, currency: currency) },
             pendingCapture: (row["pending_capture"] as Int64?).map { Money(minorUnits: $0, currency: currency) },
             pendingCancel: (row["pending_cancel"] as String?).flatMap(CancelIntent.init(rawValue:)),
-            leaseUntil: row["lease_until"], looks: row["looks"], nextLookAt: row["next_look_at"])
+            leaseUntil: row["lease_until"], looks: row["looks"], nextLookAt: row["next_look_at"], succeededAt: row["succeeded_at"])
     }
 
     static func upsert(_ attempt: Attempt, in db: Database) throws {

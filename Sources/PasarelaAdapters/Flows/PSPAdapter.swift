@@ -25,6 +25,8 @@ public protocol PSPAdapter: CreateFlow, WebhookFlow {
     var refund: (any RefundFlow)? { get }
     /// Asks the PSP where a refund stands, when the PSP offers it.
     var refundLookup: (any RefundLookupFlow)? { get }
+    /// How the PSP's settlement report is laid out, when Pasarela can read it (`pasarela settle`).
+    var settlement: SettlementLayout? { get }
 }
 
 extension PSPAdapter {
@@ -34,11 +36,13 @@ extension PSPAdapter {
     public var capture: (any CaptureFlow)? { nil }
     public var refund: (any RefundFlow)? { nil }
     public var refundLookup: (any RefundLookupFlow)? { nil }
+    public var settlement: SettlementLayout? { nil }
 
     /// The flows this adapter offers, by name, for operators (`GET /v1/connections`).
     public var flowNames: [String] {
         let optional: [(String, Bool)] = [("lookup", lookup != nil), ("cancel", cancel != nil), ("capture", capture != nil),
-                                          ("refund", refund != nil), ("refund_lookup", refundLookup != nil), ("token", token != nil)]
+                                          ("refund", refund != nil), ("refund_lookup", refundLookup != nil), ("token", token != nil),
+                                          ("settlement", settlement != nil)]
         return ["create", "webhook"] + optional.filter(\.1).map(\.0)
     }
 }

@@ -18,6 +18,7 @@ public struct GenericAdapter: PSPAdapter {
     public var token: (any TokenFlow)? { descriptor.token != nil ? self : nil }
     public var refund: (any RefundFlow)? { descriptor.refund != nil ? self : nil }
     public var refundLookup: (any RefundLookupFlow)? { descriptor.refundLookup != nil ? self : nil }
+    public var settlement: SettlementLayout? { descriptor.settlement }
 
     public func buildCreate(_ input: CreateInput, context: AdapterContext) throws(AdapterError) -> OutboundRequest {
         try build(descriptor.create, TemplateValues(input: input, context: context, now: input.now))

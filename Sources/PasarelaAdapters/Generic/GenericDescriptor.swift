@@ -23,6 +23,8 @@ public struct GenericDescriptor: Sendable {
     public var refundLookup: Endpoint?
     /// The PSP's refund status words → pending, succeeded or failed (`refund_status_map:`).
     public var refundStatusMap: [String: RefundStatus] = [:]
+    /// How the PSP's settlement report is laid out (`settlement:`).
+    public var settlement: SettlementLayout?
 
     public init(token: TokenExchange?, create: Endpoint, lookup: Endpoint?, lookupByReference: Endpoint? = nil, cancel: Cancel? = nil,
                 webhook: Webhook, statusMap: [String: PaymentStatus?]) {

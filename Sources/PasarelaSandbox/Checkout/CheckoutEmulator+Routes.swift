@@ -63,6 +63,10 @@ extension CheckoutEmulator {
 
     /// Sandbox controls: `POST payments/{id}/succeed|expire|cancel`, `GET payments` (the ledger).
     public func addControlRoutes<Router: RouterMethods>(to router: Router) {
+        // `GET settlement?from=YYYY-MM-DD&to=YYYY-MM-DD`: the settlement report the PSP's dashboard would export.
+        router.get("/settlement") { request, _ -> Response in
+            SettlementExport.answer(request, zone: TimeZone(secondsFromGMT: 0)!) { self.settlementRows($0) }
+        }
         for action in ["succeed", "expire", "cancel"] {
             router.post("/payments/:id/\(action)") { _, context -> Response in
                 let (status, reply) = await self.complete(context.parameters.get("id") ?? "", as: action)

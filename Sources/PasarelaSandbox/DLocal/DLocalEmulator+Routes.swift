@@ -109,6 +109,10 @@ extension DLocalEmulator {
     /// Sandbox controls: `POST payments/{id}/pay|expire|cancel` (then the signed notification is sent) and
     /// `GET payments` (the ledger).
     public func addControlRoutes<Router: RouterMethods>(to router: Router) {
+        // `GET settlement?from=YYYY-MM-DD&to=YYYY-MM-DD`: the settlement report the PSP's dashboard would export.
+        router.get("/settlement") { request, _ -> Response in
+            SettlementExport.answer(request, zone: TimeZone(secondsFromGMT: 0)!) { self.settlementRows($0) }
+        }
         for completion in [Completion.paid, .expired, .cancelled] {
             router.post("/payments/:id/\(completion.rawValue)") { _, context -> Response in
                 let id = context.parameters.get("id") ?? ""

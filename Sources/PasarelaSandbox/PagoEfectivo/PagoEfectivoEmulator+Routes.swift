@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import PasarelaCore
 import NIOCore
 
 extension PagoEfectivoEmulator {
@@ -57,6 +58,10 @@ extension PagoEfectivoEmulator {
 
     /// Sandbox controls: `POST cips/{cip}/pay|expire`, `GET payments` (the ledger of CIPs).
     public func addControlRoutes<Router: RouterMethods>(to router: Router) {
+        // `GET settlement?from=YYYY-MM-DD&to=YYYY-MM-DD`: the settlement report the PSP's dashboard would export.
+        router.get("/settlement") { request, _ -> Response in
+            SettlementExport.answer(request, zone: Timestamps.lima) { self.settlementRows($0) }
+        }
         router.get("/payments") { _, _ -> Response in EmulatorResponse.json(200, object: self.ledgerJSON) }
         for action in ["pay", "expire"] {
             router.post("/cips/:cip/\(action)") { _, context -> Response in

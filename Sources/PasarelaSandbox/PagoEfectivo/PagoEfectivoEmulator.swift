@@ -57,6 +57,7 @@ public final class PagoEfectivoEmulator: Sendable {
         var status: String
         var userDocumentType: String?
         var userDocumentNumber: String?
+        var paidAt: Date?
 
         func json(base: String) -> [String: Any] {
             var object: [String: Any] = [
@@ -217,6 +218,7 @@ public final class PagoEfectivoEmulator: Sendable {
             guard let found = state.cips[cip] else { return nil }
             guard found.status == "PENDING" else { return .some(nil) }
             state.cips[cip]?.status = status
+            if status == "PAID" { state.cips[cip]?.paidAt = now() }
             state.operation += 1
             return .some((found, state.operation))
         }
