@@ -98,3 +98,25 @@ import Testing
         #expect(found.contains { $0.contains("{token} needs a token: block") })
     }
 }
+
+/// The `settlement:` section of a generic file: checked at start-up like the rest.
+@Suite struct SettlementLayoutValidationTests {
+    @Test func theShippedPagoEfectivoLayoutReadsLimaTimes() throws {
+        let snapshot = try ConfigSnapshot.load(directory: ConfigLoadingTests.repositoryRoot, kinds: ConfigLoadingTests.kinds, env: [:])
+        let layout = try #require(snapshot.connections["pagoefectivo"]?.generic?.settlement)
+        #expect(layout.timeZone.secondsFromGMT() == -5 * 3600)
+        #expect(layout.kinds["Pagado"] == .some(.payment))
+    }
+
+    @Test func aBrokenSettlementSectionIsRefusedWithItsLine() throws {
+        let suite = try GenericDescriptorValidationTests()
+        let wrongKind = try suite.problems(suite.original.replacingOccurrences(of: "Extornado: chargeback", with: "Extornado: reversal"))
+        #expect(wrongKind.contains { $0.hasPrefix("adapters/pagoefectivo.yaml:\(suite.line(of: "Extornado: chargeback")):") && $0.contains("unknown kind 'reversal'") })
+        let noCurrency = try suite.problems(suite.original.replacingOccurrences(of: "    currency: Moneda\n", with: ""))
+        #expect(noCurrency.contains { $0.contains("settlement.columns.currency is required") })
+        let zone = try suite.problems(suite.original.replacingOccurrences(of: "time_zone: America/Lima", with: "time_zone: Mars/Olympus"))
+        #expect(zone.contains { $0.hasPrefix("adapters/pagoefectivo.yaml:\(suite.line(of: "time_zone: America/Lima")):") })
+        let typo = try suite.problems(suite.original.replacingOccurrences(of: "payment_id_pattern:", with: "payment_id_patern:"))
+        #expect(typo.contains { $0.contains("did you mean 'payment_id_pattern'") })
+    }
+}
