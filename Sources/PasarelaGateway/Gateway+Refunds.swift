@@ -84,6 +84,9 @@ extension Gateway {
             .conflict("payment_not_refundable", "Payment \(payment.id) is \(status.rawValue): only a succeeded payment can be refunded.")
         case .currencyMismatch(let expected, let given):
             .invalid("amount.currency", "The payment is in \(expected); a refund of it cannot be in \(given).", code: "currency_mismatch")
+        case .exceedsRemaining(let remaining) where remaining.minorUnits == 0:
+            .invalid("amount.value", "Nothing is left to refund on payment \(payment.id): all it captured is refunded or being refunded.",
+                     code: "amount_exceeds_remaining")
         case .exceedsRemaining(let remaining):
             .invalid("amount.value", "At most \(remaining.minorUnits) (\(remaining)) is left to refund on payment \(payment.id).",
                      code: "amount_exceeds_remaining")
