@@ -10,12 +10,19 @@ enum EmulatorClock {
     /// Checkout's `2023-05-22T11:56:04.8821546Z`.
     static func checkout(_ date: Date) -> String { string(date, "yyyy-MM-dd'T'HH:mm:ss.SSSSSSS'Z'") }
 
-    static func string(_ date: Date, _ pattern: String) -> String {
+    static func string(_ date: Date, _ pattern: String, zone: TimeZone = TimeZone(secondsFromGMT: 0)!) -> String {
+        formatter(pattern, zone: zone).string(from: date)
+    }
+
+    /// Reads a time written in `pattern` in UTC.
+    static func date(_ text: String, _ pattern: String) -> Date? { formatter(pattern, zone: TimeZone(secondsFromGMT: 0)!).date(from: text) }
+
+    static func formatter(_ pattern: String, zone: TimeZone) -> DateFormatter {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(secondsFromGMT: 0)
+        formatter.timeZone = zone
         formatter.dateFormat = pattern
-        return formatter.string(from: date)
+        return formatter
     }
 }
 

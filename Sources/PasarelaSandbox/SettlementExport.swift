@@ -9,12 +9,17 @@ import PasarelaCore
 enum SettlementExport {
     /// The days asked for, as instants: the start of `from` and the end of `to`.
     static func range(_ request: Request, zone: TimeZone) -> ClosedRange<Date>? {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = zone
-        formatter.dateFormat = "yyyy-MM-dd"
-        let from = request.uri.queryParameters["from"].flatMap { formatter.date(from: String($0)) } ?? .distantPast
-        let to = request.uri.queryParameters["to"].flatMap { formatter.date(from: String($0)) }.map { $0.addingTimeInterval(86_399.999) } ?? .distantFuture
+        let formatter = EmulatorClock.formatter("yyyy-MM-dd", zone: zone)
+        let query = request.uri.queryParameters
+        var from = Date.distantPast, to = Date.distantFuture
+        if let text = query["from"] {
+            guard let day = formatter.date(from: String(text)) else { return nil }
+            from = day
+        }
+        if let text = query["to"] {
+            guard let day = formatter.date(from: String(text)) else { return nil }
+            to = day.addingTimeInterval(86_399.999)
+        }
         return from <= to ? from...to : nil
     }
 
@@ -47,22 +52,6 @@ enum SettlementExport {
         NSDecimalRound(&rounded, &scaled, 0, .plain)
         return NSDecimalNumber(decimal: rounded).int64Value
     }
-
-    static func text(_ date: Date, _ pattern: String, zone: TimeZone = TimeZone(secondsFromGMT: 0)!) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = zone
-        formatter.dateFormat = pattern
-        return formatter.string(from: date)
-    }
-
-    static func date(_ text: String, _ pattern: String) -> Date? {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(secondsFromGMT: 0)
-        formatter.dateFormat = pattern
-        return formatter.date(from: text)
-    }
 }
 
 extension DLocalEmulator {
@@ -75,13 +64,13 @@ extension DLocalEmulator {
         }
         let utc = "yyyy-MM-dd'T'HH:mm:ss.SSSZ"
         for payment in payments where payment.status == "PAID" {
-            guard let at = payment.approvedDate.flatMap({ SettlementExport.date($0, utc) }), range.contains(at) else { continue }
+            guard let at = payment.approvedDate.flatMap({ EmulatorClock.date($0, utc) }), range.contains(at) else { continue }
             let gross = SettlementExport.minor(payment.amount, payment.currency)
             let fee = SettlementExport.fee(gross, permille: 30)
             rows.append(row(at, "PAYMENT", payment.id, payment.id, payment.orderId, payment, gross, fee))
         }
         for refund in refunds where refund.status == "SUCCESS" {
-            guard let at = SettlementExport.date(refund.createdDate, utc), range.contains(at),
+            guard let at = EmulatorClock.date(refund.createdDate, utc), range.contains(at),
                   let payment = payments.first(where: { $0.id == refund.paymentId }) else { continue }
             rows.append(row(at, "REFUND", refund.id, payment.id, payment.orderId, payment, -SettlementExport.minor(refund.amount, refund.currency), 0))
         }
@@ -90,7 +79,7 @@ extension DLocalEmulator {
 
     private func row(_ at: Date, _ type: String, _ id: String, _ paymentId: String, _ invoice: String, _ payment: EmulatedPayment,
                      _ gross: Int64, _ fee: Int64) -> [String] {
-        [SettlementExport.text(at.addingTimeInterval(86_400), "yyyy-MM-dd"), SettlementExport.text(at, "yyyy-MM-dd HH:mm:ss"), type, id,
+        [EmulatorClock.string(at.addingTimeInterval(86_400), "yyyy-MM-dd"), EmulatorClock.string(at, "yyyy-MM-dd HH:mm:ss"), type, id,
          paymentId, invoice, payment.country, payment.paymentMethodId, payment.currency, SettlementExport.major(gross, payment.currency),
          SettlementExport.major(-fee, payment.currency), SettlementExport.major(gross - fee, payment.currency)]
     }
@@ -128,7 +117,7 @@ extension PagoEfectivoEmulator {
             let gross = SettlementExport.minor(cip.amount, cip.currency)
             rows.append([String(cip.cip), cip.transactionCode, cip.currency, SettlementExport.major(gross, cip.currency),
                          SettlementExport.major(SettlementExport.fee(gross, permille: 15), cip.currency),
-                         SettlementExport.text(at, "dd/MM/yyyy HH:mm:ss", zone: Timestamps.lima), "Pagado"])
+                         EmulatorClock.string(at, "dd/MM/yyyy HH:mm:ss", zone: Timestamps.lima), "Pagado"])
         }
         return rows
     }

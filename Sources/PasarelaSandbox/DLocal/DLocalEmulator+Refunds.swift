@@ -8,14 +8,7 @@ extension DLocalEmulator {
     func createRefund(headers: [(name: String, value: String)], body: [UInt8]) throws(EmulatorError) -> EmulatedRefund {
         try authenticate(headers: headers, body: body)
         let key = headers.first { $0.name.lowercased() == "x-idempotency-key" }?.value
-        let request: EmulatorRefundRequest
-        do {
-            request = try JSONDecoder().decode(EmulatorRefundRequest.self, from: Data(body))
-        } catch let DecodingError.typeMismatch(_, context) {
-            throw .missing(context.codingPath.map(\.stringValue).joined(separator: "."))
-        } catch {
-            throw EmulatorError(http: 400, code: 5000, message: "Invalid request")
-        }
+        let request = try Self.decode(EmulatorRefundRequest.self, body)
         if key != nil, honoursIdempotencyKey.withLock({ $0 }), let id = request.id, let earlier = state.withLock({ $0.refunds[id] }) {
             return earlier
         }

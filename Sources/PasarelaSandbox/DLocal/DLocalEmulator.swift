@@ -115,14 +115,7 @@ public final class DLocalEmulator: Sendable {
            let earlier = state.withLock({ state in state.idempotencyKeys[key].flatMap { state.payments[$0] } }) {
             return earlier
         }
-        let request: EmulatorCreateRequest
-        do {
-            request = try JSONDecoder().decode(EmulatorCreateRequest.self, from: Data(body))
-        } catch let DecodingError.typeMismatch(_, context) {
-            throw .missing(context.codingPath.map(\.stringValue).joined(separator: "."))
-        } catch {
-            throw EmulatorError(http: 400, code: 5000, message: "Invalid request")
-        }
+        let request = try Self.decode(EmulatorCreateRequest.self, body)
         if let authorization = request.authorizationId { return try capture(authorization, request, key: key) }
         guard let amount = request.amount, amount > 0 else { throw .missing("amount") }
         guard let currency = request.currency else { throw .missing("currency") }
@@ -195,6 +188,17 @@ public final class DLocalEmulator: Sendable {
         }
         guard inserted else { throw EmulatorError(http: 400, code: 5009, message: "Order ID duplicated") }
         return stored
+    }
+
+    /// A request body read as dLocal reads it: a field of the wrong type is 5001 naming it, anything else unreadable 5000.
+    static func decode<Request: Decodable>(_ type: Request.Type, _ body: [UInt8]) throws(EmulatorError) -> Request {
+        do {
+            return try JSONDecoder().decode(type, from: Data(body))
+        } catch let DecodingError.typeMismatch(_, context) {
+            throw .missing(context.codingPath.map(\.stringValue).joined(separator: "."))
+        } catch {
+            throw EmulatorError(http: 400, code: 5000, message: "Invalid request")
+        }
     }
 
     /// Cash in sandbox: `description` `"PAID"` or `"REJECTED"` forces the outcome (1.12).
