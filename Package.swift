@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         .target(name: "PasarelaCore"),
@@ -34,6 +35,9 @@ let package = Package(
         .target(name: "PasarelaStore", dependencies: [
             "PasarelaCore",
             .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
         ]),
         .target(name: "PasarelaGateway", dependencies: [
             "PasarelaCore", "PasarelaAdapters", "PasarelaRouting", "PasarelaStore",
@@ -45,7 +49,7 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .target(name: "PasarelaServer", dependencies: [
-            "PasarelaGateway",
+            "PasarelaGateway", "PasarelaStore",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Prometheus", package: "swift-prometheus"),
@@ -74,9 +78,17 @@ let package = Package(
         ],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "PasarelaRoutingTests", dependencies: ["PasarelaRouting", "PasarelaAdapters"]),
-        .testTarget(name: "PasarelaStoreTests", dependencies: ["PasarelaStore"]),
+        .target(name: "PasarelaTestSupport", dependencies: [
+            "PasarelaStore",
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ], path: "Tests/Support"),
+        .testTarget(name: "PasarelaStoreTests", dependencies: [
+            "PasarelaStore", "PasarelaTestSupport",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
         .testTarget(name: "EndToEndTests", dependencies: [
-            "PasarelaApp",
+            "PasarelaApp", "PasarelaTestSupport",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

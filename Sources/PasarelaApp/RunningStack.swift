@@ -25,9 +25,13 @@ public final class RunningStack: Sendable {
     public let dispatcher: OutboxDispatcher
     let groups: [ServiceGroup]
     let runs: [Task<Void, any Error>]
+    /// The store the gateway uses, closed when the stack stops.
+    public let store: OpenStore
 
     init(gateway: Gateway, gatewayURL: String, emulators: [String: any SandboxEmulator], emulatorURLs: [String: String],
-         sandboxAPIKey: String?, watcher: ConfigWatcher, dispatcher: OutboxDispatcher, groups: [ServiceGroup], runs: [Task<Void, any Error>]) {
+         sandboxAPIKey: String?, watcher: ConfigWatcher, dispatcher: OutboxDispatcher, groups: [ServiceGroup], runs: [Task<Void, any Error>],
+         store: OpenStore) {
+        self.store = store
         self.watcher = watcher
         self.dispatcher = dispatcher
         self.gateway = gateway
@@ -47,10 +51,12 @@ public final class RunningStack: Sendable {
     public func stop() async {
         for group in groups.reversed() { await group.triggerGracefulShutdown() }
         for run in runs { _ = await run.result }
+        await store.close()
     }
 
     /// Waits until the servers stop (on SIGTERM/SIGINT when started with signals).
     public func wait() async throws {
         for run in runs { try await run.value }
+        await store.close()
     }
 }

@@ -21,8 +21,9 @@ public enum Stack {
         if logger.logLevel > .info { logger.logLevel = .info }
         let fingerprint = ConfigWatcher.fingerprint(options.configDirectory)
         var snapshot = try ConfigSnapshot.load(directory: options.configDirectory, kinds: Gateway.kinds, env: options.environment)
-        let store = try SQLiteStore(path: options.databasePath)
         let (merchants, sandboxKey) = try merchantDirectory(options)
+        let opened = try await openStore(options, logger: logger)
+        let store = opened.store
 
         var groups: [ServiceGroup] = [], runs: [Task<Void, any Error>] = []
         var emulators: [String: any SandboxEmulator] = [:], emulatorURLs: [String: String] = [:]
@@ -43,7 +44,8 @@ public enum Stack {
         for (name, url) in emulatorURLs { snapshot.connections[name]?.baseURL = url }
 
         let gateway = Gateway(snapshot: snapshot, store: store, merchants: merchants,
-                              publicBaseURL: options.publicURL ?? "http://\(options.host):\(options.port)", logger: logger, now: options.now)
+                              publicBaseURL: options.publicURL ?? "http://\(options.host):\(options.port)", logger: logger, now: options.now,
+                              workLease: options.workLease)
         let openAPI = try? String(contentsOfFile: options.configDirectory + "/openapi.yaml", encoding: .utf8)
         let mounted = emulators
         let (port, group, run) = try await launch(logger: logger, signals: signals) { onRunning in
@@ -75,21 +77,21 @@ public enum Stack {
         groups.append(serviceGroup)
         runs.append(Task { try await serviceGroup.run() })
         return RunningStack(gateway: gateway, gatewayURL: gatewayURL, emulators: emulators, emulatorURLs: emulatorURLs,
-                            sandboxAPIKey: sandboxKey, watcher: watcher, dispatcher: dispatcher, groups: groups, runs: runs)
+                            sandboxAPIKey: sandboxKey, watcher: watcher, dispatcher: dispatcher, groups: groups, runs: runs, store: opened)
     }
 
     /// The gateway without its HTTP server and services, for one-off commands (`pasarela reconcile --once`): the same
     /// config, database and connections `serve` would use with these options. In sandbox mode it needs `sandboxURL`,
     /// since in-process emulators would remember nothing.
-    public static func offline(_ options: StackOptions, logger: Logger? = nil) throws -> Gateway {
+    public static func offline(_ options: StackOptions, logger: Logger? = nil) async throws -> Gateway {
         var snapshot = try ConfigSnapshot.load(directory: options.configDirectory, kinds: Gateway.kinds, env: options.environment)
         if options.sandbox, let external = options.sandboxURL {
             for (name, url) in Emulators.external(external, for: snapshot) { snapshot.connections[name]?.baseURL = url }
         }
-        let store = try SQLiteStore(path: options.databasePath)
         let (merchants, _) = try merchantDirectory(options)
+        let store = try await openStore(options, logger: logger ?? Logger(label: "pasarela")).store
         return Gateway(snapshot: snapshot, store: store, merchants: merchants,
                        publicBaseURL: options.publicURL ?? "http://\(options.host):\(options.port)",
-                       logger: logger ?? Logger(label: "pasarela"), now: options.now)
+                       logger: logger ?? Logger(label: "pasarela"), now: options.now, workLease: options.workLease)
     }
 }

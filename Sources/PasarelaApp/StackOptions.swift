@@ -6,7 +6,12 @@ public struct StackOptions: Sendable {
     public var host: String = "127.0.0.1"
     /// 0 picks a free port.
     public var port: Int = 8080
-    public var databasePath: String = "pasarela.sqlite"
+    /// A SQLite file path (the embedded default), or `postgres://USER@HOST:PORT/DATABASE` for several instances.
+    public var database: String = "pasarela.sqlite"
+    /// The most connections a PostgreSQL store opens.
+    public var databasePoolSize: Int = 10
+    /// How long the reconciler and the outbox dispatcher hold the work they claim (another instance takes it up after).
+    public var workLease: TimeInterval = 60
     /// The folder holding `routes.yaml` and `adapters/`.
     public var configDirectory: String = "."
     /// Sandbox mode: the built-in emulators stand in for every sandbox connection, and a test key is configured.

@@ -55,6 +55,11 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     /// 502: a PSP gave no usable answer; nothing changed and retrying is safe.
+    /// The database cannot be reached now: nothing was done, and the same request (with its Idempotency-Key) may be
+    /// sent again shortly.
+    public static let databaseUnavailable = APIError(status: 503, type: "api_error", code: "database_unavailable",
+                                                     message: "The database cannot be reached right now; nothing was done. Retry shortly with the same Idempotency-Key.")
+
     public static func pspUnavailable(_ message: String) -> APIError {
         APIError(status: 502, type: "api_error", code: "psp_unavailable", message: message)
     }

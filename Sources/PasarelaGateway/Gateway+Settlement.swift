@@ -9,7 +9,6 @@ public enum SettlementError: Error, Sendable, CustomStringConvertible {
     case noLayout(String)
     case file(SettlementFileError)
     case conflict(SettlementConflict)
-    case storeCannotSettle
 
     public var description: String {
         switch self {
@@ -18,7 +17,6 @@ public enum SettlementError: Error, Sendable, CustomStringConvertible {
         case .file(let error): "\(error)"
         case .conflict(let conflict):
             "line \(conflict.line): this line's key was imported from \(conflict.earlierFile) (line \(conflict.earlierLine)) with other values"
-        case .storeCannotSettle: "this database does not keep settlement lines"
         }
     }
 }
@@ -32,7 +30,7 @@ extension Gateway {
         let live = config
         guard let connection = live.connections[name] else { throw SettlementError.unknownConnection(name, known: live.connections.keys.sorted()) }
         guard let layout = connection.adapter.settlement else { throw SettlementError.noLayout(name) }
-        guard let settlements = store as? any SettlementStore else { throw SettlementError.storeCannotSettle }
+        let settlements = store
         let lines: [SettlementLine]
         do { lines = try SettlementFile.lines(file, layout: layout) } catch { throw SettlementError.file(error) }
         let imported: SettlementImport

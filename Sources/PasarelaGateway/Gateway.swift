@@ -47,6 +47,9 @@ public final class Gateway: Sendable {
     private let base: Mutex<String>
     public let logger: Logger
     public let now: @Sendable () -> Date
+    /// How long the reconciler and the outbox dispatcher hold the work they claim: another instance takes it up when a
+    /// claimer dies before finishing.
+    public let workLease: TimeInterval
     private let live: Mutex<LiveConfig>
     let tokens = TokenCache()
     /// One circuit breaker per connection.
@@ -69,7 +72,7 @@ public final class Gateway: Sendable {
 
     public init(snapshot: ConfigSnapshot, store: any PaymentStore, merchants: MerchantDirectory, publicBaseURL: String,
                 executor: HTTPExecutor = HTTPExecutor(), logger: Logger = Logger(label: "pasarela"),
-                now: @escaping @Sendable () -> Date = Date.init) {
+                now: @escaping @Sendable () -> Date = Date.init, workLease: TimeInterval = 60) {
         self.store = store
         self.merchants = merchants
         self.executor = executor
@@ -77,6 +80,7 @@ public final class Gateway: Sendable {
         self.base = Mutex(trimmed)
         self.logger = logger
         self.now = now
+        self.workLease = workLease
         self.live = Mutex(Gateway.build(snapshot, publicBaseURL: trimmed))
     }
 

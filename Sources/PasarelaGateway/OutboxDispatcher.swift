@@ -85,7 +85,8 @@ public final class OutboxDispatcher: Service, Sendable {
     public func deliverDue() async {
         let due: [DueNotification]
         do {
-            due = try await gateway.store.dueNotifications(now: gateway.now(), limit: 64)
+            due = try await gateway.store.claimNotifications(now: gateway.now(), limit: 64,
+                                                             leaseUntil: gateway.now().addingTimeInterval(gateway.workLease))
         } catch is CancellationError {
             return   // shutting down
         } catch {

@@ -85,7 +85,8 @@ extension Gateway {
     /// One pass over the payments whose next look is due, one connection's payments after another's failures alike.
     public func reconcileDue(limit: Int) async -> ReconcileReport {
         do {
-            return await reconcile(try await store.dueForReconcile(now: now(), limit: limit), force: false)
+            let claimed = try await store.claimDue(now: now(), limit: limit, leaseUntil: now().addingTimeInterval(workLease))
+            return await reconcile(claimed, force: false)
         } catch {
             var report = ReconcileReport()
             report.failures.append(("-", "cannot read due payments: \(type(of: error))"))

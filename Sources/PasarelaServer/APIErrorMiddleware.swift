@@ -2,6 +2,7 @@ import Hummingbird
 import Logging
 import PasarelaCore
 import PasarelaGateway
+import PasarelaStore
 
 /// Turns every error into the one JSON error shape. Anything that is not an ``APIError`` becomes a 500 whose
 /// body says nothing of the cause; the cause goes to the log.
@@ -13,6 +14,9 @@ struct APIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch let error as APIError {
             return ServerResponse.error(error)
+        } catch StoreError.unavailable(let reason) {
+            logger.error("database unavailable", metadata: ["path": .string(request.uri.path), "reason": .string(reason)])
+            return ServerResponse.error(.databaseUnavailable)
         } catch let error as HTTPError {
             let status = Int(error.status.code)
             switch status {

@@ -18,8 +18,14 @@ public enum GatewayServer {
                               extraRoutes: (Router<GatewayContext>) -> Void = { _ in }) -> Router<GatewayContext> {
         let router = Router(context: GatewayContext.self)
         router.add(middleware: APIErrorMiddleware(logger: gateway.logger))
+        // Ready when the database answers: a load balancer takes an instance out while its database is away.
         router.get("/healthz") { _, _ in
-            ServerResponse.json(200, Array(#"{"status":"ok"}"#.utf8))
+            do {
+                try await gateway.store.ping()
+                return ServerResponse.json(200, Array(#"{"status":"ok","database":"ok"}"#.utf8))
+            } catch {
+                return ServerResponse.json(503, Array(#"{"status":"unavailable","database":"unreachable"}"#.utf8))
+            }
         }
         if let openAPI {
             router.get("/openapi.yaml") { _, _ in

@@ -21,9 +21,9 @@ struct Demo: AsyncParsableCommand {
             var options = StackOptions()
             options.port = 0
             options.configDirectory = config
-            options.databasePath = NSTemporaryDirectory() + "pasarela-demo-\(UUID().uuidString).sqlite"
+            options.database = NSTemporaryDirectory() + "pasarela-demo-\(UUID().uuidString).sqlite"
             let started = try await Stack.start(options)
-            print("Started a sandbox gateway on \(started.gatewayURL) (database \(options.databasePath))")
+            print("Started a sandbox gateway on \(started.gatewayURL) (database \(options.database))")
             stack = started
             baseURL = started.gatewayURL
             key = started.sandboxAPIKey ?? ""

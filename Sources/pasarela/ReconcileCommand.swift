@@ -3,6 +3,7 @@ import Foundation
 import PasarelaApp
 import PasarelaGateway
 import PasarelaRouting
+import PasarelaStore
 
 struct ReconcileCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -15,7 +16,7 @@ struct ReconcileCommand: AsyncParsableCommand {
             """)
 
     @Flag(help: "Run one pass over every open payment and exit.") var once = false
-    @Option(help: "SQLite database file.") var database = "pasarela.sqlite"
+    @OptionGroup var database: DatabaseOptions
     @Option(help: "Folder holding routes.yaml and adapters/.") var config = "."
     @Option(help: "A running `pasarela sandbox` the sandbox connections talk to.") var sandboxURL: String?
     @Flag(help: "Production mode: credentials from the environment, no sandbox.") var production = false
@@ -28,9 +29,8 @@ struct ReconcileCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        guard FileManager.default.fileExists(atPath: database) else { throw ValidationError("no database at \(database)") }
         var options = StackOptions()
-        options.databasePath = database
+        try database.apply(to: &options, mustExist: true)
         options.configDirectory = config
         options.sandbox = !production
         options.sandboxURL = sandboxURL
@@ -40,6 +40,8 @@ struct ReconcileCommand: AsyncParsableCommand {
         } catch let error as ConfigError {
             say("Config is not valid:\n\(error)")
             throw ExitCode(2)
+        } catch let error as StoreError {
+            failOpening(error, database.location)
         }
         for line in report.lines { say(line) }
         let ended = report.actions.filter { $0.reached != nil }.count

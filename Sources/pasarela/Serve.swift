@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import PasarelaApp
 import PasarelaRouting
+import PasarelaStore
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -10,7 +11,9 @@ struct Serve: AsyncParsableCommand {
 
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
     @Option(help: "Port to listen on (0 picks a free one).") var port = 8080
-    @Option(help: "SQLite database file.") var database = "pasarela.sqlite"
+    @OptionGroup var database: DatabaseOptions
+    @Option(help: "Seconds the reconciler and the outbox hold the work they claim before another instance may take it.")
+    var workLeaseSeconds = 60
     @Option(help: "Folder holding routes.yaml, adapters/ and openapi.yaml.") var config = "."
     @Option(help: "URL PSPs reach this gateway at, for webhooks (default http://HOST:PORT).") var publicURL: String?
     @Option(help: "A running `pasarela sandbox` to talk to instead of in-process emulators (they then outlive a gateway crash).")
@@ -22,7 +25,8 @@ struct Serve: AsyncParsableCommand {
         var options = StackOptions()
         options.host = host
         options.port = port
-        options.databasePath = database
+        try database.apply(to: &options)
+        options.workLease = TimeInterval(max(5, workLeaseSeconds))
         options.configDirectory = config
         options.publicURL = publicURL
         options.sandbox = !production
@@ -33,8 +37,10 @@ struct Serve: AsyncParsableCommand {
         } catch let error as ConfigError {
             say("Config is not valid:\n\(error)")
             throw ExitCode(2)
+        } catch let error as StoreError {
+            failOpening(error, database.location)
         }
-        say("Pasarela listening on \(stack.gatewayURL) (database \(database))")
+        say("Pasarela listening on \(stack.gatewayURL) (\(stack.store.location))")
         if let key = stack.sandboxAPIKey {
             say("Sandbox mode. Test API key: \(key)")
             if let secret = stack.gateway.merchants.merchant(id: "merchant_sandbox")?.webhookSecret {

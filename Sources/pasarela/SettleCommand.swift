@@ -4,6 +4,7 @@ import PasarelaApp
 import PasarelaCore
 import PasarelaGateway
 import PasarelaRouting
+import PasarelaStore
 
 struct SettleCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -22,17 +23,16 @@ struct SettleCommand: AsyncParsableCommand {
     @Flag(help: "Print the report as JSON.") var json = false
     @Option(help: "Start of the period checked for what Pasarela has and the PSP does not (YYYY-MM-DD or RFC 3339, UTC).") var from: String?
     @Option(help: "End of that period, inclusive (YYYY-MM-DD or RFC 3339, UTC).") var to: String?
-    @Option(help: "SQLite database file.") var database = "pasarela.sqlite"
+    @OptionGroup var database: DatabaseOptions
     @Option(help: "Folder holding routes.yaml and adapters/.") var config = "."
     @Flag(help: "Production mode: credentials from the environment, no sandbox.") var production = false
 
     func run() async throws {
-        guard FileManager.default.fileExists(atPath: database) else { throw ValidationError("no database at \(database)") }
         guard let data = FileManager.default.contents(atPath: file) else { fail("cannot read \(file)") }
         let start = try from.map { try Self.date($0, endOfDay: false, option: "--from") }
         let end = try to.map { try Self.date($0, endOfDay: true, option: "--to") }
         var options = StackOptions()
-        options.databasePath = database
+        try database.apply(to: &options, mustExist: true)
         options.configDirectory = config
         options.sandbox = !production
         let report: SettlementReport
@@ -42,6 +42,8 @@ struct SettleCommand: AsyncParsableCommand {
             fail("config is not valid:\n\(error)")
         } catch let error as SettlementError {
             fail("\(file): \(error)")
+        } catch let error as StoreError {
+            failOpening(error, database.location)
         }
         if json {
             say(String(decoding: SettlementReportResource.json(report).bytes, as: UTF8.self))

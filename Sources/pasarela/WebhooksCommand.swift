@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import Logging
+import PasarelaApp
 import PasarelaCore
 import PasarelaStore
 
@@ -11,12 +13,18 @@ struct WebhooksCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "List verified webhook events that matched no payment (answered 200 so the PSP stops retrying).")
 
-        @Option(help: "SQLite database file.") var database = "pasarela.sqlite"
+        @OptionGroup var database: DatabaseOptions
         @Option(help: "How many, newest first.") var limit = 50
 
         func run() async throws {
-            guard FileManager.default.fileExists(atPath: database) else { throw ValidationError("no database at \(database)") }
-            let orphans = try await SQLiteStore(path: database).orphanedWebhooks(limit: limit)
+            var options = StackOptions()
+            try database.apply(to: &options, mustExist: true)
+            let opened: OpenStore
+            do { opened = try await Stack.openStore(options, logger: Logger(label: "pasarela")) } catch let error as StoreError {
+                failOpening(error, database.location)
+            }
+            let orphans = try await opened.store.orphanedWebhooks(limit: limit)
+            await opened.close()
             if orphans.isEmpty { print("No orphaned webhook events.") }
             for orphan in orphans {
                 print("\(Timestamps.utc(orphan.receivedAt))  \(orphan.connection)  psp_payment_id=\(orphan.pspPaymentId)  status=\(orphan.pspStatus)  key=\(orphan.dedupeKey)")

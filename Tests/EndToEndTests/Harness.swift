@@ -31,7 +31,7 @@ struct Harness {
         options.environment = environment
         let folder = NSTemporaryDirectory() + "pasarela-e2e-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: folder + "/adapters", withIntermediateDirectories: true)
-        options.databasePath = databasePath ?? folder + "/pasarela.sqlite"
+        options.database = databasePath ?? folder + "/pasarela.sqlite"
         if adapterEdit != nil || routes != nil || !extraAdapters.isEmpty || copyConfig {
             let adapterEdit = adapterEdit ?? { $0 }
             for file in try FileManager.default.contentsOfDirectory(atPath: repositoryRoot + "/adapters") where file.hasSuffix(".yaml") {

@@ -17,7 +17,8 @@ final class PasarelaProcess: @unchecked Sendable {
         let files = FileManager.default
         let built = try files.attributesOfItem(atPath: path)[.modificationDate] as? Date ?? .distantPast
         let modules = (try files.contentsOfDirectory(atPath: folder))
-            .filter { ($0.hasPrefix("Pasarela") || $0 == "pasarela.build") && $0.hasSuffix(".build") && !$0.hasSuffix("Tests.build") }
+            .filter { ($0.hasPrefix("Pasarela") || $0 == "pasarela.build") && $0.hasSuffix(".build") && !$0.hasSuffix("Tests.build")
+                && !$0.hasPrefix("PasarelaTestSupport") }
         for module in modules {
             for object in (try? files.contentsOfDirectory(atPath: "\(folder)/\(module)")) ?? [] where object.hasSuffix(".o") {
                 let compiled = try files.attributesOfItem(atPath: "\(folder)/\(module)/\(object)")[.modificationDate] as? Date

@@ -97,8 +97,8 @@ import Testing
             changed[1][column("gross_amount")] = "1.00"
             changed.insert(fresh, at: 1)
             await #expect(throws: SettlementError.self) { try await settle(harness, "dlocal", changed) }
-            let settled = try await (harness.stack.gateway.store as? any SettlementStore)?.settledIds(connection: "dlocal")
-            #expect(settled?.payments.contains("D-4-0000bbbb-new") == false)
+            let settled = try await harness.stack.gateway.store.settledIds(connection: "dlocal")
+            #expect(!settled.payments.contains("D-4-0000bbbb-new"))
         }
     }
 
@@ -175,7 +175,7 @@ import Testing
             #expect(other.contains("is the file from another connection?"), "\(other)")
             #expect(await refusal([]).contains("the file is empty"))
             #expect(await refusal(csv(rows), "nowhere").contains("no connection 'nowhere'"))
-            let settled = try await (harness.stack.gateway.store as? any SettlementStore)?.settledIds(connection: "dlocal")
+            let settled = try await harness.stack.gateway.store.settledIds(connection: "dlocal")
             #expect(settled == SettledIds())
             // The good file still imports.
             #expect(try await settle(harness, "dlocal", rows).mismatches.isEmpty)

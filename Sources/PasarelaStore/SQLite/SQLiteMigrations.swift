@@ -1,7 +1,7 @@
 import GRDB
 
 /// The schema, one named migration per change. Never edit a migration that has shipped: add one.
-enum Migrations {
+enum SQLiteMigrations {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1_payments_attempts_idempotency_inbox") { db in

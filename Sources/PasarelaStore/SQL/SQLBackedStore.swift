@@ -1,0 +1,103 @@
+import Foundation
+import PasarelaCore
+
+/// A store whose every role is written once, as plans over standard SQL, and kept by an executor: SQLite's or
+/// PostgreSQL's. An implementation brings the executor and its schema; the promises (unique constraints, the
+/// compare-and-set write, the refund sum in the same transaction, claims) are those of the plans.
+public protocol SQLBackedStore: PaymentStore {
+    var executor: any SQLExecutor { get }
+}
+
+extension SQLBackedStore {
+    public func create(_ payment: Payment, idempotency: IdempotencyClaim?) async throws -> CreateResult {
+        var steps: [WritePlan<CreateResult>.Step] = []
+        if let claim = idempotency {
+            steps.append(IdempotencyRecord.claim(claim, merchantId: payment.merchantId, paymentId: payment.id, operation: "create",
+                                                 now: payment.createdAt))
+        }
+        steps.append(.run(try PaymentRecord.insert(payment)))
+        return try await executor.write(WritePlan(steps) { _ in .created })
+    }
+
+    public func commit(_ write: PaymentWrite) async throws -> CommitResult {
+        var steps: [WritePlan<CommitResult>.Step] = []
+        if let inbox = write.inbox {
+            steps.append(.expectRow(InboxRecord.insert(inbox), otherwise: .init(keep: true, then: [InboxRecord.countDuplicate(inbox)]) { _ in .duplicate }))
+        }
+        if var payment = write.payment {
+            payment.version = write.expectedVersion + 1
+            // A lost compare-and-set undoes the inbox row with the rest: the caller reads again and decides again.
+            steps.append(.expectRow(try PaymentRecord.update(payment, expectedVersion: write.expectedVersion),
+                                    otherwise: .init(keep: false) { _ in .conflict }))
+            steps += write.attempts.map { .run(PaymentRecord.upsert($0)) }
+            steps += try write.refunds.map { .run(try RefundRecord.upsert($0, merchantId: payment.merchantId)) }
+            if let ceiling = write.refundCeiling {
+                steps.append(.atMost(RefundRecord.committed(paymentId: payment.id), ceiling, otherwise: .init(keep: false) { _ in .refundCeilingExceeded }))
+            }
+            steps += write.events.flatMap { EventRecord.insert($0, merchantId: payment.merchantId, paymentId: payment.id) }.map { .run($0) }
+            if let reply = write.reply { steps.append(.run(IdempotencyRecord.store(reply, merchantId: payment.merchantId))) }
+            if let reply = write.settleOpenCreateKey {
+                steps.append(.run(IdempotencyRecord.settleOpenCreateKey(paymentId: payment.id, reply: reply)))
+            }
+        }
+        guard !steps.isEmpty else { return .committed }
+        return try await executor.write(WritePlan(steps) { _ in .committed })
+    }
+
+    public func payment(id: String, merchantId: String?) async throws -> StoredPayment? {
+        let plan = if let merchantId {
+            PaymentRecord.stored("WHERE id = ? AND merchant_id = ? LIMIT 1", [id, merchantId])
+        } else {
+            PaymentRecord.stored("WHERE id = ? LIMIT 1", [id])
+        }
+        return try await executor.read(plan).first
+    }
+
+    public func attempt(connection: String, pspPaymentId: String, reference: String?) async throws -> AttemptRef? {
+        // The PSP's id finds the attempt; the reference (our attempt id) finds it when the create reply was lost.
+        try await executor.read(ReadPlan([
+            Statement("SELECT id, payment_id FROM attempts WHERE connection = ? AND psp_payment_id = ? LIMIT 1", [connection, pspPaymentId]),
+            Statement("SELECT id, payment_id FROM attempts WHERE connection = ? AND id = ? LIMIT 1", [connection, reference ?? ""]),
+        ]) { rows in
+            guard let row = rows[0].first ?? (reference == nil ? nil : rows[1].first) else { return nil }
+            return AttemptRef(paymentId: try row.text(required: "payment_id"), attemptId: try row.text(required: "id"))
+        })
+    }
+
+    public func claim(_ claim: IdempotencyClaim, merchantId: String, paymentId: String, operation: String,
+                      leaseUntil: Date) async throws -> ClaimResult {
+        var held = claim
+        held.leaseUntil = leaseUntil
+        let step = IdempotencyRecord.claim(held, merchantId: merchantId, paymentId: paymentId, operation: operation, now: Date())
+        return try await executor.write(WritePlan([step]) { _ in .created })
+    }
+
+    public func release(key: String, merchantId: String) async throws {
+        try await executor.write(WritePlan([.run(Statement("DELETE FROM idempotency_keys WHERE merchant_id = ? AND key = ? AND reply_status IS NULL",
+                                                           [merchantId, key]))]) { _ in () })
+    }
+
+    public func settle(key: String, merchantId: String, reply: IdempotencyReply) async throws -> IdempotencyReply {
+        let stored = IdempotencyReply(key: key, status: reply.status, body: reply.body)
+        return try await executor.write(WritePlan([
+            .run(IdempotencyRecord.store(stored, merchantId: merchantId)),
+            .run(Statement("SELECT * FROM idempotency_keys WHERE merchant_id = ? AND key = ?", [merchantId, key])),
+        ]) { rows in
+            guard let row = rows.first, let held = try IdempotencyRecord(from: row).reply else { return stored }
+            return held
+        })
+    }
+
+    public func ping() async throws {
+        try await executor.read(ReadPlan([Statement("SELECT 1 AS one")]) { _ in () })
+    }
+
+    public func keysInFlight() async throws -> [InFlightKey] {
+        try await executor.read(ReadPlan([Statement("SELECT merchant_id, key, payment_id, operation FROM idempotency_keys WHERE reply_status IS NULL")]) { rows in
+            try rows[0].map {
+                InFlightKey(merchantId: try $0.text(required: "merchant_id"), key: try $0.text(required: "key"),
+                            paymentId: try $0.text(required: "payment_id"), operation: try $0.text(required: "operation"))
+            }
+        })
+    }
+}
