@@ -14,6 +14,15 @@ public enum DatabaseLocation: Sendable, Equatable, CustomStringConvertible {
         public var database: String
         public var tls: TLSMode
 
+        public init(host: String, port: Int = 5432, user: String, password: String? = nil, database: String, tls: TLSMode = .prefer) {
+            self.host = host
+            self.port = port
+            self.user = user
+            self.password = password
+            self.database = database
+            self.tls = tls
+        }
+
         public enum TLSMode: String, Sendable { case disable, prefer, require }
     }
 

@@ -4,7 +4,7 @@ import Testing
 /// Circuit breakers, explain, connections and hot reload over loopback.
 @Suite struct CircuitBreakerAndReloadTests {
     static func quickBreaker(_ text: String) -> String {
-        text + "breaker:\n  consecutive_failures: 2\n  cooldown_ms: 1500\n"
+        text + "breaker:\n  consecutive_failures: 2\n  cooldown_ms: 60000\n"
     }
 
     func connection(_ harness: Harness, _ name: String) async throws -> [String: Any] {
@@ -38,8 +38,8 @@ import Testing
             #expect(explain.json["chain"] as? [String] == ["pagoefectivo"])
             #expect(harness.stack.dlocal?.ledger.isEmpty == true)
 
-            // After the cooldown one probe goes through; it succeeds and the breaker closes.
-            try await Task.sleep(for: .milliseconds(1600))
+            // After the cooldown (the gateway's clock moved past it) one probe goes through; it succeeds and the breaker closes.
+            harness.clock.advance(by: 61)
             #expect(try await breakerState(harness, "dlocal") == "half_open")
             let probe = try await harness.call("POST", "/v1/payments", json: Harness.cashBody())
             #expect(probe.json["connection"] as? String == "dlocal")
@@ -51,7 +51,7 @@ import Testing
         try await Harness.with(adapterEdit: Self.quickBreaker) { harness in
             harness.stack.dlocal?.faults.inject(.status(500), times: 3)
             for _ in 0..<2 { _ = try await harness.call("POST", "/v1/payments", json: Harness.cashBody()) }
-            try await Task.sleep(for: .milliseconds(1600))
+            harness.clock.advance(by: 61)
             let probe = try await harness.call("POST", "/v1/payments", json: Harness.cashBody())
             #expect((probe.json["attempts"] as? [[String: Any]])?.first?["failure_class"] as? String == "http_5xx")
             #expect(try await breakerState(harness, "dlocal") == "open")

@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import PasarelaApp
 import PasarelaGateway
+import PasarelaTestSupport
 import Testing
 
 /// Starts the real stack (gateway + dLocal emulator over loopback, real SQLite file) on free ports.
@@ -10,6 +11,11 @@ struct Harness {
     let stack: RunningStack
     let key: String
     let clock: TestClock
+    /// A PostgreSQL database made for this harness, dropped when it stops.
+    var ownDatabase: String? = nil
+
+    /// `PASARELA_TEST_STORE=postgres` runs the end-to-end tests on PostgreSQL (a database per test) when a server is given.
+    static var onPostgres: Bool { ProcessInfo.processInfo.environment["PASARELA_TEST_STORE"] == "postgres" && TestPostgres.isAvailable }
 
     static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().path
@@ -31,7 +37,9 @@ struct Harness {
         options.environment = environment
         let folder = NSTemporaryDirectory() + "pasarela-e2e-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: folder + "/adapters", withIntermediateDirectories: true)
-        options.database = databasePath ?? folder + "/pasarela.sqlite"
+        var ownDatabase: String?
+        if databasePath == nil, onPostgres { ownDatabase = try await TestPostgres.createDatabase() }
+        options.database = databasePath ?? ownDatabase ?? folder + "/pasarela.sqlite"
         if adapterEdit != nil || routes != nil || !extraAdapters.isEmpty || copyConfig {
             let adapterEdit = adapterEdit ?? { $0 }
             for file in try FileManager.default.contentsOfDirectory(atPath: repositoryRoot + "/adapters") where file.hasSuffix(".yaml") {
@@ -50,7 +58,7 @@ struct Harness {
             options.configDirectory = repositoryRoot
         }
         let stack = try await Stack.start(options)
-        return Harness(stack: stack, key: try #require(stack.sandboxAPIKey), clock: clock)
+        return Harness(stack: stack, key: try #require(stack.sandboxAPIKey), clock: clock, ownDatabase: ownDatabase)
     }
 
     struct Reply {
@@ -93,7 +101,10 @@ struct Harness {
         """
     }
 
-    func stop() async { await stack.stop() }
+    func stop() async {
+        await stack.stop()
+        if let ownDatabase { await TestPostgres.dropDatabase(ownDatabase) }
+    }
 
     /// One reconciler pass over what is due now (by the test clock).
     @discardableResult

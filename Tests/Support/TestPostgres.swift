@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Logging
 import PasarelaStore
 import PostgresNIO
@@ -64,5 +67,35 @@ public enum TestPostgres {
 }
 
 public struct TestPostgresMissing: Error, CustomStringConvertible {
+    public init() {}
     public var description: String { TestPostgres.skipReason }
+}
+
+extension TestPostgres {
+    /// Whether tests may stop and start the server (a server of their own, given by `.ci/run`).
+    public static var canRestart: Bool {
+        isAvailable && ProcessInfo.processInfo.environment["PASARELA_TEST_POSTGRES_RESTART"] == "1"
+            && ProcessInfo.processInfo.environment["PASARELA_TEST_POSTGRES_CTL"] != nil
+    }
+
+    /// `stop` or `start` the test server with the script `scripts/with-postgres` left in PASARELA_TEST_POSTGRES_CTL.
+    public static func control(_ action: String) throws {
+        guard let script = ProcessInfo.processInfo.environment["PASARELA_TEST_POSTGRES_CTL"] else { throw TestPostgresMissing() }
+        // system(3), not Process: it waits for the script alone, whatever the server it starts keeps open.
+        let status = system("'\(script)' \(action) >/dev/null 2>&1")
+        guard status == 0 else { throw ControlFailed(action: action, status: status) }
+    }
+
+    /// Runs one statement in the database at `url`.
+    public static func execute(_ url: String, _ sql: String) async throws {
+        guard case .postgres(let location)? = try? DatabaseLocation.parse(url) else { throw TestPostgresMissing() }
+        try await admin(location) { connection in
+            try await connection.query(PostgresQuery(unsafeSQL: sql), logger: Logger(label: "test"))
+        }
+    }
+
+    public struct ControlFailed: Error {
+        public var action: String
+        public var status: Int32
+    }
 }

@@ -16,10 +16,11 @@ public final class PostgresStore: SQLBackedStore {
 
     /// Connects (with a pool of at most `poolSize` connections), checks the schema and applies pending migrations under
     /// an advisory lock, so instances starting together migrate once.
+    /// - Parameter requestDeadline: how long a request waits for a connection before it is answered unavailable (503).
     /// - Throws: ``StoreError/unavailable(_:)`` naming the host and port when the server cannot be reached in
     ///   `connectTimeout`; ``StoreError/schemaTooNew(_:)`` when a newer Pasarela migrated the database.
     public init(_ location: DatabaseLocation.PostgresLocation, poolSize: Int = 10, connectTimeout: Duration = .seconds(10),
-                logger: Logger = Logger(label: "pasarela.postgres")) async throws {
+                requestDeadline: Duration = .seconds(5), logger: Logger = Logger(label: "pasarela.postgres")) async throws {
         let tls: PostgresClient.Configuration.TLS = switch location.tls {
         case .disable: .disable
         case .prefer: .prefer(.makeClientConfiguration())
@@ -35,10 +36,10 @@ public final class PostgresStore: SQLBackedStore {
         self.client = client
         self.location = location
         running = Task { await client.run() }
-        let executor = PostgresExecutor(client: client, where: "\(location.host):\(location.port)", leaseDeadline: connectTimeout)
-        self.executor = executor
+        let startup = PostgresExecutor(client: client, where: "\(location.host):\(location.port)", leaseDeadline: connectTimeout)
+        executor = PostgresExecutor(client: client, where: "\(location.host):\(location.port)", leaseDeadline: requestDeadline)
         do {
-            try await PostgresMigrations.apply(using: executor)
+            try await PostgresMigrations.apply(using: startup)
         } catch {
             running.cancel()
             throw error
