@@ -35,12 +35,13 @@ final class PasarelaProcess: @unchecked Sendable {
         init(_ description: String) { self.description = description }
     }
 
-    init(_ arguments: [String], folder: String) throws {
+    init(_ arguments: [String], folder: String, environment: [String: String] = [:]) throws {
         log = folder + "/\(arguments[0])-\(UUID().uuidString.prefix(8)).log"
         _ = FileManager.default.createFile(atPath: log, contents: nil)
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         process.executableURL = URL(fileURLWithPath: try Self.binary())
         process.arguments = arguments
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         process.standardOutput = handle
         process.standardError = handle
         try process.run()
