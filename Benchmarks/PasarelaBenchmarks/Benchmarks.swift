@@ -53,28 +53,24 @@ struct Benchmarks {
             _ = Gateway.plan(request, merchant: "m", snapshot: snapshot, breakers: BreakerView(), draw: 0.5)
         }
 
-        // Store: concurrent durable creates through the group-commit writer.
+        // Stores: concurrent durable creates, each acknowledged only once on disk.
         let path = NSTemporaryDirectory() + "pasarela-bench-\(UUID().uuidString).sqlite"
-        let store = try SQLiteStore(path: path)
-        let count = 2000
-        let start = ContinuousClock.now
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for index in 0..<count {
-                group.addTask {
-                    var copy = request
-                    copy.orderId = "o-\(index)"
-                    let payment = Payment(id: Identifier.make("pay"), merchantId: "m", livemode: false, status: .processing, request: copy,
-                                          createdAt: Date(), updatedAt: Date())
-                    _ = try await store.create(payment, idempotency: nil)
-                }
-            }
-            try await group.waitForAll()
-        }
-        let elapsed = ContinuousClock.now - start
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        rows.append(("SQLite durable creates, 2000 concurrent", String(format: "%.0f /s (%d commits)", Double(count) / seconds, await store.commitCount),
+        let sqlite = try SQLiteStore(path: path)
+        let perSecond = try await durableCreates(sqlite, request: request)
+        rows.append(("SQLite durable creates, 2000 concurrent", String(format: "%.0f /s (%d commits)", perSecond, await sqlite.commitCount),
                      "> 2000 /s (one fsync ≈ 3.7 ms here)"))
         try? FileManager.default.removeItem(atPath: path)
+        if let url = ProcessInfo.processInfo.environment["PASARELA_TEST_POSTGRES_URL"], case .postgres(let location) = try DatabaseLocation.parse(url) {
+            for pool in [10, 40] {
+                let postgres = try await PostgresStore(location, poolSize: pool)
+                let rate = try await durableCreates(postgres, request: request)
+                rows.append(("PostgreSQL durable creates, 2000 concurrent", String(format: "%.0f /s (pool %d)", rate, pool),
+                             "> 1000 /s (the server commits concurrent transactions together)"))
+                await postgres.close()
+            }
+        } else {
+            rows.append(("PostgreSQL durable creates", "skipped", "Benchmarks/run starts a server (scripts/with-postgres)"))
+        }
 
         let widths = [max(40, rows.map(\.0.count).max()!), max(16, rows.map(\.1.count).max()!), 10]
         func line(_ a: String, _ b: String, _ c: String) -> String {
@@ -83,5 +79,24 @@ struct Benchmarks {
         print(line("benchmark", "result", "target"))
         print(String(repeating: "-", count: widths[0] + widths[1] + 16))
         for row in rows { print(line(row.0, row.1, row.2)) }
+    }
+
+    /// Creates 2000 payments from 2000 concurrent tasks; returns creates per second.
+    static func durableCreates(_ store: any PaymentStore, request: PaymentRequest, count: Int = 2000) async throws -> Double {
+        let start = ContinuousClock.now
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<count {
+                group.addTask {
+                    var copy = request
+                    copy.orderId = "o-\(index)"
+                    let payment = Payment(id: Identifier.make("pay"), merchantId: "m", livemode: false, status: .processing, request: copy,
+                                          createdAt: Date(), updatedAt: Date())
+                    _ = try await store.create(payment, idempotency: IdempotencyClaim(key: "k-\(UUID().uuidString)", requestHash: "h"))
+                }
+            }
+            try await group.waitForAll()
+        }
+        let elapsed = ContinuousClock.now - start
+        return Double(count) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
     }
 }

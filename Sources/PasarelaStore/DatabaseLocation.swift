@@ -30,9 +30,12 @@ public enum DatabaseLocation: Sendable, Equatable, CustomStringConvertible {
     /// - Throws: ``StoreError/badLocation(_:)`` with what is wrong in a malformed URL.
     public static func parse(_ text: String) throws(StoreError) -> DatabaseLocation {
         guard text.hasPrefix("postgres://") || text.hasPrefix("postgresql://") else {
-            guard !text.isEmpty, !text.contains("://") else {
-                throw .badLocation("'\(text.prefix(60))' is neither a SQLite file path nor a postgres://USER@HOST:PORT/DATABASE URL")
+            if let separator = text.range(of: "://") {
+                // The rest of a URL may hold a password: only its scheme is repeated.
+                let scheme = text[..<separator.lowerBound].prefix(20)
+                throw .badLocation("\(scheme):// is not a database Pasarela uses: give a SQLite file path or postgres://USER@HOST:PORT/DATABASE")
             }
+            guard !text.isEmpty else { throw .badLocation("the database location is empty: give a SQLite file path or postgres://USER@HOST:PORT/DATABASE") }
             return .sqlite(path: text)
         }
         guard let url = URLComponents(string: text) else { throw .badLocation("the database URL is malformed (postgres://USER@HOST:PORT/DATABASE)") }
