@@ -22,12 +22,18 @@ public final class Reconciler: Service, Sendable {
     public func run() async throws {
         try await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
-                let report = await self.gateway.reconcileDue(limit: 200)
-                for action in report.actions { self.logger.info("reconciler", metadata: action.metadata) }
-                for failure in report.failures {
-                    self.logger.warning("reconciler could not settle a payment", metadata: ["payment": .string(failure.paymentId),
-                                                                                           "error": .string(failure.message)])
-                }
+                // Small batches, so their looks end within the claim's lease (a look that runs past it may be repeated by
+                // another instance, which is harmless: lookups and replays are idempotent, facts land by compare-and-set);
+                // full batches are followed by the next one at once.
+                var report: ReconcileReport
+                repeat {
+                    report = await self.gateway.reconcileDue(limit: 25)
+                    for action in report.actions { self.logger.info("reconciler", metadata: action.metadata) }
+                    for failure in report.failures {
+                        self.logger.warning("reconciler could not settle a payment", metadata: ["payment": .string(failure.paymentId),
+                                                                                               "error": .string(failure.message)])
+                    }
+                } while report.looked == 25 && !Task.isCancelled
                 try await Task.sleep(for: self.interval)
             }
         }
