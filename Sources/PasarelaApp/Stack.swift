@@ -45,7 +45,7 @@ public enum Stack {
 
         let gateway = Gateway(snapshot: snapshot, store: store, merchants: merchants,
                               publicBaseURL: options.publicURL ?? "http://\(options.host):\(options.port)", logger: logger, now: options.now,
-                              workLease: options.workLease)
+                              workLease: options.workLease, sandbox: options.sandbox)
         let openAPI = try? String(contentsOfFile: options.configDirectory + "/openapi.yaml", encoding: .utf8)
         let mounted = emulators
         let (port, group, run) = try await launch(logger: logger, signals: signals) { onRunning in
@@ -56,6 +56,7 @@ public enum Stack {
         groups.append(group)
         runs.append(run)
         let gatewayURL = "http://\(options.host):\(port)"
+        gateway.setListenAddress(host: options.host, port: port)
         if options.publicURL == nil { gateway.setPublicBaseURL(gatewayURL) }
         for (name, emulator) in emulators { emulator.setWebhookTarget("\(gateway.publicBaseURL)/webhooks/\(name)") }
         if let external = options.sandboxURL, options.sandbox {
@@ -92,6 +93,6 @@ public enum Stack {
         let store = try await openStore(options, logger: logger ?? Logger(label: "pasarela")).store
         return Gateway(snapshot: snapshot, store: store, merchants: merchants,
                        publicBaseURL: options.publicURL ?? "http://\(options.host):\(options.port)",
-                       logger: logger ?? Logger(label: "pasarela"), now: options.now, workLease: options.workLease)
+                       logger: logger ?? Logger(label: "pasarela"), now: options.now, workLease: options.workLease, sandbox: options.sandbox)
     }
 }

@@ -56,6 +56,18 @@ public final class Gateway: Sendable {
     public let breakers = CircuitBreakers()
     /// Wakes the outbox dispatcher after events are committed.
     public let outbox = OutboxSignal()
+    /// Sandbox mode: merchants' URLs may point at loopback and private addresses unless `outbound:` says otherwise.
+    public let sandbox: Bool
+    private let listening = Mutex<[(host: String, port: Int)]>([])
+
+    /// Records where the gateway listens, so merchant URLs pointing back at it are refused.
+    public func setListenAddress(host: String, port: Int) { listening.withLock { $0 = [(host, port)] } }
+
+    /// The outbound URL policy in force now.
+    public var outbound: OutboundPolicy {
+        OutboundPolicy(config: config.snapshot.routes.outbound, sandbox: sandbox, own: listening.withLock { $0 })
+    }
+
     /// Webhooks refused per connection (forged, unsigned, malformed, refused address) since start.
     private let refused = Mutex<[String: Int]>([:])
 
@@ -72,7 +84,7 @@ public final class Gateway: Sendable {
 
     public init(snapshot: ConfigSnapshot, store: any PaymentStore, merchants: MerchantDirectory, publicBaseURL: String,
                 executor: HTTPExecutor = HTTPExecutor(), logger: Logger = Logger(label: "pasarela"),
-                now: @escaping @Sendable () -> Date = Date.init, workLease: TimeInterval = 60) {
+                now: @escaping @Sendable () -> Date = Date.init, workLease: TimeInterval = 60, sandbox: Bool = true) {
         self.store = store
         self.merchants = merchants
         self.executor = executor
@@ -81,6 +93,7 @@ public final class Gateway: Sendable {
         self.logger = logger
         self.now = now
         self.workLease = workLease
+        self.sandbox = sandbox
         self.live = Mutex(Gateway.build(snapshot, publicBaseURL: trimmed))
     }
 

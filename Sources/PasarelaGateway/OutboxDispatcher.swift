@@ -115,7 +115,10 @@ public final class OutboxDispatcher: Service, Sendable {
     func deliver(_ notification: DueNotification) async {
         let started = gateway.now()
         var status: Int?, failure: String?
-        if let secret = gateway.merchants.merchant(id: notification.merchantId)?.webhookSecret {
+        if let reason = await gateway.outbound.refusal(notification.url) {
+            // Checked again when called: the host may resolve elsewhere now than when the URL was given.
+            failure = "refused by the outbound URL policy: \(reason)"
+        } else if let secret = gateway.merchants.merchant(id: notification.merchantId)?.webhookSecret {
             var request = HTTPClientRequest(url: notification.url)
             request.method = .POST
             request.headers.add(name: "Content-Type", value: "application/json")

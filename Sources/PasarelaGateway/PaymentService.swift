@@ -32,6 +32,9 @@ extension Gateway {
     public func createPayment(_ request: PaymentRequest, merchant: Merchant, rawBody: [UInt8],
                               idempotencyKey: String?) async throws -> APIReply {
         let config = self.config
+        if let url = request.notificationURL, let reason = await outbound.refusal(url) {
+            throw APIError.invalid("notification_url", "notification_url is not allowed: \(reason).", code: "url_not_allowed")
+        }
         let started = now()
         let plan = plan(request, merchant: merchant, config: config, draw: Double.random(in: 0..<1))
         if plan.targets.isEmpty {

@@ -11,12 +11,14 @@ extension RoutesConfig {
         guard let root = reader.compose(text) else { return nil }
         var rules: [RouteRule] = []
         var defaults = AttemptPolicy()
+        var outbound = OutboundConfig()
         var routesNode: Node?
-        for entry in reader.mapping(root, "routes.yaml", allowed: ["routes", "defaults"]) {
-            if entry.key == "defaults" {
+        for entry in reader.mapping(root, "routes.yaml", allowed: ["routes", "defaults", "outbound"]) {
+            switch entry.key {
+            case "defaults":
                 defaults = parsePolicy(entry.value, over: AttemptPolicy(), reader: reader, what: "defaults", allowed: policyKeys)
-            } else {
-                routesNode = entry.value
+            case "outbound": outbound = parseOutbound(entry.value, reader: reader)
+            default: routesNode = entry.value
             }
         }
         guard let routesNode else {
@@ -39,7 +41,7 @@ extension RoutesConfig {
         if !rules.isEmpty, rules.last?.match.isCatchAll != true {
             reader.problem(at: routesNode, "a default rule (one without match) is required as the last rule")
         }
-        return RoutesConfig(rules: rules, defaults: defaults)
+        return RoutesConfig(rules: rules, defaults: defaults, outbound: outbound)
     }
 
     static func parseRule(_ node: Node, defaults: AttemptPolicy, reader: YAMLReader, connections: Set<String>) -> RouteRule? {
@@ -163,6 +165,30 @@ extension RoutesConfig {
         }
         match.minAmount = bounds["min"]?.0
         match.maxAmount = bounds["max"]?.0
+    }
+
+    /// `outbound: { allow: [CIDR...], private_addresses: allow|refuse }`.
+    static func parseOutbound(_ node: Node, reader: YAMLReader) -> OutboundConfig {
+        var config = OutboundConfig()
+        for entry in reader.mapping(node, "outbound", allowed: ["allow", "private_addresses"]) {
+            switch entry.key {
+            case "allow":
+                for text in reader.stringList(entry.value, "outbound.allow") {
+                    guard let network = CIDR(text) else {
+                        reader.problem(at: entry.value, "outbound.allow: '\(text.prefix(60))' is not an address or a CIDR network")
+                        continue
+                    }
+                    config.allow.append(network)
+                }
+            default:
+                switch reader.string(entry.value, "outbound.private_addresses") {
+                case "allow": config.privateAddresses = true
+                case "refuse": config.privateAddresses = false
+                default: reader.problem(at: entry.value, "outbound.private_addresses must be allow or refuse")
+                }
+            }
+        }
+        return config
     }
 
     static func parsePolicy(_ node: Node, over base: AttemptPolicy, reader: YAMLReader, what: String, allowed: Set<String>) -> AttemptPolicy {

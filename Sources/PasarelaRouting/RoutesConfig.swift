@@ -5,10 +5,28 @@ public struct RoutesConfig: Sendable {
     public var rules: [RouteRule]
     /// The `defaults:` block: attempt policy for rules that do not override it.
     public var defaults: AttemptPolicy
+    /// The `outbound:` block: where merchant-given URLs may point.
+    public var outbound: OutboundConfig
 
-    public init(rules: [RouteRule], defaults: AttemptPolicy = AttemptPolicy()) {
+    public init(rules: [RouteRule], defaults: AttemptPolicy = AttemptPolicy(), outbound: OutboundConfig = OutboundConfig()) {
         self.rules = rules
         self.defaults = defaults
+        self.outbound = outbound
+    }
+}
+
+/// `outbound:` in routes.yaml: loopback and private addresses a merchant's URLs (`notification_url`) may point at.
+/// Link-local, multicast, unspecified addresses and the gateway's own are refused whatever it says.
+public struct OutboundConfig: Sendable, Equatable {
+    /// Networks allowed even where private and loopback addresses are refused.
+    public var allow: [CIDR] = []
+    /// Whether loopback and private addresses are allowed at all: `nil` takes the mode's default (allowed in sandbox,
+    /// refused in production).
+    public var privateAddresses: Bool?
+
+    public init(allow: [CIDR] = [], privateAddresses: Bool? = nil) {
+        self.allow = allow
+        self.privateAddresses = privateAddresses
     }
 }
 

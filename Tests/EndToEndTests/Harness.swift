@@ -92,11 +92,13 @@ struct Harness {
     /// A loopback address nothing listens on: notifications fail there without leaving the machine.
     static let closedLoopback = "http://127.0.0.1:9/hooks"
 
+    /// A PE cash payment's body; `notificationURL: nil` leaves the field out (the merchant's default applies).
     static func cashBody(order: String = UUID().uuidString, value: Int = 15000, description: String = "Pedido",
-                         notificationURL: String = closedLoopback) -> String {
-        """
+                         notificationURL: String? = closedLoopback) -> String {
+        let url = notificationURL.map { #""notification_url":"\#($0)","# } ?? ""
+        return """
         {"amount":{"value":\(value),"currency":"PEN"},"country":"PE","payment_method":{"type":"cash"},"order_id":"\(order)",
-         "description":"\(description)","notification_url":"\(notificationURL)",
+         "description":"\(description)",\(url)
          "customer":{"name":"Pedro Gomez","email":"pedro@example.com","document":{"type":"DNI","number":"27662162"}}}
         """
     }

@@ -1,0 +1,96 @@
+import Foundation
+import PasarelaGateway
+import PasarelaRouting
+import Testing
+
+/// Merchant-given URLs never turn the gateway against its own network: refused when given (422 naming the field) and
+/// again when called, after DNS resolution.
+@Suite struct OutboundPolicyTests {
+    static let refusingRoutes = """
+        outbound:
+          private_addresses: refuse
+        routes:
+          - name: peru-cash
+            match: { country: PE, method: cash }
+            targets: [dlocal, pagoefectivo]
+          - name: default
+            targets: [dlocal]
+
+        """
+
+    func create(_ harness: Harness, url: String) async throws -> Harness.Reply {
+        let body = Harness.cashBody(notificationURL: url)
+        return try await harness.call("POST", "/v1/payments", json: body)
+    }
+
+    @Test func addressesNoMerchantMayReachAreRefusedWhenGiven() async throws {
+        try await Harness.with { harness in
+            let port = try #require(URL(string: harness.stack.gatewayURL)?.port)
+            for url in ["http://169.254.169.254/latest/meta-data", "http://[::ffff:169.254.169.254]/latest", "http://[fe80::1]/x",
+                        "http://224.0.0.1/x", "http://0.0.0.0:8080/x", "http://127.0.0.1:\(port)/sandbox/dlocal/faults",
+                        "http://localhost:\(port)/v1/payments", "http://no-such-host.invalid/hooks"] {
+                let reply = try await create(harness, url: url)
+                #expect(reply.status == 422, "\(url): \(reply.text)")
+                #expect(reply.error["param"] as? String == "notification_url", "\(url)")
+                #expect(reply.error["code"] as? String == "url_not_allowed", "\(url)")
+            }
+            #expect((try await harness.call("GET", "/v1/payments").json["data"] as? [Any])?.isEmpty == true, "nothing was created")
+            #expect(harness.stack.dlocal?.ledger.isEmpty == true)
+            // In sandbox mode a receiver on loopback is fine.
+            #expect(try await create(harness, url: "http://127.0.0.1:9/hooks").status == 201)
+        }
+    }
+
+    @Test func privateAndLoopbackAddressesAreRefusedUnlessListed() async throws {
+        try await Harness.with(routes: Self.refusingRoutes) { harness in
+            for url in ["http://10.1.2.3/hooks", "http://192.168.0.7/hooks", "http://127.0.0.1:9/hooks", "http://localhost:9/hooks",
+                        "http://[::1]:9/hooks"] {
+                let reply = try await create(harness, url: url)
+                #expect(reply.status == 422, "\(url): \(reply.text)")
+                #expect((reply.error["message"] as? String)?.contains("outbound.allow") == true, "\(url)")
+            }
+        }
+        let allowing = Self.refusingRoutes.replacingOccurrences(of: "  private_addresses: refuse\n",
+                                                                with: "  private_addresses: refuse\n  allow: [127.0.0.1/32]\n")
+        try await Harness.with(routes: allowing) { harness in
+            let listed = try await create(harness, url: "http://127.0.0.1:9/hooks")
+            let other = try await create(harness, url: "http://10.1.2.3/hooks")
+            #expect(listed.status == 201)
+            #expect(other.status == 422)
+        }
+    }
+
+    @Test func aURLIsCheckedAgainWhenItIsCalled() async throws {
+        // The merchant's default URL is not checked when a payment is made: the dispatcher checks it before sending.
+        for (routes, url, reason) in [(nil, "http://169.254.169.254/latest", "link-local"),
+                                      (Self.refusingRoutes, "http://localhost:9/hooks", "loopback")] {
+            try await Harness.with(environment: ["PASARELA_SANDBOX_NOTIFICATION_URL": url], routes: routes) { harness in
+                let created = try await harness.call("POST", "/v1/payments", json: Harness.cashBody(notificationURL: nil))
+                #expect(created.status == 201, "\(created.text)")
+                let id = try #require(created.json["id"] as? String)
+                let event = try #require(try await harness.call("GET", "/v1/payments/\(id)/events").json["data"] as? [[String: Any]]).first
+                let eventId = try #require(event?["id"] as? String)
+                try await harness.eventually("the delivery is tried") { try await !harness.deliveryTries(eventId).isEmpty }
+                let tries = try await harness.deliveryTries(eventId)
+                #expect((tries.first?["error"] as? String)?.contains("refused by the outbound URL policy") == true, "\(tries)")
+                #expect((tries.first?["error"] as? String)?.contains(reason) == true, "\(tries)")
+                #expect(tries.first?["http_status"] is NSNull)
+            }
+        }
+    }
+
+    @Test func addressesAreClassifiedByRange() async {
+        let sandbox = OutboundPolicy(config: OutboundConfig(), sandbox: true, own: [("0.0.0.0", 8080)])
+        let production = OutboundPolicy(config: OutboundConfig(allow: [CIDR("10.9.0.0/16")!]), sandbox: false)
+        #expect(await sandbox.refusal("https://203.0.113.7/hooks") == nil)
+        #expect(await sandbox.refusal("ftp://203.0.113.7/hooks") != nil)
+        #expect(await sandbox.refusal("http://203.0.113.7:8080/hooks") == nil, "another host on the gateway's port")
+        #expect(await sandbox.refusal("http://127.0.0.1:8080/hooks") != nil, "the gateway itself, listening on every address")
+        #expect(await sandbox.refusal("http://10.0.0.1/hooks") == nil)
+        #expect(await production.refusal("http://10.0.0.1/hooks") != nil)
+        #expect(await production.refusal("http://10.9.3.4/hooks") == nil)
+        #expect(await production.refusal("http://100.64.0.1/hooks") != nil)
+        #expect(await production.refusal("http://[fd00::1]/hooks") != nil)
+        #expect(await production.refusal("http://[2001:db8::1]/hooks") == nil)
+    }
+}
