@@ -95,6 +95,12 @@ extension Gateway {
                 throw APIError(status: 400, type: "invalid_request_error", code: "webhook_malformed", message: reason)
             }
         }
+        if let stale = Self.staleness(connection.adapter.signedAt(message), now: now(), window: connection.config.webhookFreshnessSeconds) {
+            countRefused(name)
+            logger.warning("webhook refused", metadata: ["connection": .string(name), "reason": .string(stale)])
+            throw APIError(status: 401, type: "authentication_error", code: "signature_stale",
+                           message: "The webhook's signed time is outside the accepted window: \(stale).")
+        }
         var outcomes: [WebhookOutcome] = []
         for event in events {
             let outcome = try await ingest(event, connection: name, body: message.body)
@@ -105,6 +111,18 @@ extension Gateway {
         }
         let body = JSONBody.object([("received", .bool(true)), ("results", .array(outcomes.map { .string($0.description) }))])
         return APIReply(status: 200, body: body.bytes)
+    }
+
+    /// Why a webhook's signed time is refused (too old, from the future, unreadable), or `nil` when it is fresh.
+    static func staleness(_ signed: SignedTime, now: Date, window: Int) -> String? {
+        switch signed {
+        case .absent: return nil
+        case .unreadable(let text): return "its signed time '\(text)' cannot be read"
+        case .at(let date):
+            let skew = date.timeIntervalSince(now)
+            guard abs(skew) > Double(window) else { return nil }
+            return "signed at \(Timestamps.utc(date)), \(Int(abs(skew))) s \(skew < 0 ? "ago" : "ahead"); at most \(window) s either way"
+        }
     }
 
     /// Records and applies one verified notification: the fact it states, about the payment or refund it names.

@@ -50,7 +50,7 @@ extension ConnectionConfig {
         var supports: [Support] = [], genericNodes: [String: Node] = [:], emulator: String?, breaker = BreakerConfig()
         var reconcile = ReconcileConfig()
         var cardTokens: [String] = []
-        var allowIPs: [CIDR] = [], proxies: [CIDR] = [], webhookIPHeader: String?
+        var allowIPs: [CIDR] = [], proxies: [CIDR] = [], webhookIPHeader: String?, freshness = 300
         for entry in reader.mapping(root, what, allowed: allowed) {
             switch entry.key {
             case "kind": break
@@ -85,9 +85,13 @@ extension ConnectionConfig {
                     if timeout.key == "connect_ms" { connectMs = value ?? connectMs } else { requestMs = value ?? requestMs }
                 }
             case "webhook":
-                let ipKeys: Set<String> = ["allow_ips", "trusted_proxies", "client_ip_header"]
+                let ipKeys: Set<String> = ["allow_ips", "trusted_proxies", "client_ip_header", "freshness_seconds"]
                 for item in reader.mapping(entry.value, "webhook", allowed: isGeneric ? ipKeys.union(["signature", "fields"]) : ipKeys)
                     where ipKeys.contains(item.key) {
+                    if item.key == "freshness_seconds" {
+                        freshness = reader.integer(item.value, "webhook.freshness_seconds", range: 10...604_800) ?? freshness
+                        continue
+                    }
                     if item.key == "client_ip_header" {
                         webhookIPHeader = reader.string(item.value, "webhook.client_ip_header")
                         continue
@@ -159,6 +163,7 @@ extension ConnectionConfig {
         config.webhookAllowList = allowIPs
         config.trustedProxies = proxies
         config.webhookClientIPHeader = webhookIPHeader
+        config.webhookFreshnessSeconds = freshness
         return config
     }
 

@@ -33,6 +33,8 @@ public struct ConnectionConfig: Sendable {
     /// Peers trusted to state the client address in `webhookClientIPHeader` (a proxy in front of Pasarela).
     public var trustedProxies: [CIDR] = []
     public var webhookClientIPHeader: String?
+    /// How far a webhook's signed time may be from now, either way (`webhook.freshness_seconds`, 300).
+    public var webhookFreshnessSeconds: Int = 300
 
     public struct Support: Sendable {
         public var countries: Set<String>

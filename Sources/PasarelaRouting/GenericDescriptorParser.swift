@@ -233,13 +233,14 @@ struct GenericDescriptorParser {
 
     func parseWebhook(_ node: Node) -> GenericDescriptor.Webhook? {
         var signature: ConfigurableHMAC?, key: String?, fields: [String: Node] = [:]
-        for entry in reader.mapping(node, "webhook", allowed: ["signature", "fields", "allow_ips", "trusted_proxies", "client_ip_header"]) {
+        for entry in reader.mapping(node, "webhook", allowed: ["signature", "fields", "allow_ips", "trusted_proxies", "client_ip_header",
+                                                               "freshness_seconds"]) {
             switch entry.key {
             case "signature": (signature, key) = parseSignature(entry.value)
             case "fields":
                 for field in reader.mapping(entry.value, "webhook.fields", allowed: ["event_type", "psp_payment_id", "reference", "amount",
                                                                                     "amount_format", "currency", "dedupe_key",
-                                                                                    "voucher_code", "voucher_url", "expires_at"]) {
+                                                                                    "voucher_code", "voucher_url", "expires_at", "signed_at"]) {
                     fields[field.key] = field.value
                 }
             default: break   // allow_ips: read by the webhook ingestor
@@ -276,10 +277,12 @@ struct GenericDescriptorParser {
             }
             return nil
         }
-        return GenericDescriptor.Webhook(signature: signature, keyCredential: key, eventType: eventType, pspPaymentId: pspId,
-                                         reference: path("reference", required: false), amount: amount, dedupeKey: dedupe,
-                                         voucherCode: path("voucher_code", required: false), voucherURL: path("voucher_url", required: false),
-                                         expiresAt: path("expires_at", required: false))
+        var webhook = GenericDescriptor.Webhook(signature: signature, keyCredential: key, eventType: eventType, pspPaymentId: pspId,
+                                                reference: path("reference", required: false), amount: amount, dedupeKey: dedupe,
+                                                voucherCode: path("voucher_code", required: false),
+                                                voucherURL: path("voucher_url", required: false), expiresAt: path("expires_at", required: false))
+        webhook.signedAt = path("signed_at", required: false)
+        return webhook
     }
 
     func parseSignature(_ node: Node) -> (ConfigurableHMAC?, String?) {

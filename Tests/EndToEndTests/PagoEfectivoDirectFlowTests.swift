@@ -91,7 +91,7 @@ import Testing
             let created = try await harness.call("POST", "/v1/payments", json: Harness.cashBody())
             let cip = try #require(created.json["psp_payment_id"] as? String)
             let id = try #require(created.json["id"] as? String)
-            let body = Array(#"{"eventType":"cip.paid","operationNumber":"000001","data":{"cip":\#(cip),"currency":"PEN","amount":150.00,"transactionCode":"x"}}"#.utf8)
+            let body = Array(#"{"eventType":"cip.paid","operationNumber":"000001","data":{"cip":\#(cip),"currency":"PEN","amount":150.00,"paymentDate":"\#(Timestamps.lima(Date()))","transactionCode":"x"}}"#.utf8)
             for headers in [[], [("PE-Signature", PagoEfectivoSignature.signature(body: body, secretKey: "SECRETKEYGUESS"))],
                             [("PE-Signature", "not-hex")]] {
                 #expect(try await harness.call("POST", "/webhooks/pagoefectivo", body: body, headers: headers).status == 401)

@@ -72,7 +72,7 @@ import Testing
         let id = try #require(created.json["id"] as? String)
         let pspId = try #require(created.json["psp_payment_id"] as? String)
         let body = Array(#"{"id":"\#(pspId)","amount":150.00,"currency":"PEN","status":"PAID","status_code":"200","order_id":"x"}"#.utf8)
-        let date = "2026-11-26T15:00:00.000Z"
+        let date = Timestamps.utcMillis(Date())
         let login = DLocalEmulatorDefaults.login
         let forged = DLocalSignature.authorization(login: login, date: date, body: body, secretKey: "guessed-secret")
         let cases: [[(String, String)]] = [

@@ -1,5 +1,6 @@
 import Foundation
 import PasarelaAdapters
+import PasarelaCore
 import Testing
 
 /// The webhook path a merchant can trust blindly: duplicates applied once, reordering and late events never
@@ -83,7 +84,7 @@ import Testing
             // A PENDING and an EXPIRED notification arrive late, genuinely signed.
             for (status, code) in [("PENDING", "100"), ("EXPIRED", "500")] {
                 let late = Array(#"{"id":"\#(pspId)","amount":150.00,"currency":"PEN","status":"\#(status)","status_code":"\#(code)"}"#.utf8)
-                let date = "2026-11-26T10:00:00.000Z"
+                let date = Timestamps.utcMillis(Date())
                 let signature = DLocalSignature.authorization(login: DLocalEmulatorDefaults.login, date: date, body: late,
                                                               secretKey: DLocalEmulatorDefaults.secret)
                 let reply = try await harness.call("POST", "/webhooks/dlocal", body: late, headers: [("X-Date", date), ("Authorization", signature)])
@@ -97,7 +98,7 @@ import Testing
             let created = try await harness.call("POST", "/v1/payments", json: Harness.cashBody())
             let id = try #require(created.json["id"] as? String), cip = try #require(created.json["psp_payment_id"] as? String)
             _ = try await harness.call("POST", "/sandbox/pagoefectivo/cips/\(cip)/pay")
-            let late = Array(#"{"eventType":"cip.expired","operationNumber":"999999","data":{"cip":\#(cip),"currency":"PEN","amount":150.00,"transactionCode":"x"}}"#.utf8)
+            let late = Array(#"{"eventType":"cip.expired","operationNumber":"999999","data":{"cip":\#(cip),"currency":"PEN","amount":150.00,"paymentDate":"\#(Timestamps.lima(Date()))","transactionCode":"x"}}"#.utf8)
             let reply = try await harness.call("POST", "/webhooks/pagoefectivo", body: late,
                                                headers: [("PE-Signature", PagoEfectivoSignature.signature(body: late, secretKey: "SECRETKEYSANDBOX"))])
             #expect(reply.status == 200)
@@ -109,7 +110,7 @@ import Testing
         try await Harness.with { harness in
             let body = Array(#"{"id":"x","status":"PAID","status_code":"200","eventType":"cip.paid","type":"payment_captured","data":{"id":"x","cip":1}}"#.utf8)
             let forged: [String: [(String, String)]] = [
-                "dlocal": [("X-Date", "2026-11-26T10:00:00.000Z"), ("Authorization", "V2-HMAC-SHA256, Signature: " + String(repeating: "a", count: 64))],
+                "dlocal": [("X-Date", Timestamps.utcMillis(Date())), ("Authorization", "V2-HMAC-SHA256, Signature: " + String(repeating: "a", count: 64))],
                 "checkout": [("Cko-Signature", CheckoutSignature.signature(body: body, key: "wrong-key"))],
                 "pagoefectivo": [("PE-Signature", PagoEfectivoSignature.signature(body: body, secretKey: "wrong-key"))],
             ]
@@ -125,7 +126,7 @@ import Testing
 
     @Test func anUnknownPaymentIsAnOrphanAndAMismatchedAmountIsFlagged() async throws {
         try await Harness.with { harness in
-            let date = "2026-11-26T10:00:00.000Z"
+            let date = Timestamps.utcMillis(Date())
             func signed(_ json: String) -> (body: [UInt8], headers: [(String, String)]) {
                 let body = Array(json.utf8)
                 return (body, [("X-Date", date), ("Authorization", DLocalSignature.authorization(login: DLocalEmulatorDefaults.login, date: date,
@@ -170,7 +171,7 @@ import Testing
             #expect((paid.json["notification"] as? [String: Any])?["status"] as? Int == 403)
             #expect(try await harness.call("GET", "/v1/payments/\(id)").json["status"] as? String == "requires_action")
             let body = Array(#"{"id":"\#(pspId)","amount":150.00,"currency":"PEN","status":"PAID","status_code":"200"}"#.utf8)
-            let date = "2026-11-26T10:00:00.000Z"
+            let date = Timestamps.utcMillis(Date())
             let signature = DLocalSignature.authorization(login: DLocalEmulatorDefaults.login, date: date, body: body, secretKey: DLocalEmulatorDefaults.secret)
             let outside = try await harness.call("POST", "/webhooks/dlocal", body: body,
                                                  headers: [("X-Date", date), ("Authorization", signature), ("X-Forwarded-For", "198.51.100.7")])

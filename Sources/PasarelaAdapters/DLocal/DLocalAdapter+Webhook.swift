@@ -2,6 +2,12 @@ import Foundation
 import PasarelaCore
 
 extension DLocalAdapter {
+    /// The notification's `X-Date`, which its signature covers.
+    public func signedAt(_ message: InboundMessage) -> SignedTime {
+        guard let text = message.header("X-Date") else { return .absent }
+        return Timestamps.parse(text).map(SignedTime.at) ?? .unreadable(String(text.prefix(40)))
+    }
+
     /// Verifies a dLocal notification (1.10): `Authorization: V2-HMAC-SHA256, Signature: <hex>` over our
     /// X-Login + the received `X-Date` + the raw body, keyed with the secret key. The body is the full
     /// payment object (or, for refunds, the refund object); its dedupe key is the id plus the status code. A ticket in it

@@ -62,6 +62,23 @@ public protocol WebhookFlow: Sendable {
     /// - Throws: ``WebhookError/unauthenticated(_:)`` for a missing or wrong signature,
     ///   ``WebhookError/malformed(_:)`` for a genuine body that is not the PSP's shape.
     func parseWebhook(_ message: InboundMessage, context: AdapterContext) throws(WebhookError) -> [PSPNotification]
+
+    /// When a verified webhook says it was signed (dLocal's `X-Date`, a body time a generic file names), for the
+    /// freshness window: a replay of an old notification is refused even with a genuine signature.
+    func signedAt(_ message: InboundMessage) -> SignedTime
+}
+
+/// The time a webhook's signature covers.
+public enum SignedTime: Sendable, Equatable {
+    /// The PSP signs no time (Checkout: its `evt_` id dedupes replays).
+    case absent
+    case at(Date)
+    /// A time is there but cannot be read: refused like a stale one.
+    case unreadable(String)
+}
+
+extension WebhookFlow {
+    public func signedAt(_ message: InboundMessage) -> SignedTime { .absent }
 }
 
 /// Asking a PSP what became of a payment.

@@ -2,6 +2,13 @@ import Foundation
 import PasarelaCore
 
 extension GenericAdapter {
+    /// The body time `webhook.fields.signed_at` names, which the body's signature covers.
+    public func signedAt(_ message: InboundMessage) -> SignedTime {
+        guard let path = descriptor.webhook.signedAt else { return .absent }
+        guard let json = Self.json(message.body), let text = path.text(in: json) else { return .unreadable("no time at \(path)") }
+        return Timestamps.parse(text).map(SignedTime.at) ?? .unreadable(String(text.prefix(40)))
+    }
+
     /// Verifies the declared signature over the raw bytes, then reads the declared fields. An amount that cannot be
     /// read is reported as such (the payment is flagged, not changed); a voucher in the notification is kept.
     public func parseWebhook(_ message: InboundMessage, context: AdapterContext) throws(WebhookError) -> [PSPNotification] {

@@ -170,6 +170,8 @@ public struct GenericDescriptor: Sendable {
         public var voucherCode: JSONPath?
         public var voucherURL: JSONPath?
         public var expiresAt: JSONPath?
+        /// The signed time of the notification, for the freshness window (`webhook.fields.signed_at`).
+        public var signedAt: JSONPath?
 
         public init(signature: ConfigurableHMAC, keyCredential: String, eventType: JSONPath, pspPaymentId: JSONPath,
                     reference: JSONPath?, amount: AmountFields?, dedupeKey: [JSONPath], voucherCode: JSONPath? = nil,
