@@ -57,11 +57,11 @@ extension SQLBackedStore {
 
     public func claimNotifications(now: Date, limit: Int, leaseUntil: Date) async throws -> [DueNotification] {
         try await executor.write(WritePlan([.run(Statement("""
-            UPDATE notifications SET next_attempt_at = ?
-            WHERE event_id IN (SELECT event_id FROM notifications WHERE state = 'pending' AND next_attempt_at <= ?
-                               ORDER BY next_attempt_at LIMIT ? /*SKIP LOCKED*/)
+            WITH picked AS MATERIALIZED (SELECT event_id FROM notifications WHERE state = 'pending' AND next_attempt_at <= ?
+                                         ORDER BY next_attempt_at LIMIT ? /*SKIP LOCKED*/)
+            UPDATE notifications SET next_attempt_at = ? WHERE event_id IN (SELECT event_id FROM picked)
             RETURNING event_id, merchant_id, url, attempts, (SELECT body FROM events WHERE events.id = notifications.event_id) AS body
-            """, [leaseUntil, now, limit]))]) { rows in try rows.map(EventRecord.due) })
+            """, [now, limit, leaseUntil]))]) { rows in try rows.map(EventRecord.due) })
     }
 
     public func record(_ attempt: DeliveryAttempt, retryAt: Date?) async throws {
@@ -88,10 +88,10 @@ extension SQLBackedStore {
 
     public func claimDue(now: Date, limit: Int, leaseUntil: Date) async throws -> [StoredPayment] {
         let ids = try await executor.write(WritePlan([.run(Statement("""
-            UPDATE payments SET next_look_at = ?
-            WHERE id IN (SELECT id FROM payments WHERE next_look_at <= ? ORDER BY next_look_at LIMIT ? /*SKIP LOCKED*/)
+            WITH picked AS MATERIALIZED (SELECT id FROM payments WHERE next_look_at <= ? ORDER BY next_look_at LIMIT ? /*SKIP LOCKED*/)
+            UPDATE payments SET next_look_at = ? WHERE id IN (SELECT id FROM picked)
             RETURNING id
-            """, [leaseUntil, now, limit]))]) { rows in try rows.map { try $0.text(required: "id") } })
+            """, [now, limit, leaseUntil]))]) { rows in try rows.map { try $0.text(required: "id") } })
         guard !ids.isEmpty else { return [] }
         let marks = Array(repeating: "?", count: ids.count).joined(separator: ", ")
         return try await executor.read(PaymentRecord.stored("WHERE id IN (\(marks)) ORDER BY id", ids))

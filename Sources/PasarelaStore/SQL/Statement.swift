@@ -24,9 +24,10 @@ extension Array: SQLBindable where Element == UInt8 { public var sqlValue: SQLVa
 extension SQLValue: SQLBindable { public var sqlValue: SQLValue { self } }
 
 /// One SQL statement written once for both stores: `?` placeholders, standard SQL both SQLite and PostgreSQL run
-/// (`ON CONFLICT`, `RETURNING`, row values), and `/*SKIP LOCKED*/` after a subquery that claims rows (a comment to SQLite,
-/// whose one writer already serialises claims; `FOR UPDATE SKIP LOCKED` to PostgreSQL, so instances claim different
-/// rows).
+/// (`ON CONFLICT`, `RETURNING`, row values, `WITH … AS MATERIALIZED`), and `/*SKIP LOCKED*/` after the query that picks
+/// rows to claim (a comment to SQLite, whose one writer already serialises claims; `FOR UPDATE SKIP LOCKED` to
+/// PostgreSQL, so instances claim different rows). The pick is a materialized CTE, run once: as an `IN (…)` subquery
+/// PostgreSQL may evaluate it again and lock, skip and limit other rows than it returned.
 public struct Statement: Sendable {
     public var sql: String
     public var values: [SQLValue]
