@@ -8,6 +8,8 @@ public indirect enum JSONBody: Sendable, Equatable {
     case number(String)
     case bool(Bool)
     case null
+    /// JSON serialised already (a stored transcript), written as it is.
+    case raw([UInt8])
 
     public static func == (lhs: JSONBody, rhs: JSONBody) -> Bool { lhs.bytes == rhs.bytes }
 
@@ -49,6 +51,7 @@ public indirect enum JSONBody: Sendable, Equatable {
         case .number(let literal): out.append(contentsOf: literal.utf8)
         case .bool(let value): out.append(contentsOf: (value ? "true" : "false").utf8)
         case .null: out.append(contentsOf: "null".utf8)
+        case .raw(let bytes): out.append(contentsOf: bytes.isEmpty ? Array("null".utf8) : bytes)
         }
     }
 

@@ -17,6 +17,7 @@ import UnixSignals
 /// dispatcher and reconciler in one service group.
 public enum Stack {
     public static func start(_ options: StackOptions, signals: [UnixSignal] = [], logger: Logger? = nil) async throws -> RunningStack {
+        Observability.bootstrap(logFormat: options.logFormat)
         var logger = logger ?? Logger(label: "pasarela")
         if logger.logLevel > .info { logger.logLevel = .info }
         let fingerprint = ConfigWatcher.fingerprint(options.configDirectory)
@@ -49,7 +50,10 @@ public enum Stack {
         let openAPI = try? String(contentsOfFile: options.configDirectory + "/openapi.yaml", encoding: .utf8)
         let mounted = emulators
         let (port, group, run) = try await launch(logger: logger, signals: signals) { onRunning in
-            GatewayServer.application(gateway: gateway, host: options.host, port: options.port, openAPI: openAPI, extraRoutes: { router in
+            GatewayServer.application(gateway: gateway, host: options.host, port: options.port, openAPI: openAPI, metrics: {
+                await GatewayMetrics.refreshGauges(gateway)
+                return Observability.registry.emitToBuffer()
+            }, extraRoutes: { router in
                 for (name, emulator) in mounted { emulator.addAllControlRoutes(to: router.group("/sandbox/\(name)")) }
             }, onRunning: onRunning)
         }

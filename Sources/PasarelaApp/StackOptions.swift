@@ -31,6 +31,8 @@ public struct StackOptions: Sendable {
     /// A running `pasarela sandbox` to use instead of in-process emulators: sandbox connections then talk to
     /// `<url>/<connection>`, so a gateway crash does not wipe what the PSPs remember.
     public var sandboxURL: String?
+    /// How logs are written: text lines, or one JSON object per line (`--log-format json`).
+    public var logFormat: Observability.LogFormat = .text
     /// The gateway's clock: every decision, schedule and expiry reads it (tests move it by hand).
     public var now: @Sendable () -> Date = Date.init
 

@@ -39,7 +39,8 @@ extension Gateway {
         }
         let input = CaptureInput(paymentId: payment.id, pspPaymentId: pspId, attemptId: attempt.id, amount: amount,
                                  full: amount == payment.request.amount, captureId: captureId, now: now())
-        let outcome: CaptureOutcome = switch await send(connection, timeoutMs: connection.config.requestTimeoutMs, build: { context throws(AdapterError) in
+        let outcome: CaptureOutcome = switch await send(connection, flow: .capture, about: CallSubject(paymentId: payment.id, attemptId: attempt.id),
+                                                           timeoutMs: connection.config.requestTimeoutMs, build: { context throws(AdapterError) in
             try flow.buildCapture(input, context: context)
         }) {
         case .response(let response): flow.parseCapture(response, input: input)

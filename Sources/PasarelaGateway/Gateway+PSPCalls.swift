@@ -25,11 +25,26 @@ enum Sent: Sendable {
     case failed(PSPOutcome)
 }
 
+/// The payment (and attempt) a PSP call is about, so its transcript is kept with them.
+struct CallSubject: Sendable {
+    var paymentId: String
+    var attemptId: String?
+}
+
 extension Gateway {
     /// Sends what `build` makes for the connection, with its access token when the PSP issues them. A refused token is
-    /// forgotten so the next call gets a new one.
-    func send(_ connection: Connection, timeoutMs: Int,
+    /// forgotten so the next call gets a new one. Every call is held under the connection's `limits.max_in_flight`,
+    /// counted in metrics by flow and outcome, checked for answers that mean the connection is set up wrong (an alert),
+    /// and, when it is about a payment, kept as a redacted transcript with it.
+    func send(_ connection: Connection, flow: PSPFlow, about subject: CallSubject? = nil, timeoutMs: Int,
               build: (AdapterContext) throws(AdapterError) -> OutboundRequest) async -> Sent {
+        let name = connection.config.name
+        guard inFlight.acquire(name, limit: connection.config.maxInFlight) else {
+            GatewayMetrics.pspCall(connection: name, flow: flow, outcome: "over_capacity", seconds: 0)
+            return .failed(.notCreated(.rateLimited, code: "max_in_flight",
+                                       message: "\(name) has \(connection.config.maxInFlight) calls in flight from this instance (limits.max_in_flight)"))
+        }
+        defer { inFlight.release(name) }
         var context = connection.context
         switch await tokens.token(for: connection, executor: executor, now: now) {
         case .success(let token): context.token = token
@@ -44,16 +59,43 @@ extension Gateway {
             case .authentication(let reason): return .failed(.notCreated(.rejected, code: nil, message: reason))
             }
         }
-        switch await executor.execute(outbound, timeoutMs: timeoutMs, connectTimeoutMs: connection.config.connectTimeoutMs) {
+        let startedAt = now(), clock = ContinuousClock.now
+        let result = await executor.execute(outbound, timeoutMs: timeoutMs, connectTimeoutMs: connection.config.connectTimeoutMs)
+        let elapsed = ContinuousClock.now - clock
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let sent: Sent
+        var error: String?
+        switch result {
         case .response(let response):
-            if response.status == 401, let token = context.token { await tokens.invalidate(connection.config.name, token: token) }
-            return .response(response)
+            if response.status == 401, let token = context.token { await tokens.invalidate(name, token: token) }
+            GatewayMetrics.pspCall(connection: name, flow: flow, outcome: "http_\(response.status / 100)xx", seconds: seconds)
+            if let problem = connection.adapter.misconfiguration(response) {
+                alerts.raise(problem, connection: name, at: startedAt, logger: logger)
+            } else if (200..<300).contains(response.status) || response.status == 404 {
+                // The PSP took the credentials and the address: what those alerts said no longer holds.
+                alerts.clear(name, kinds: ["credentials", "ip_not_registered", "api_not_enabled", "api_version"])
+            }
+            sent = .response(response)
         case .notSent(let reason):
-            return .failed(.notCreated(.connectionError, code: nil, message: "could not reach \(connection.config.name): \(reason)"))
+            error = reason
+            GatewayMetrics.pspCall(connection: name, flow: flow, outcome: FailureClass.connectionError.rawValue, seconds: seconds)
+            sent = .failed(.notCreated(.connectionError, code: nil, message: "could not reach \(name): \(reason)"))
         case .noAnswer(let kind, let reason):
-            return .failed(.ambiguous(code: nil, message: "no complete answer from \(connection.config.name): \(reason)",
-                                      failure: kind.failureClass))
+            error = reason
+            GatewayMetrics.pspCall(connection: name, flow: flow, outcome: kind.failureClass.rawValue, seconds: seconds)
+            sent = .failed(.ambiguous(code: nil, message: "no complete answer from \(name): \(reason)", failure: kind.failureClass))
         }
+        if let subject {
+            let transcript = CallTranscript(flow: flow, connection: name, request: outbound, result: result, error: error, startedAt: startedAt,
+                                            durationMs: Int(seconds * 1000), redactor: connection.redactor(token: context.token))
+            let call = RecordedCall(paymentId: subject.paymentId, attemptId: subject.attemptId, connection: name, flow: flow.rawValue,
+                                    at: startedAt, transcript: transcript.bytes)
+            // A transcript that cannot be kept never fails its payment.
+            do { try await store.recordCall(call) } catch {
+                logger.warning("psp call transcript not kept", metadata: ["payment": .string(subject.paymentId), "error": .string("\(type(of: error))")])
+            }
+        }
+        return sent
     }
 
     /// The create request of an attempt: build (pure), send, classify (pure). Sent again unchanged, it is the identical
@@ -61,7 +103,8 @@ extension Gateway {
     func run(attempt: Attempt, payment: Payment, connection: Connection, timeoutMs: Int) async -> PSPOutcome {
         let input = CreateInput(paymentId: payment.id, attemptId: attempt.id, request: payment.request, now: now(),
                                 expiresAt: payment.expiresAt ?? now().addingTimeInterval(Self.defaultExpiry))
-        switch await send(connection, timeoutMs: timeoutMs, build: { context throws(AdapterError) in
+        switch await send(connection, flow: .create, about: CallSubject(paymentId: payment.id, attemptId: attempt.id), timeoutMs: timeoutMs,
+                          build: { context throws(AdapterError) in
             try connection.adapter.buildCreate(input, context: context)
         }) {
         case .response(let response): return connection.adapter.parseCreate(response, input: input)
@@ -70,10 +113,10 @@ extension Gateway {
     }
 
     /// Asks the PSP for its payments under `key`.
-    func lookup(_ key: LookupKey, connection: Connection, timeoutMs: Int) async -> LookupAnswer {
+    func lookup(_ key: LookupKey, connection: Connection, timeoutMs: Int, about subject: CallSubject? = nil) async -> LookupAnswer {
         guard let flow = connection.adapter.lookup else { return .failed(.ambiguous(code: nil, message: "no lookup flow")) }
         let at = now()
-        switch await send(connection, timeoutMs: timeoutMs, build: { context throws(AdapterError) in
+        switch await send(connection, flow: .lookup, about: subject, timeoutMs: timeoutMs, build: { context throws(AdapterError) in
             try flow.buildLookup(key, now: at, context: context)
         }) {
         case .response(let response): return flow.parseLookup(response, key: key)
@@ -86,10 +129,12 @@ extension Gateway {
     func inquire(_ attempt: Attempt, payment: Payment, connection: Connection, timeoutMs: Int) async -> Inquiry {
         let flow = connection.adapter.lookup
         if let pspId = attempt.pspPaymentId, flow != nil {
-            return Inquiry(answer: await lookup(.pspPaymentId(pspId), connection: connection, timeoutMs: timeoutMs), how: .lookup)
+            return Inquiry(answer: await lookup(.pspPaymentId(pspId), connection: connection, timeoutMs: timeoutMs,
+                                                about: CallSubject(paymentId: payment.id, attemptId: attempt.id)), how: .lookup)
         }
         if flow?.findsByReference == true {
-            let found = await lookup(.reference(attempt.id), connection: connection, timeoutMs: timeoutMs)
+            let found = await lookup(.reference(attempt.id), connection: connection, timeoutMs: timeoutMs,
+                                     about: CallSubject(paymentId: payment.id, attemptId: attempt.id))
             if case .found = found { return Inquiry(answer: found, how: .lookupByReference) }
         }
         let replay = await run(attempt: attempt, payment: payment, connection: connection, timeoutMs: timeoutMs)
@@ -126,7 +171,8 @@ extension Gateway {
         guard let flow = connection.adapter.cancel else { return .refused(code: nil, message: "\(connection.config.name) cannot cancel") }
         let at = now()
         let target = CancelTarget(pspPaymentId: pspPaymentId, attemptId: attempt.id)
-        switch await send(connection, timeoutMs: connection.config.requestTimeoutMs, build: { context throws(AdapterError) in
+        switch await send(connection, flow: .cancel, about: CallSubject(paymentId: attempt.paymentId, attemptId: attempt.id),
+                          timeoutMs: connection.config.requestTimeoutMs, build: { context throws(AdapterError) in
             try flow.buildCancel(target, now: at, context: context)
         }) {
         case .response(let response): return flow.parseCancel(response)

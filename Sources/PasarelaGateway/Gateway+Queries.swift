@@ -18,7 +18,8 @@ extension Gateway {
             counts["refused"] = refusedWebhooks(connection.config.name)
             rows.append(ConnectionResource.Row(connection: connection,
                                                breaker: breakers.snapshot(connection.config.name, config: connection.config.breaker, now: now()),
-                                               webhooks: counts, reconciler: reconcilerCounts(connection.config.name)))
+                                               webhooks: counts, reconciler: reconcilerCounts(connection.config.name),
+                                               alerts: alerts.active(connection.config.name), inFlight: inFlight.count(connection.config.name)))
         }
         return APIReply(status: 200, body: ConnectionResource.json(rows).bytes)
     }

@@ -52,7 +52,8 @@ extension Gateway {
         }
         let input = RefundInput(refund: refund, pspPaymentId: pspId, method: payment.request.method.type,
                                 full: amount == stored.captured, now: at)
-        let outcome: RefundOutcome = switch await send(connection, timeoutMs: connection.config.requestTimeoutMs, build: { context throws(AdapterError) in
+        let outcome: RefundOutcome = switch await send(connection, flow: .refund, about: CallSubject(paymentId: payment.id, attemptId: attempt.id),
+                                                          timeoutMs: connection.config.requestTimeoutMs, build: { context throws(AdapterError) in
             try flow.buildRefund(input, context: context)
         }) {
         case .response(let response): flow.parseRefund(response, input: input)

@@ -11,6 +11,11 @@ public struct Connection: Sendable {
     public var config: ConnectionConfig
     public var adapter: any PSPAdapter
     public var context: AdapterContext
+
+    /// Masks this connection's credentials (and an access token) wherever they appear.
+    func redactor(token: String? = nil) -> Redactor {
+        Redactor(secrets: Array(config.credentials.values) + (token.map { [$0] } ?? []))
+    }
 }
 
 /// The live config: a validated snapshot and the connections built from it. Swapped whole; a request keeps
@@ -54,6 +59,10 @@ public final class Gateway: Sendable {
     let tokens = TokenCache()
     /// One circuit breaker per connection.
     public let breakers = CircuitBreakers()
+    /// Alerts on connections whose PSP says they are set up wrong.
+    public let alerts = ConnectionAlerts()
+    /// Calls in flight per connection, under `limits.max_in_flight`.
+    public let inFlight = InFlightCounter()
     /// Wakes the outbox dispatcher after events are committed.
     public let outbox = OutboxSignal()
     /// Sandbox mode: merchants' URLs may point at loopback and private addresses unless `outbound:` says otherwise.

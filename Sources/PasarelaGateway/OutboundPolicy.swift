@@ -84,7 +84,7 @@ public struct OutboundPolicy: Sendable {
         while let entry = cursor {
             var buffer = [CChar](repeating: 0, count: Int(NI_MAXHOST))
             if getnameinfo(entry.pointee.ai_addr, entry.pointee.ai_addrlen, &buffer, socklen_t(buffer.count), nil, 0, NI_NUMERICHOST) == 0 {
-                let text = String(cString: buffer)
+                let text = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
                 // A scoped IPv6 address (fe80::1%eth0) is checked without its scope.
                 let address = text.split(separator: "%").first.map(String.init) ?? text
                 if !result.contains(address) { result.append(address) }

@@ -145,6 +145,7 @@ public final class OutboxDispatcher: Service, Sendable {
         } catch {
             logger.error("outbox: cannot record a delivery", metadata: ["event": .string(notification.eventId)])
         }
+        GatewayMetrics.notification(result: attempt.delivered ? "delivered" : (retryAt == nil ? "given_up" : "retry"))
         logger.info("merchant notification", metadata: [
             "event": .string(notification.eventId), "status": .string(status.map(String.init) ?? "-"),
             "try": .stringConvertible(notification.attempts + 1), "retry": .string(retryAt.map { "\($0)" } ?? "no"),

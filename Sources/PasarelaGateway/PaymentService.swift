@@ -102,8 +102,12 @@ extension Gateway {
                 "outcome": .string(result.outcome.rawValue), "duration_ms": .stringConvertible(duration),
                 "failure_class": .string(result.failureClass?.rawValue ?? "-"), "error_code": .string(result.errorCode ?? "-"),
             ])
+            GatewayMetrics.attempt(connection: name, outcome: result.outcome.rawValue)
             let more = index < plan.targets.count - 1 && tried < plan.policy.maxAttempts
             let final = !(more && Self.failsOver(result, policy: plan.policy))
+            if !final {
+                GatewayMetrics.failover(from: name, reason: result.failureClass?.rawValue ?? (result.declineClass.map { "\($0.rawValue)_decline" } ?? "other"))
+            }
             let fact = PaymentFact.attemptAnswered(attemptId: attempt.id, answer: result, final: final, durationMs: duration,
                                                    checkDuplicates: checkDuplicates)
             let answered = try await apply(fact, to: payment.id, current: joined.stored, options: final ? finalOptions : WriteOptions())

@@ -192,6 +192,7 @@ extension Gateway {
     func countReconciled(_ stored: StoredPayment, _ action: ReconcileAction) {
         let connection = stored.payment.connection ?? stored.lastAttempt?.connection ?? "-"
         reconciled.withLock { $0[connection, default: [:]]["\(action.step.rawValue):\(action.outcome)", default: 0] += 1 }
+        GatewayMetrics.reconcilerAction(connection: connection, step: action.step.rawValue, outcome: action.outcome)
     }
 
     /// A `processing` payment: ask its PSP about its last attempt.
@@ -246,7 +247,8 @@ extension Gateway {
               let connection = config.connections[attempt.connection], connection.adapter.lookup != nil else {
             return try await noNews(stored, look: look, because: "the PSP offers no lookup")
         }
-        switch await lookup(.pspPaymentId(pspId), connection: connection, timeoutMs: connection.config.requestTimeoutMs) {
+        switch await lookup(.pspPaymentId(pspId), connection: connection, timeoutMs: connection.config.requestTimeoutMs,
+                            about: CallSubject(paymentId: payment.id, attemptId: attempt.id)) {
         case .found(let outcomes):
             let fact = PaymentFact.lookupFound(attemptId: attempt.id, answer: outcomes[0])
             return action(payment.id, .asked, try await apply(fact, to: payment.id, current: stored, options: look))
@@ -267,7 +269,9 @@ extension Gateway {
         }
         let target = RefundTarget(refundId: refund.id, pspRefundId: refund.pspRefundId, pspPaymentId: pspPaymentId)
         let at = now()
-        let outcome: RefundOutcome = switch await send(connection, timeoutMs: connection.config.requestTimeoutMs, build: { context throws(AdapterError) in
+        let outcome: RefundOutcome = switch await send(connection, flow: .refundLookup,
+                                                          about: CallSubject(paymentId: paymentId, attemptId: current.lastAttempt?.id),
+                                                          timeoutMs: connection.config.requestTimeoutMs, build: { context throws(AdapterError) in
             try flow.buildRefundLookup(target, now: at, context: context)
         }) {
         case .response(let response): flow.parseRefundLookup(response, target: target)
@@ -290,7 +294,8 @@ extension Gateway {
         let lastLook = payment.looks + 1 >= policy.maxLooks
         let pspId = attempt.pspPaymentId ?? payment.pspPaymentId
         if let pspId, connection.adapter.lookup != nil {
-            switch await lookup(.pspPaymentId(pspId), connection: connection, timeoutMs: connection.config.requestTimeoutMs) {
+            switch await lookup(.pspPaymentId(pspId), connection: connection, timeoutMs: connection.config.requestTimeoutMs,
+                                about: CallSubject(paymentId: payment.id, attemptId: attempt.id)) {
             case .found(let outcomes) where outcomes[0].status != .requiresAction && outcomes[0].status != nil:
                 let fact = PaymentFact.lookupFound(attemptId: attempt.id, answer: outcomes[0])
                 return action(payment.id, .asked, try await apply(fact, to: payment.id, current: stored, options: look))
@@ -312,7 +317,8 @@ extension Gateway {
             case .refused:
                 // Refused: perhaps paid at the last minute. The PSP's word decides.
                 if case .found(let outcomes) = await lookup(.pspPaymentId(pspId), connection: connection,
-                                                            timeoutMs: connection.config.requestTimeoutMs),
+                                                            timeoutMs: connection.config.requestTimeoutMs,
+                                                            about: CallSubject(paymentId: payment.id, attemptId: attempt.id)),
                    outcomes[0].status != .requiresAction {
                     let fact = PaymentFact.lookupFound(attemptId: attempt.id, answer: outcomes[0])
                     return action(payment.id, .asked, try await apply(fact, to: payment.id, options: look))
@@ -337,7 +343,8 @@ extension Gateway {
         }
         guard let current = try await store.payment(id: paymentId, merchantId: nil), let kept = current.attempt(attempt.id) else { return [] }
         let keep = kept.pspPaymentId ?? current.payment.pspPaymentId
-        let answer = await lookup(.reference(attempt.id), connection: connection, timeoutMs: connection.config.requestTimeoutMs)
+        let answer = await lookup(.reference(attempt.id), connection: connection, timeoutMs: connection.config.requestTimeoutMs,
+                                  about: CallSubject(paymentId: paymentId, attemptId: attempt.id))
         var actions: [ReconcileAction] = []
         var pending = false
         if case .failed = answer { return [] }

@@ -76,6 +76,7 @@ extension Gateway {
         let forwarded = connection.config.webhookClientIPHeader.flatMap { message.header($0) }
         if let refused = connection.config.webhookSourceRefused(peer: peer, forwarded: forwarded) {
             countRefused(name)
+            GatewayMetrics.webhook(connection: name, result: "refused_source")
             logger.warning("webhook refused", metadata: ["connection": .string(name), "reason": .string("source \(refused) not allowed")])
             throw APIError(status: 403, type: "authentication_error", code: "source_not_allowed",
                            message: "Webhooks for this connection are not accepted from this address.")
@@ -87,26 +88,32 @@ extension Gateway {
             countRefused(name)
             switch error {
             case .unauthenticated(let reason):
+                GatewayMetrics.webhook(connection: name, result: "refused_signature")
+                alerts.signatureFailed(name, at: now(), logger: logger)
                 logger.warning("webhook refused", metadata: ["connection": .string(name), "reason": .string(reason)])
                 throw APIError(status: 401, type: "authentication_error", code: "signature_invalid",
                                message: "The webhook signature is missing or does not verify.")
             case .malformed(let reason):
+                GatewayMetrics.webhook(connection: name, result: "refused_malformed")
                 logger.warning("webhook malformed", metadata: ["connection": .string(name), "reason": .string(reason)])
                 throw APIError(status: 400, type: "invalid_request_error", code: "webhook_malformed", message: reason)
             }
         }
         if let stale = Self.staleness(connection.adapter.signedAt(message), now: now(), window: connection.config.webhookFreshnessSeconds) {
             countRefused(name)
+            GatewayMetrics.webhook(connection: name, result: "refused_stale")
             logger.warning("webhook refused", metadata: ["connection": .string(name), "reason": .string(stale)])
             throw APIError(status: 401, type: "authentication_error", code: "signature_stale",
                            message: "The webhook's signed time is outside the accepted window: \(stale).")
         }
+        alerts.clear(name, kinds: ["webhook_signatures"])
         var outcomes: [WebhookOutcome] = []
         for event in events {
             let outcome = try await ingest(event, connection: name, body: message.body)
             logger.info("webhook event", metadata: ["connection": .string(name), "psp_id": .string(event.pspId),
                                                     "psp_status": .string(event.pspStatus), "result": .string(outcome.label),
                                                     "reason": .string(outcome.reason ?? "-")])
+            GatewayMetrics.webhook(connection: name, result: outcome.label)
             outcomes.append(outcome)
         }
         let body = JSONBody.object([("received", .bool(true)), ("results", .array(outcomes.map { .string($0.description) }))])

@@ -19,7 +19,7 @@ public struct AdapterKindInfo: Sendable {
 
 extension ConnectionConfig {
     static let commonKeys: Set<String> = ["kind", "environment", "base_url", "credentials", "timeouts", "supports", "webhook",
-                                          "sandbox_emulator", "breaker", "reconcile", "card_tokens"]
+                                          "sandbox_emulator", "breaker", "reconcile", "card_tokens", "limits"]
     /// The built-in emulators a file may name under `sandbox_emulator`.
     public static let emulators: Set<String> = ["dlocal", "checkout", "pagoefectivo"]
     static let genericKeys: Set<String> = ["token", "create", "lookup", "lookup_by_reference", "cancel", "status_map", "document_types",
@@ -50,7 +50,7 @@ extension ConnectionConfig {
         var supports: [Support] = [], genericNodes: [String: Node] = [:], emulator: String?, breaker = BreakerConfig()
         var reconcile = ReconcileConfig()
         var cardTokens: [String] = []
-        var allowIPs: [CIDR] = [], proxies: [CIDR] = [], webhookIPHeader: String?, freshness = 300
+        var allowIPs: [CIDR] = [], proxies: [CIDR] = [], webhookIPHeader: String?, freshness = 300, maxInFlight = 100
         for entry in reader.mapping(root, what, allowed: allowed) {
             switch entry.key {
             case "kind": break
@@ -117,6 +117,10 @@ extension ConnectionConfig {
                     default: breaker.cooldownMs = reader.integer(item.value, "breaker.cooldown_ms", range: 10...3_600_000) ?? breaker.cooldownMs
                     }
                 }
+            case "limits":
+                for item in reader.mapping(entry.value, "limits", allowed: ["max_in_flight"]) {
+                    maxInFlight = reader.integer(item.value, "limits.max_in_flight", range: 1...10_000) ?? maxInFlight
+                }
             case "reconcile":
                 reconcile = parseReconcile(entry.value, reader: reader)
             case "card_tokens":
@@ -164,6 +168,7 @@ extension ConnectionConfig {
         config.trustedProxies = proxies
         config.webhookClientIPHeader = webhookIPHeader
         config.webhookFreshnessSeconds = freshness
+        config.maxInFlight = maxInFlight
         return config
     }
 

@@ -26,6 +26,9 @@ public struct ConnectionConfig: Sendable {
     public var sandboxEmulator: String?
     /// When to stop sending payments to this connection for a while.
     public var breaker = BreakerConfig()
+    /// The most calls to this PSP in flight at once, from this instance (`limits.max_in_flight`, 100); one more is not
+    /// sent and fails over like a PSP that answered 429.
+    public var maxInFlight = 100
     /// When and how often the reconciler asks this PSP about payments it has not settled.
     public var reconcile = ReconcileConfig()
     /// Who may post webhooks (`webhook.allow_ips`); empty means anyone with a valid signature.

@@ -14,10 +14,19 @@ public enum GatewayServer {
     /// Builds the router with every endpoint.
     /// - Parameters:
     ///   - extraRoutes: lets the executable mount more routes (the sandbox controls) on the same port.
-    public static func router(gateway: Gateway, openAPI: String? = nil,
+    ///   - metrics: renders `GET /metrics` (Prometheus text), when given.
+    public static func router(gateway: Gateway, openAPI: String? = nil, metrics: (@Sendable () async -> [UInt8])? = nil,
                               extraRoutes: (Router<GatewayContext>) -> Void = { _ in }) -> Router<GatewayContext> {
         let router = Router(context: GatewayContext.self)
+        router.add(middleware: RequestIdMiddleware())
+        router.add(middleware: MetricsMiddleware())
         router.add(middleware: APIErrorMiddleware(logger: gateway.logger))
+        if let metrics {
+            router.get("/metrics") { _, _ in
+                Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                         body: .init(byteBuffer: ByteBuffer(bytes: await metrics())))
+            }
+        }
         // Ready when the database answers: a load balancer takes an instance out while its database is away.
         router.get("/healthz") { _, _ in
             do {
@@ -45,9 +54,10 @@ public enum GatewayServer {
 
     /// The whole application, listening on `host:port` (0 for a free port).
     public static func application(gateway: Gateway, host: String, port: Int, openAPI: String? = nil,
+                                   metrics: (@Sendable () async -> [UInt8])? = nil,
                                    extraRoutes: (Router<GatewayContext>) -> Void = { _ in },
                                    onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
-        Application(router: router(gateway: gateway, openAPI: openAPI, extraRoutes: extraRoutes),
+        Application(router: router(gateway: gateway, openAPI: openAPI, metrics: metrics, extraRoutes: extraRoutes),
                     configuration: .init(address: .hostname(host, port: port), serverName: "pasarela"),
                     onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) },
                     logger: gateway.logger)

@@ -79,6 +79,11 @@ struct MerchantRoutes {
             let merchant = try authenticate(request)
             return ServerResponse.reply(try await gateway.refund(id: context.parameters.get("id") ?? "", merchant: merchant))
         }
+        group.get("/payments/:id/attempts/:attempt_id") { request, context in
+            let merchant = try authenticate(request)
+            return ServerResponse.reply(try await gateway.attempt(paymentId: context.parameters.get("id") ?? "",
+                                                                  attemptId: context.parameters.get("attempt_id") ?? "", merchant: merchant))
+        }
         group.get("/payments/:id") { request, context in
             let merchant = try authenticate(request)
             return ServerResponse.reply(try await gateway.payment(id: context.parameters.get("id") ?? "", merchant: merchant))

@@ -66,6 +66,9 @@ public protocol Outbox: Sendable {
     /// Records a delivery try; `retryAt` schedules the next one, `nil` ends the notification (delivered, or given up).
     func record(_ attempt: DeliveryAttempt, retryAt: Date?) async throws
 
+    /// Notifications not yet delivered or given up, and the earliest due time among them.
+    func outboxBacklog(now: Date) async throws -> OutboxBacklog
+
     /// Makes an event's notification due now again.
     /// - Returns: `false` when the event is unknown to the merchant or has no notification URL.
     func redeliver(eventId: String, merchantId: String, now: Date) async throws -> Bool
@@ -97,6 +100,43 @@ public protocol PaymentQueries: Sendable {
     func payments(merchantId: String, orderId: String?, status: PaymentStatus?, startingAfter: String?, limit: Int) async throws -> [StoredPayment]
 }
 
+/// What Pasarela sent to PSPs and what came back, redacted, per payment and attempt (for a PSP's support desk).
+/// Append-only; a call that cannot be recorded never fails its payment.
+public protocol CallLog: Sendable {
+    func recordCall(_ call: RecordedCall) async throws
+    /// A payment's calls, oldest first, only the attempt's when `attemptId` is given.
+    func calls(paymentId: String, attemptId: String?) async throws -> [RecordedCall]
+}
+
+/// One PSP call as recorded: whose it was and its transcript (JSON, already redacted).
+public struct RecordedCall: Sendable, Equatable {
+    public var paymentId: String
+    public var attemptId: String?
+    public var connection: String
+    public var flow: String
+    public var at: Date
+    public var transcript: [UInt8]
+
+    public init(paymentId: String, attemptId: String?, connection: String, flow: String, at: Date, transcript: [UInt8]) {
+        self.paymentId = paymentId
+        self.attemptId = attemptId
+        self.connection = connection
+        self.flow = flow
+        self.at = at
+        self.transcript = transcript
+    }
+}
+
+/// The outbox's backlog.
+public struct OutboxBacklog: Sendable, Equatable {
+    public var pending: Int
+    public var oldestDue: Date?
+    public init(pending: Int, oldestDue: Date?) {
+        self.pending = pending
+        self.oldestDue = oldestDue
+    }
+}
+
 /// Whether the database answers now.
 public protocol StoreHealth: Sendable {
     /// Throws ``StoreError/unavailable(_:)`` when the database cannot be reached.
@@ -105,7 +145,7 @@ public protocol StoreHealth: Sendable {
 
 /// Everything the gateway keeps, by role; ``SQLiteStore`` and ``PostgresStore`` keep all of it.
 public typealias PaymentStore = PaymentLedger & IdempotencyKeys & WebhookInbox & Outbox & ReconcilerQueue & RefundQueries & PaymentQueries
-    & SettlementStore & StoreHealth
+    & SettlementStore & StoreHealth & CallLog
 
 extension PaymentQueries {
     public func payments(merchantId: String, orderId: String?, limit: Int) async throws -> [StoredPayment] {

@@ -20,6 +20,7 @@ struct Serve: AsyncParsableCommand {
     var sandboxURL: String?
     @Flag(help: "Production mode: no emulators, no test key; credentials and PASARELA_API_KEYS from the environment.")
     var production = false
+    @Option(help: "Log lines as text or json (one object per line, with request_id and payment).") var logFormat: Observability.LogFormat = .text
 
     func run() async throws {
         var options = StackOptions()
@@ -27,6 +28,7 @@ struct Serve: AsyncParsableCommand {
         options.port = port
         try database.apply(to: &options)
         options.workLease = TimeInterval(max(5, workLeaseSeconds))
+        options.logFormat = logFormat
         options.configDirectory = config
         options.publicURL = publicURL
         options.sandbox = !production
@@ -62,3 +64,5 @@ struct Serve: AsyncParsableCommand {
 func say(_ line: String) {
     FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }
+
+extension Observability.LogFormat: ExpressibleByArgument {}

@@ -17,3 +17,11 @@ extension CheckoutAdapter: LookupFlow {
         response.status == 404 ? .notFound : .single(classify(response))
     }
 }
+
+extension CheckoutAdapter {
+    /// 401 is the secret key refused: no request of this connection will pass until it is fixed.
+    public func misconfiguration(_ response: InboundMessage) -> Misconfiguration? {
+        guard response.status == 401 else { return nil }
+        return Misconfiguration(kind: "credentials", fix: "Checkout refused the secret key (401): check the secret_key variable adapters/checkout.yaml names, and that it is a key of the environment the base URL points at")
+    }
+}

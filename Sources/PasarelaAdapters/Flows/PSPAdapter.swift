@@ -27,6 +27,22 @@ public protocol PSPAdapter: CreateFlow, WebhookFlow {
     var refundLookup: (any RefundLookupFlow)? { get }
     /// How the PSP's settlement report is laid out, when Pasarela can read it (`pasarela settle`).
     var settlement: SettlementLayout? { get }
+    /// What an answer says about this connection's own configuration when it says it is wrong (credentials refused,
+    /// an IP not registered): raised as an alert on the connection, with the fix in words.
+    func misconfiguration(_ response: InboundMessage) -> Misconfiguration?
+}
+
+/// A connection's configuration, as a PSP's answer shows it to be wrong.
+public struct Misconfiguration: Sendable, Equatable {
+    /// `credentials`, `ip_not_registered`, `api_not_enabled`, `api_version`, `webhook_signatures`.
+    public var kind: String
+    /// What is wrong and how to fix it, in words an operator acts on.
+    public var fix: String
+
+    public init(kind: String, fix: String) {
+        self.kind = kind
+        self.fix = fix
+    }
 }
 
 extension PSPAdapter {
@@ -37,6 +53,7 @@ extension PSPAdapter {
     public var refund: (any RefundFlow)? { nil }
     public var refundLookup: (any RefundLookupFlow)? { nil }
     public var settlement: SettlementLayout? { nil }
+    public func misconfiguration(_ response: InboundMessage) -> Misconfiguration? { nil }
 
     /// The flows this adapter offers, by name, for operators (`GET /v1/connections`).
     public var flowNames: [String] {

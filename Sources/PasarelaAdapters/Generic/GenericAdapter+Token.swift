@@ -27,3 +27,11 @@ extension GenericAdapter: TokenFlow {
 
     public var refreshMargin: TimeInterval { descriptor.token?.refreshBefore ?? 0 }
 }
+
+extension GenericAdapter {
+    /// 401 or 403 from a PSP declared by a file: its credentials (or the token made from them) are refused.
+    public func misconfiguration(_ response: InboundMessage) -> Misconfiguration? {
+        guard response.status == 401 || response.status == 403 else { return nil }
+        return Misconfiguration(kind: "credentials", fix: "the PSP refused this connection's credentials (HTTP \(response.status)): check the credential variables its adapter file names")
+    }
+}

@@ -51,6 +51,8 @@ public enum ConnectionResource {
         var breaker: CircuitBreakers.Snapshot
         var webhooks: [String: Int]
         var reconciler: [String: Int]
+        var alerts: [ConnectionAlerts.Alert] = []
+        var inFlight = 0
     }
 
     public static func json(_ rows: [Row]) -> JSONBody {
@@ -61,7 +63,7 @@ public enum ConnectionResource {
                 let health = switch breaker.state {
                 case .open: "down"
                 case .halfOpen: "probing"
-                case .closed: breaker.recentErrorRate > 0 ? "degraded" : "healthy"
+                case .closed: breaker.recentErrorRate > 0 || !row.alerts.isEmpty ? "degraded" : "healthy"
                 }
                 return .fields([
                     ("name", .string(connection.config.name)),
@@ -78,10 +80,17 @@ public enum ConnectionResource {
                     ("flows", .array(connection.adapter.flowNames.map { .string($0) })),
                     ("webhooks", counts(row.webhooks)),
                     ("reconciler", counts(row.reconciler)),
+                    ("alerts", .array(row.alerts.map(alert))),
+                    ("in_flight", .number(String(row.inFlight))),
                 ])
             })),
             ("has_more", .bool(false)),
         ])
+    }
+
+    static func alert(_ alert: ConnectionAlerts.Alert) -> JSONBody {
+        .fields([("kind", .string(alert.kind)), ("fix", .string(alert.fix)), ("count", .number(String(alert.count))),
+                 ("first_at", .string(Timestamps.utc(alert.firstAt))), ("last_at", .string(Timestamps.utc(alert.lastAt)))])
     }
 
     static func counts(_ counts: [String: Int]) -> JSONBody {

@@ -53,6 +53,9 @@ public final class DLocalEmulator: Sendable {
     /// Whether card refunds wait for a sandbox control too (`POST /sandbox/dlocal/settings {"hold_refunds": true}`);
     /// cash refunds without the payer's bank account always do, as dLocal then asks the payer by e-mail.
     let holdsRefunds = Mutex(false)
+    /// Whether every API call is refused 403 3002, as dLocal refuses a caller whose IP is not registered with it
+    /// (`{"unregistered_ip": true}`).
+    let refusesCaller = Mutex(false)
     /// Where the ledger is kept on disk, when it is.
     let journal = Mutex<LedgerJournal?>(nil)
     /// Where the emulator is reachable, for the voucher URLs it hands out.
@@ -85,6 +88,7 @@ public final class DLocalEmulator: Sendable {
         switch name {
         case "honour_idempotency_key": honoursIdempotencyKey.withLock { $0 = value }
         case "hold_refunds": holdsRefunds.withLock { $0 = value }
+        case "unregistered_ip": refusesCaller.withLock { $0 = value }
         default: return false
         }
         return true
@@ -98,6 +102,7 @@ public final class DLocalEmulator: Sendable {
 
     /// Checks dLocal's headers and signature (1.2, 1.3).
     func authenticate(headers: [(name: String, value: String)], body: [UInt8]) throws(EmulatorError) {
+        if refusesCaller.withLock({ $0 }) { throw EmulatorError(http: 403, code: 3002, message: "Unregistered IP address") }
         func header(_ name: String) -> String? { headers.first { $0.name.lowercased() == name.lowercased() }?.value }
         guard let date = header("X-Date"), let login = header("X-Login"), let transKey = header("X-Trans-Key"),
               let authorization = header("Authorization") else { throw .invalidCredentials }

@@ -19,6 +19,8 @@ struct PostgresExecutor: SQLExecutor {
     }
 
     func write<Result: Sendable>(_ plan: WritePlan<Result>) async throws -> Result {
+        let started = ContinuousClock.now
+        defer { StoreMetrics.commit(store: "postgres", since: started) }
         do {
             return try await withConnection { connection in
                 try await connection.withTransaction(logger: logger) { connection in try await Self.run(plan, on: connection) }

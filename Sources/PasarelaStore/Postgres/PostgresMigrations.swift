@@ -182,6 +182,18 @@ enum PostgresMigrations {
             );
             CREATE INDEX settlement_lines_payment ON settlement_lines (connection, psp_payment_id);
             """),
+        ("v7_psp_call_transcripts", """
+            CREATE TABLE psp_calls (
+                id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                payment_id TEXT NOT NULL,
+                attempt_id TEXT,
+                connection TEXT NOT NULL,
+                flow TEXT NOT NULL,
+                at TIMESTAMPTZ NOT NULL,
+                transcript BYTEA NOT NULL
+            );
+            CREATE INDEX psp_calls_payment ON psp_calls (payment_id, id);
+            """),
     ]
 }
 

@@ -80,6 +80,36 @@ extension SQLBackedStore {
         ]) { _ in () })
     }
 
+    public func outboxBacklog(now: Date) async throws -> OutboxBacklog {
+        try await executor.read(ReadPlan([Statement("""
+            SELECT COUNT(*) AS n, MIN(next_attempt_at) AS oldest FROM notifications WHERE state = 'pending'
+            """)]) { rows in
+            OutboxBacklog(pending: Int(try rows[0].first?.int("n") ?? 0), oldestDue: try rows[0].first?.date("oldest"))
+        })
+    }
+
+    public func recordCall(_ call: RecordedCall) async throws {
+        try await executor.write(WritePlan([.run(Statement("""
+            INSERT INTO psp_calls (payment_id, attempt_id, connection, flow, at, transcript) VALUES (?, ?, ?, ?, ?, ?)
+            """, [call.paymentId, call.attemptId, call.connection, call.flow, call.at, call.transcript]))]) { _ in () })
+    }
+
+    public func calls(paymentId: String, attemptId: String?) async throws -> [RecordedCall] {
+        var sql = "SELECT * FROM psp_calls WHERE payment_id = ?"
+        var values: [(any SQLBindable)?] = [paymentId]
+        if let attemptId {
+            sql += " AND attempt_id = ?"
+            values.append(attemptId)
+        }
+        return try await executor.read(ReadPlan([Statement(sql + " ORDER BY id", values)]) { rows in
+            try rows[0].map {
+                RecordedCall(paymentId: try $0.text(required: "payment_id"), attemptId: try $0.text("attempt_id"),
+                             connection: try $0.text(required: "connection"), flow: try $0.text(required: "flow"),
+                             at: try $0.date(required: "at"), transcript: try $0.bytes(required: "transcript"))
+            }
+        })
+    }
+
     public func redeliver(eventId: String, merchantId: String, now: Date) async throws -> Bool {
         try await executor.write(WritePlan([.run(Statement("""
             UPDATE notifications SET state = 'pending', next_attempt_at = ? WHERE event_id = ? AND merchant_id = ? RETURNING event_id

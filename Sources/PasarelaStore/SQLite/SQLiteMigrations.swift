@@ -195,6 +195,20 @@ enum SQLiteMigrations {
                 CREATE INDEX settlement_lines_payment ON settlement_lines (connection, psp_payment_id);
                 """)
         }
+        migrator.registerMigration("v7_psp_call_transcripts") { db in
+            try db.execute(sql: """
+                CREATE TABLE psp_calls (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    payment_id TEXT NOT NULL,
+                    attempt_id TEXT,
+                    connection TEXT NOT NULL,
+                    flow TEXT NOT NULL,
+                    at TEXT NOT NULL,
+                    transcript BLOB NOT NULL
+                );
+                CREATE INDEX psp_calls_payment ON psp_calls (payment_id, id);
+                """)
+        }
         return migrator
     }
 }

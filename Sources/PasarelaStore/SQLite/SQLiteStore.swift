@@ -39,6 +39,8 @@ struct SQLiteExecutor: SQLExecutor {
     let writer: GroupCommitWriter
 
     func write<Result: Sendable>(_ plan: WritePlan<Result>) async throws -> Result {
+        let started = ContinuousClock.now
+        defer { StoreMetrics.commit(store: "sqlite", since: started) }
         do {
             return try await writer.write { db in try Self.run(plan, in: db) }
         } catch let stopped as StoppedPlan<Result> {

@@ -1,0 +1,65 @@
+import Foundation
+
+/// Masks what must never leave Pasarela in a log, an error, a metric label or a stored transcript: credentials and
+/// tokens wherever they appear, and a payer's data by its JSON field (emails to `p***@example.com`, documents, card
+/// numbers and tokens, bank accounts to their last four characters).
+public struct Redactor: Sendable {
+    /// Values replaced by `***` wherever they appear (a connection's credentials, an access token).
+    public var secrets: [String]
+
+    public init(secrets: [String] = []) {
+        // Short values would mask innocent text; credentials are never that short.
+        self.secrets = secrets.filter { $0.count >= 6 }.sorted { $0.count > $1.count }
+    }
+
+    /// Fields whose text is a payer's data or a card's, masked wherever they are.
+    static let personal: Set<String> = ["email", "useremail", "payer_email", "document", "document_number", "userdocumentnumber",
+                                        "token", "card_id", "cvv", "cvc", "bank_account", "account_number", "iban", "phone",
+                                        "userphone", "beneficiary_name"]
+    /// `number` is masked under these (a card's, a document's), not elsewhere (a voucher's CIP is the payer's to show).
+    static let numberParents: Set<String> = ["card", "source", "document", "bank_account"]
+
+    /// Text with every secret replaced.
+    public func text(_ value: String) -> String {
+        var out = value
+        for secret in secrets where out.contains(secret) { out = out.replacingOccurrences(of: secret, with: "***") }
+        return out
+    }
+
+    /// A body: JSON with its payer fields masked (and secrets replaced), anything else as text with secrets replaced.
+    public func body(_ bytes: [UInt8]) -> String {
+        guard !bytes.isEmpty else { return "" }
+        guard let json = try? JSONValue.parse(bytes) else { return text(String(decoding: bytes, as: UTF8.self)) }
+        let masked = mask(json, key: nil, parent: nil)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return (try? encoder.encode(masked)).map { String(decoding: $0, as: UTF8.self) } ?? "(unreadable)"
+    }
+
+    func mask(_ value: JSONValue, key: String?, parent: String?) -> JSONValue {
+        switch value {
+        case .object(let fields):
+            return .object(Dictionary(uniqueKeysWithValues: fields.map { ($0.key, mask($0.value, key: $0.key.lowercased(), parent: key)) }))
+        case .array(let items):
+            return .array(items.map { mask($0, key: key, parent: parent) })
+        case .string(let text):
+            guard let key else { return .string(self.text(text)) }
+            if Self.personal.contains(key) || (key == "number" && parent.map(Self.numberParents.contains) == true) {
+                return .string(Self.partial(text))
+            }
+            return .string(self.text(text))
+        case .int(let number) where key.map(Self.personal.contains) == true || (key == "number" && parent.map(Self.numberParents.contains) == true):
+            return .string(Self.partial(String(number)))
+        default:
+            return value
+        }
+    }
+
+    /// `pedro@example.com` → `p***@example.com`; anything else keeps its last four characters when it has more than six.
+    public static func partial(_ text: String) -> String {
+        if let at = text.firstIndex(of: "@"), at > text.startIndex {
+            return String(text[text.startIndex]) + "***" + String(text[at...])
+        }
+        return text.count > 6 ? "****" + text.suffix(4) : "****"
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+import Metrics
+
+/// The gateway's metrics, through swift-metrics (Prometheus text at `GET /metrics`). Labels carry only names Pasarela
+/// chose (connections, flows, outcomes, results): never an id, an amount, a payer's data or a secret. A metrics backend
+/// that fails never fails a payment: recording is fire-and-forget.
+public enum GatewayMetrics {
+    /// One PSP call: its connection, flow (create, lookup, cancel, capture, refund, refund_lookup, token), outcome
+    /// (`http_2xx`, `http_4xx`, `http_5xx`, or a failure class such as `timeout`) and latency.
+    static func pspCall(connection: String, flow: PSPFlow, outcome: String, seconds: Double) {
+        let dimensions = [("connection", connection), ("flow", flow.rawValue)]
+        Counter(label: "pasarela_psp_calls_total", dimensions: dimensions + [("outcome", outcome)]).increment()
+        Timer(label: "pasarela_psp_call_duration_seconds", dimensions: dimensions).recordSeconds(seconds)
+    }
+
+    /// A create attempt's typed outcome (`succeeded`, `pending`, `declined`, `failed`, `unknown`).
+    static func attempt(connection: String, outcome: String) {
+        Counter(label: "pasarela_attempts_total", dimensions: [("connection", connection), ("outcome", outcome)]).increment()
+    }
+
+    /// A payment moved on from one connection to the next.
+    static func failover(from: String, reason: String) {
+        Counter(label: "pasarela_failovers_total", dimensions: [("from", from), ("reason", reason)]).increment()
+    }
+
+    /// A webhook by connection and result: applied, recorded, ignored, flagged, duplicate, orphaned, or refused_<reason>.
+    static func webhook(connection: String, result: String) {
+        Counter(label: "pasarela_webhooks_total", dimensions: [("connection", connection), ("result", result)]).increment()
+    }
+
+    static func reconcilerAction(connection: String, step: String, outcome: String) {
+        Counter(label: "pasarela_reconciler_actions_total", dimensions: [("connection", connection), ("step", step), ("outcome", outcome)])
+            .increment()
+    }
+
+    static func notification(result: String) {
+        Counter(label: "pasarela_notifications_total", dimensions: [("result", result)]).increment()
+    }
+
+    static func alert(connection: String, kind: String) {
+        Counter(label: "pasarela_connection_alerts_total", dimensions: [("connection", connection), ("kind", kind)]).increment()
+    }
+
+    static func rateLimited() {
+        Counter(label: "pasarela_rate_limited_total", dimensions: []).increment()
+    }
+
+    /// Values read when `/metrics` is scraped: breaker states, the outbox's backlog and its oldest due notification.
+    public static func refreshGauges(_ gateway: Gateway) async {
+        let now = gateway.now()
+        for (name, connection) in gateway.config.connections {
+            let state = gateway.breakers.snapshot(name, config: connection.config.breaker, now: now).state
+            Gauge(label: "pasarela_breaker_open", dimensions: [("connection", name)]).record(state == .closed ? 0 : state == .halfOpen ? 0.5 : 1)
+            Gauge(label: "pasarela_psp_calls_in_flight", dimensions: [("connection", name)]).record(Double(gateway.inFlight.count(name)))
+        }
+        if let backlog = try? await gateway.store.outboxBacklog(now: now) {
+            Gauge(label: "pasarela_outbox_pending", dimensions: []).record(Double(backlog.pending))
+            Gauge(label: "pasarela_outbox_oldest_due_seconds", dimensions: []).record(backlog.oldestDue.map { max(0, now.timeIntervalSince($0)) } ?? 0)
+        }
+    }
+}
+
+/// The PSP flows, as metric labels and transcript names.
+public enum PSPFlow: String, Sendable, Codable {
+    case create, lookup, cancel, capture, refund, refundLookup = "refund_lookup", token, doctor
+}

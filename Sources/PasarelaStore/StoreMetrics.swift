@@ -1,0 +1,10 @@
+import Metrics
+
+/// The store's own metric: how long a write takes to be durable.
+enum StoreMetrics {
+    static func commit(store: String, since started: ContinuousClock.Instant) {
+        let elapsed = ContinuousClock.now - started
+        Timer(label: "pasarela_db_commit_duration_seconds", dimensions: [("store", store)])
+            .recordNanoseconds(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
+    }
+}
