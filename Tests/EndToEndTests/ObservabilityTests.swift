@@ -5,9 +5,13 @@ import Testing
 /// `/metrics` moving with a scripted flow, request ids kept, redacted transcripts of every PSP call, connection alerts
 /// from answers that mean the setup is wrong, and the per-connection cap on calls in flight.
 @Suite(.serialized) struct ObservabilityTests {
-    /// The value of one sample line of `/metrics` (0 when absent).
+    /// The value of one sample of this process's `/metrics` (0 when absent).
     func sample(_ harness: Harness, _ name: String, _ labels: [String: String]) async throws -> Double {
-        let text = try await harness.call("GET", "/metrics").text
+        Self.sample(try await harness.call("GET", "/metrics").text, name, labels)
+    }
+
+    /// The value of one sample line of a Prometheus text (0 when absent).
+    static func sample(_ text: String, _ name: String, _ labels: [String: String]) -> Double {
         let wanted = labels.map { "\($0.key)=\"\($0.value)\"" }
         for line in text.split(separator: "\n") where line.hasPrefix(name + "{") || line.hasPrefix(name + " ") {
             guard wanted.allSatisfy({ line.contains($0) }) else { continue }
@@ -16,27 +20,44 @@ import Testing
         return 0
     }
 
+    /// In a gateway process of its own, so no other test moves its counters.
     @Test func metricsMoveWithAScriptedFlow() async throws {
-        try await Harness.with { harness in
-            let calls = ["connection": "dlocal", "flow": "create", "outcome": "http_2xx"]
-            let before = try await sample(harness, "pasarela_psp_calls_total", calls)
-            let applied = try await sample(harness, "pasarela_webhooks_total", ["connection": "dlocal", "result": "applied"])
-            let requests = try await sample(harness, "http_server_request_duration_count", ["http_route": "/v1/payments", "http_request_method": "POST",
-                                                                                          "http_response_status_code": "201"])
-            let id = try await RefundTests.paidCash(harness)
-            #expect(try await sample(harness, "pasarela_psp_calls_total", calls) == before + 1)
-            #expect(try await sample(harness, "pasarela_webhooks_total", ["connection": "dlocal", "result": "applied"]) == applied + 1)
-            #expect(try await sample(harness, "http_server_request_duration_count", ["http_route": "/v1/payments", "http_request_method": "POST",
-                                                                                   "http_response_status_code": "201"]) == requests + 1)
-            #expect(try await sample(harness, "pasarela_breaker_open", ["connection": "dlocal"]) == 0)
-            let text = try await harness.call("GET", "/metrics").text
-            for name in ["pasarela_psp_call_duration_seconds_bucket", "pasarela_db_commit_duration_seconds_count", "pasarela_outbox_pending",
-                         "pasarela_outbox_oldest_due_seconds", "pasarela_attempts_total"] {
-                #expect(text.contains(name), "\(name) missing")
-            }
-            #expect(!text.contains(id), "no payment id in a label")
-            #expect(!text.contains("pedro@example.com"))
+        let folder = NSTemporaryDirectory() + "pasarela-metrics-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let gateway = try PasarelaProcess(["serve", "--port", "0", "--database", folder + "/p.sqlite", "--config", Harness.repositoryRoot,
+                                           "--log-format", "json"], folder: folder)
+        defer { gateway.stop() }
+        let url = try await gateway.url(after: "Pasarela listening on ")
+        func metrics() async throws -> String {
+            let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url + "/metrics"), timeout: .seconds(10))
+            return String(buffer: try await response.body.collect(upTo: 1 << 22))
         }
+        let calls = ["connection": "dlocal", "flow": "create", "outcome": "http_2xx"]
+        let route = ["http_route": "/v1/payments", "http_request_method": "POST", "http_response_status_code": "201"]
+        let before = try await metrics()
+        #expect(Self.sample(before, "pasarela_psp_calls_total", calls) == 0)
+        let (status, json) = try await CrashRun.post(url + "/v1/payments", CrashRun.body("metrics-1"), key: "metrics-1")
+        #expect(status == 201)
+        let pspId = try #require(json["psp_payment_id"] as? String), id = try #require(json["id"] as? String)
+        _ = try await CrashRun.post(url + "/sandbox/dlocal/payments/\(pspId)/pay", [])
+        let after = try await metrics()
+        #expect(Self.sample(after, "pasarela_psp_calls_total", calls) == 1)
+        #expect(Self.sample(after, "pasarela_attempts_total", ["connection": "dlocal", "outcome": "pending"]) == 1)
+        #expect(Self.sample(after, "pasarela_webhooks_total", ["connection": "dlocal", "result": "applied"]) == 1)
+        #expect(Self.sample(after, "http_server_request_duration_count", route) == 1)
+        #expect(Self.sample(after, "pasarela_psp_call_duration_seconds_count", ["connection": "dlocal", "flow": "create"]) == 1)
+        #expect(Self.sample(after, "pasarela_db_commit_duration_seconds_count", ["store": "sqlite"]) >= 3)
+        #expect(Self.sample(after, "pasarela_breaker_open", ["connection": "dlocal"]) == 0)
+        for name in ["pasarela_outbox_pending", "pasarela_outbox_oldest_due_seconds", "pasarela_psp_calls_in_flight"] {
+            #expect(after.contains(name), "\(name) missing")
+        }
+        #expect(!after.contains(id), "no payment id in a label")
+        #expect(!after.contains("pedro@example.com"))
+        // Every JSON log line of the create carries its request id.
+        let log = (try? String(contentsOfFile: gateway.log, encoding: .utf8)) ?? ""
+        let attemptLine = log.split(separator: "\n").first { $0.contains("\"message\":\"payment attempt\"") }
+        #expect(attemptLine?.contains("\"request_id\":\"req_") == true, "\(attemptLine ?? "no attempt line")")
+        #expect(attemptLine?.contains("\"payment\":\"\(id)\"") == true)
     }
 
     func requestId(_ harness: Harness, sending given: String) async throws -> String? {
