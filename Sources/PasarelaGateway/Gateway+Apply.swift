@@ -49,7 +49,7 @@ extension Gateway {
                 return Applied(decision: decision, stored: stored, result: result)
             }
             after.payment.version = stored.payment.version + 1
-            let merchant = merchants.merchant(id: after.payment.merchantId)
+            let merchant = await merchantInfo(id: after.payment.merchantId)
             let events = decision.events.map { EventResource.make($0, for: after, merchant: merchant, at: at) }
                 + decision.refundEvents.compactMap { EventResource.make($0, for: after, merchant: merchant, at: at) }
             var write = PaymentWrite(

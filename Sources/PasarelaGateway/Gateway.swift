@@ -63,6 +63,7 @@ public final class Gateway: Sendable {
     public let alerts = ConnectionAlerts()
     /// Calls in flight per connection, under `limits.max_in_flight`.
     public let inFlight = InFlightCounter()
+    let merchantCache = MerchantCache()
     /// Wakes the outbox dispatcher after events are committed.
     public let outbox = OutboxSignal()
     /// Sandbox mode: merchants' URLs may point at loopback and private addresses unless `outbound:` says otherwise.

@@ -107,9 +107,14 @@ public final class OutboxDispatcher: Service, Sendable {
         }
     }
 
-    /// The `Pasarela-Signature` value: `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`.
+    /// The `Pasarela-Signature` value: `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`, one `v1` per secret
+    /// in use (two while a rolled secret's overlap runs).
+    public static func signature(body: [UInt8], secrets: [String], timestamp: Int) -> String {
+        (["t=\(timestamp)"] + secrets.map { "v1=" + HMACSHA256.hex(key: $0, parts: [Array("\(timestamp).".utf8), body]) }).joined(separator: ",")
+    }
+
     public static func signature(body: [UInt8], secret: String, timestamp: Int) -> String {
-        "t=\(timestamp),v1=" + HMACSHA256.hex(key: secret, parts: [Array("\(timestamp).".utf8), body])
+        signature(body: body, secrets: [secret], timestamp: timestamp)
     }
 
     func deliver(_ notification: DueNotification) async {
@@ -118,13 +123,13 @@ public final class OutboxDispatcher: Service, Sendable {
         if let reason = await gateway.outbound.refusal(notification.url) {
             // Checked again when called: the host may resolve elsewhere now than when the URL was given.
             failure = "refused by the outbound URL policy: \(reason)"
-        } else if let secret = gateway.merchants.merchant(id: notification.merchantId)?.webhookSecret {
+        } else if case let secrets = await gateway.notificationSecrets(merchantId: notification.merchantId), !secrets.isEmpty {
             var request = HTTPClientRequest(url: notification.url)
             request.method = .POST
             request.headers.add(name: "Content-Type", value: "application/json")
             request.headers.add(name: "User-Agent", value: "Pasarela-Webhooks/0.1")
             request.headers.add(name: "Pasarela-Signature",
-                                value: Self.signature(body: notification.body, secret: secret, timestamp: Int(started.timeIntervalSince1970)))
+                                value: Self.signature(body: notification.body, secrets: secrets, timestamp: Int(started.timeIntervalSince1970)))
             request.body = .bytes(ByteBuffer(bytes: notification.body))
             do {
                 let response = try await client.execute(request, timeout: .seconds(10))

@@ -8,8 +8,8 @@ struct MerchantRoutes {
     let gateway: Gateway
 
     func add(to group: RouterGroup<GatewayContext>) {
-        group.post("/payments") { request, _ in
-            let merchant = try authenticate(request)
+        group.post("/payments") { request, context in
+            let merchant = try context.merchant()
             let body = try await GatewayServer.collect(request)
             let json = try Self.json(body)
             let paymentRequest = try PaymentRequest.parse(json, now: Date())
@@ -17,23 +17,23 @@ struct MerchantRoutes {
             return ServerResponse.reply(try await gateway.createPayment(paymentRequest, merchant: merchant, rawBody: body,
                                                                         idempotencyKey: key))
         }
-        group.post("/routing/explain") { request, _ in
-            let merchant = try authenticate(request)
+        group.post("/routing/explain") { request, context in
+            let merchant = try context.merchant()
             let body = try await GatewayServer.collect(request)
             let json = try Self.json(body)
             return ServerResponse.reply(gateway.explain(try PaymentRequest.parseForRouting(json), merchant: merchant))
         }
-        group.get("/connections") { request, _ in
-            _ = try authenticate(request)
+        group.get("/connections") { request, context in
+            _ = try context.merchant()
             return ServerResponse.reply(try await gateway.connections())
         }
         group.get("/payments/:id/events") { request, context in
-            let merchant = try authenticate(request)
+            let merchant = try context.merchant()
             return ServerResponse.reply(try await gateway.events(merchant: merchant, paymentId: context.parameters.get("id"), since: nil,
                                                                  limit: 100))
         }
-        group.get("/events") { request, _ in
-            let merchant = try authenticate(request)
+        group.get("/events") { request, context in
+            let merchant = try context.merchant()
             let query = request.uri.queryParameters
             if let unknown = query.map({ String($0.key) }).first(where: { !["since", "limit"].contains($0) }) {
                 throw APIError.invalid(unknown, "Unknown query parameter '\(unknown.prefix(40))'.", code: "parameter_unknown")
@@ -43,53 +43,53 @@ struct MerchantRoutes {
                                                                  limit: limit))
         }
         group.get("/events/:id") { request, context in
-            let merchant = try authenticate(request)
+            let merchant = try context.merchant()
             return ServerResponse.reply(try await gateway.event(id: context.parameters.get("id") ?? "", merchant: merchant))
         }
         group.post("/events/:id/redeliver") { request, context in
-            let merchant = try authenticate(request)
+            let merchant = try context.merchant()
             return ServerResponse.reply(try await gateway.redeliver(id: context.parameters.get("id") ?? "", merchant: merchant))
         }
         group.post("/payments/:id/cancel") { request, context in
-            let merchant = try authenticate(request)
+            let merchant = try context.merchant()
             let body = try await GatewayServer.collect(request)
             let key = try idempotencyKey(request)
             return ServerResponse.reply(try await gateway.cancelPayment(id: context.parameters.get("id") ?? "", merchant: merchant,
                                                                         rawBody: body, idempotencyKey: key))
         }
         group.post("/payments/:id/capture") { request, context in
-            let merchant = try authenticate(request)
+            let merchant = try context.merchant()
             let body = try await GatewayServer.collect(request)
             let key = try idempotencyKey(request)
             return ServerResponse.reply(try await gateway.capturePayment(id: context.parameters.get("id") ?? "", merchant: merchant,
                                                                          rawBody: body, idempotencyKey: key))
         }
         group.post("/payments/:id/refunds") { request, context in
-            let merchant = try authenticate(request)
+            let merchant = try context.merchant()
             let body = try await GatewayServer.collect(request)
             let key = try idempotencyKey(request)
             return ServerResponse.reply(try await gateway.createRefund(paymentId: context.parameters.get("id") ?? "", merchant: merchant,
                                                                        rawBody: body, idempotencyKey: key))
         }
         group.get("/payments/:id/refunds") { request, context in
-            let merchant = try authenticate(request)
+            let merchant = try context.merchant()
             return ServerResponse.reply(try await gateway.refunds(paymentId: context.parameters.get("id") ?? "", merchant: merchant))
         }
         group.get("/refunds/:id") { request, context in
-            let merchant = try authenticate(request)
+            let merchant = try context.merchant()
             return ServerResponse.reply(try await gateway.refund(id: context.parameters.get("id") ?? "", merchant: merchant))
         }
         group.get("/payments/:id/attempts/:attempt_id") { request, context in
-            let merchant = try authenticate(request)
+            let merchant = try context.merchant()
             return ServerResponse.reply(try await gateway.attempt(paymentId: context.parameters.get("id") ?? "",
                                                                   attemptId: context.parameters.get("attempt_id") ?? "", merchant: merchant))
         }
         group.get("/payments/:id") { request, context in
-            let merchant = try authenticate(request)
+            let merchant = try context.merchant()
             return ServerResponse.reply(try await gateway.payment(id: context.parameters.get("id") ?? "", merchant: merchant))
         }
-        group.get("/payments") { request, _ in
-            let merchant = try authenticate(request)
+        group.get("/payments") { request, context in
+            let merchant = try context.merchant()
             let query = request.uri.queryParameters
             let allowed: Set<String> = ["order_id", "limit", "status", "starting_after"]
             if let unknown = query.map({ String($0.key) }).first(where: { !allowed.contains($0) }) {
@@ -127,20 +127,6 @@ struct MerchantRoutes {
         guard let text else { return 20 }
         guard let value = Int(text), (1...100).contains(value) else { throw APIError.invalid("limit", "limit must be an integer from 1 to 100.") }
         return value
-    }
-
-    func authenticate(_ request: Request) throws -> Merchant {
-        guard let header = request.headers[.authorization] else {
-            throw APIError.unauthenticated("Missing API key: send 'Authorization: Bearer sk_...'.")
-        }
-        let parts = header.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else {
-            throw APIError.unauthenticated("Authorization must be 'Bearer <api key>'.")
-        }
-        guard let merchant = gateway.merchants.merchant(forKey: String(parts[1]).trimmingCharacters(in: .whitespaces)) else {
-            throw APIError.unauthenticated("Invalid API key.")
-        }
-        return merchant
     }
 
     func idempotencyKey(_ request: Request) throws -> String? {

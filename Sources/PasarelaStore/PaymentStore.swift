@@ -145,7 +145,7 @@ public protocol StoreHealth: Sendable {
 
 /// Everything the gateway keeps, by role; ``SQLiteStore`` and ``PostgresStore`` keep all of it.
 public typealias PaymentStore = PaymentLedger & IdempotencyKeys & WebhookInbox & Outbox & ReconcilerQueue & RefundQueries & PaymentQueries
-    & SettlementStore & StoreHealth & CallLog
+    & SettlementStore & StoreHealth & CallLog & MerchantStore
 
 extension PaymentQueries {
     public func payments(merchantId: String, orderId: String?, limit: Int) async throws -> [StoredPayment] {

@@ -12,6 +12,8 @@ final class MerchantReceiver: Sendable {
         var type: String
         var eventId: String
         var verified: Bool
+        var header: String? = nil
+        var body: [UInt8] = []
     }
 
     let secret: String
@@ -31,16 +33,19 @@ final class MerchantReceiver: Sendable {
     /// Verifies `t=<unix>,v1=<hex>` over "<t>.<body>" in constant time and refuses timestamps older than 5 minutes.
     static func verify(header: String?, body: [UInt8], secret: String, now: Date = Date()) -> Bool {
         guard let header else { return false }
-        var timestamp: String?, signature: String?
+        // Several v1 values while a rolled secret's overlap runs: any one that verifies will do.
+        var timestamp: String?, signatures: [String] = []
         for part in header.split(separator: ",") {
             let pair = part.split(separator: "=", maxSplits: 1).map(String.init)
             guard pair.count == 2 else { continue }
-            if pair[0] == "t" { timestamp = pair[1] } else if pair[0] == "v1" { signature = pair[1] }
+            if pair[0] == "t" { timestamp = pair[1] } else if pair[0] == "v1" { signatures.append(pair[1]) }
         }
-        guard let timestamp, let seconds = Double(timestamp), abs(now.timeIntervalSince1970 - seconds) < 300, let signature else { return false }
+        guard let timestamp, let seconds = Double(timestamp), abs(now.timeIntervalSince1970 - seconds) < 300 else { return false }
         let mac = HMAC<SHA256>.authenticationCode(for: Array("\(timestamp).".utf8) + body, using: SymmetricKey(data: Array(secret.utf8)))
         let expected = mac.map { String(format: "%02x", $0) }.joined()
-        return expected.utf8.count == signature.utf8.count && zip(expected.utf8, signature.utf8).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+        return signatures.contains { signature in
+            expected.utf8.count == signature.utf8.count && zip(expected.utf8, signature.utf8).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+        }
     }
 
     func start(port fixed: Int = 0) async throws {
@@ -49,10 +54,12 @@ final class MerchantReceiver: Sendable {
             let body = Array(buffer: try await request.body.collect(upTo: 1 << 20))
             let count = self.requests.withLock { $0 += 1; return $0 }
             if count <= self.failFirst { return Response(status: .serviceUnavailable) }
-            let verified = Self.verify(header: request.headers.first(where: { $0.name.canonicalName == "pasarela-signature" })?.value, body: body, secret: self.secret)
+            let header = request.headers.first(where: { $0.name.canonicalName == "pasarela-signature" })?.value
+            let verified = Self.verify(header: header, body: body, secret: self.secret)
             let object = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] ?? [:]
             self.received.withLock {
-                $0.append(Received(type: object["type"] as? String ?? "?", eventId: object["id"] as? String ?? "?", verified: verified))
+                $0.append(Received(type: object["type"] as? String ?? "?", eventId: object["id"] as? String ?? "?", verified: verified,
+                                   header: header, body: body))
             }
             return Response(status: verified ? .noContent : .unauthorized)
         }

@@ -194,6 +194,32 @@ enum PostgresMigrations {
             );
             CREATE INDEX psp_calls_payment ON psp_calls (payment_id, id);
             """),
+        ("v8_merchants_keys_secrets", """
+            CREATE TABLE merchants (
+                id TEXT PRIMARY KEY,
+                name TEXT NOT NULL,
+                notification_url TEXT,
+                created_at TIMESTAMPTZ NOT NULL
+            );
+            CREATE TABLE api_keys (
+                id TEXT PRIMARY KEY,
+                merchant_id TEXT NOT NULL REFERENCES merchants(id),
+                mode TEXT NOT NULL,
+                digest TEXT NOT NULL UNIQUE,
+                prefix TEXT NOT NULL,
+                created_at TIMESTAMPTZ NOT NULL,
+                ends_at TIMESTAMPTZ,
+                revoked BOOLEAN NOT NULL DEFAULT FALSE
+            );
+            CREATE TABLE merchant_secrets (
+                id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                merchant_id TEXT NOT NULL REFERENCES merchants(id),
+                secret TEXT NOT NULL,
+                created_at TIMESTAMPTZ NOT NULL,
+                ends_at TIMESTAMPTZ
+            );
+            CREATE INDEX merchant_secrets_merchant ON merchant_secrets (merchant_id, created_at);
+            """),
     ]
 }
 

@@ -209,6 +209,34 @@ enum SQLiteMigrations {
                 CREATE INDEX psp_calls_payment ON psp_calls (payment_id, id);
                 """)
         }
+        migrator.registerMigration("v8_merchants_keys_secrets") { db in
+            try db.execute(sql: """
+                CREATE TABLE merchants (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    name TEXT NOT NULL,
+                    notification_url TEXT,
+                    created_at TEXT NOT NULL
+                );
+                CREATE TABLE api_keys (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    merchant_id TEXT NOT NULL REFERENCES merchants(id),
+                    mode TEXT NOT NULL,
+                    digest TEXT NOT NULL UNIQUE,
+                    prefix TEXT NOT NULL,
+                    created_at TEXT NOT NULL,
+                    ends_at TEXT,
+                    revoked INTEGER NOT NULL DEFAULT 0
+                );
+                CREATE TABLE merchant_secrets (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    merchant_id TEXT NOT NULL REFERENCES merchants(id),
+                    secret TEXT NOT NULL,
+                    created_at TEXT NOT NULL,
+                    ends_at TEXT
+                );
+                CREATE INDEX merchant_secrets_merchant ON merchant_secrets (merchant_id, created_at);
+                """)
+        }
         return migrator
     }
 }

@@ -1,0 +1,97 @@
+import Crypto
+import Foundation
+import PasarelaAdapters
+import PasarelaCore
+import PasarelaStore
+
+/// What `pasarela merchants` and `pasarela keys` do: merchants, API keys shown once and kept as digests, rolls with an
+/// overlap, revocation, and rollable notification secrets.
+public struct MerchantAdmin: Sendable {
+    let store: any PaymentStore
+    let now: @Sendable () -> Date
+
+    public init(store: any PaymentStore, now: @escaping @Sendable () -> Date = Date.init) {
+        self.store = store
+        self.now = now
+    }
+
+    public enum Failure: Error, CustomStringConvertible, Equatable {
+        case merchantExists(String)
+        case noMerchant(String)
+        case noKey(String)
+        case badInput(String)
+
+        public var description: String {
+            switch self {
+            case .merchantExists(let id): "a merchant \(id) exists already"
+            case .noMerchant(let id): "no merchant \(id.prefix(60)) (pasarela merchants list)"
+            case .noKey(let id): "no key \(id.prefix(60)) (pasarela keys list)"
+            case .badInput(let message): message
+            }
+        }
+    }
+
+    /// A new key: what is shown once, and what is kept.
+    public struct NewKey: Sendable {
+        public var secret: String
+        public var record: APIKeyRecord
+    }
+
+    /// Adds a merchant and its first notification secret (returned, shown once).
+    public func addMerchant(id: String, name: String?, notificationURL: String?) async throws -> String {
+        guard id.count <= 64, !id.isEmpty, id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") }) else {
+            throw Failure.badInput("a merchant id is 1 to 64 letters, digits, _ or -")
+        }
+        if let notificationURL, !(notificationURL.hasPrefix("https://") || notificationURL.hasPrefix("http://")) {
+            throw Failure.badInput("--notification-url must be an http(s) URL")
+        }
+        let at = now()
+        guard try await store.addMerchant(MerchantRecord(id: id, name: name ?? id, notificationURL: notificationURL, createdAt: at)) else {
+            throw Failure.merchantExists(id)
+        }
+        let secret = Self.random("whsec")
+        try await store.addSecret(merchantId: id, secret: secret, createdAt: at)
+        return secret
+    }
+
+    /// A new notification secret; the old ones keep signing (beside it) until `overlap` ends.
+    public func rollSecret(merchantId: String, overlap: TimeInterval) async throws -> String {
+        guard try await store.merchant(id: merchantId) != nil else { throw Failure.noMerchant(merchantId) }
+        let at = now()
+        let secret = Self.random("whsec")
+        try await store.endSecrets(merchantId: merchantId, before: at, at: at.addingTimeInterval(overlap))
+        try await store.addSecret(merchantId: merchantId, secret: secret, createdAt: at)
+        return secret
+    }
+
+    public func createKey(merchantId: String, mode: String) async throws -> NewKey {
+        guard mode == "test" || mode == "live" else { throw Failure.badInput("--mode is test or live") }
+        guard try await store.merchant(id: merchantId) != nil else { throw Failure.noMerchant(merchantId) }
+        let secret = Self.random("sk_\(mode)", length: 32)
+        let record = APIKeyRecord(id: Identifier.make("key"), merchantId: merchantId, mode: mode, digest: MerchantDirectory.digest(secret),
+                                  prefix: String(secret.prefix(12)), createdAt: now())
+        try await store.addKey(record)
+        return NewKey(secret: secret, record: record)
+    }
+
+    /// Stops a key now.
+    public func revokeKey(id: String) async throws {
+        guard try await store.endKey(id: id, at: now(), revoked: true) else { throw Failure.noKey(id) }
+    }
+
+    /// A new key for the same merchant and mode; the old one keeps working until `overlap` ends.
+    public func rollKey(id: String, overlap: TimeInterval) async throws -> NewKey {
+        guard let old = try await store.key(id: id), old.isValid(at: now()) else { throw Failure.noKey(id) }
+        let new = try await createKey(merchantId: old.merchantId, mode: old.mode)
+        _ = try await store.endKey(id: id, at: now().addingTimeInterval(overlap), revoked: false)
+        return new
+    }
+
+    static let alphabet = Array("abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789")
+
+    /// `prefix_` and `length` random characters from the system's random source.
+    static func random(_ prefix: String, length: Int = 28) -> String {
+        var generator = SystemRandomNumberGenerator()
+        return prefix + "_" + String((0..<length).map { _ in alphabet[Int(generator.next(upperBound: UInt8(alphabet.count)))] })
+    }
+}
