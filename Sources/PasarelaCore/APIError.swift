@@ -44,6 +44,12 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
         APIError(status: 401, type: "authentication_error", code: "api_key_invalid", message: message)
     }
 
+    /// 429: the merchant sent more requests than its allowance; `Retry-After` says when to try again.
+    public static func rateLimited(retryAfter: Int) -> APIError {
+        APIError(status: 429, type: "rate_limit_error", code: "rate_limited",
+                 message: "Too many requests for this merchant; retry after \(retryAfter) second\(retryAfter == 1 ? "" : "s").")
+    }
+
     /// 409: idempotency key misuse.
     public static func idempotency(_ code: String, _ message: String) -> APIError {
         APIError(status: 409, type: "idempotency_error", code: code, message: message, param: "Idempotency-Key")

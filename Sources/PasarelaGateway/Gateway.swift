@@ -64,6 +64,8 @@ public final class Gateway: Sendable {
     /// Calls in flight per connection, under `limits.max_in_flight`.
     public let inFlight = InFlightCounter()
     let merchantCache = MerchantCache()
+    /// Each merchant's `/v1` request allowance on this instance (`rate_limit:` in routes.yaml).
+    let rateLimiter = MerchantRateLimiter()
     /// Wakes the outbox dispatcher after events are committed.
     public let outbox = OutboxSignal()
     /// Sandbox mode: merchants' URLs may point at loopback and private addresses unless `outbound:` says otherwise.

@@ -41,8 +41,8 @@ public enum GatewayMetrics {
         Counter(label: "pasarela_connection_alerts_total", dimensions: [("connection", connection), ("kind", kind)]).increment()
     }
 
-    static func rateLimited() {
-        Counter(label: "pasarela_rate_limited_total", dimensions: []).increment()
+    static func rateLimited(merchant: String) {
+        Counter(label: "pasarela_rate_limited_total", dimensions: [("merchant", merchant)]).increment()
     }
 
     /// Values read when `/metrics` is scraped: breaker states, the outbox's backlog and its oldest due notification.

@@ -12,12 +12,14 @@ extension RoutesConfig {
         var rules: [RouteRule] = []
         var defaults = AttemptPolicy()
         var outbound = OutboundConfig()
+        var rateLimit = RateLimitConfig()
         var routesNode: Node?
-        for entry in reader.mapping(root, "routes.yaml", allowed: ["routes", "defaults", "outbound"]) {
+        for entry in reader.mapping(root, "routes.yaml", allowed: ["routes", "defaults", "outbound", "rate_limit"]) {
             switch entry.key {
             case "defaults":
                 defaults = parsePolicy(entry.value, over: AttemptPolicy(), reader: reader, what: "defaults", allowed: policyKeys)
             case "outbound": outbound = parseOutbound(entry.value, reader: reader)
+            case "rate_limit": rateLimit = parseRateLimit(entry.value, reader: reader)
             default: routesNode = entry.value
             }
         }
@@ -41,7 +43,7 @@ extension RoutesConfig {
         if !rules.isEmpty, rules.last?.match.isCatchAll != true {
             reader.problem(at: routesNode, "a default rule (one without match) is required as the last rule")
         }
-        return RoutesConfig(rules: rules, defaults: defaults, outbound: outbound)
+        return RoutesConfig(rules: rules, defaults: defaults, outbound: outbound, rateLimit: rateLimit)
     }
 
     static func parseRule(_ node: Node, defaults: AttemptPolicy, reader: YAMLReader, connections: Set<String>) -> RouteRule? {
@@ -189,6 +191,45 @@ extension RoutesConfig {
             }
         }
         return config
+    }
+
+    /// `rate_limit: { requests_per_second: N, burst: N, merchants: { ID: { requests_per_second: N, burst: N } } }`.
+    static func parseRateLimit(_ node: Node, reader: YAMLReader) -> RateLimitConfig {
+        var config = RateLimitConfig()
+        var overrides: Node?
+        config.standard = parseRate(node, over: RateLimitConfig.defaultRate, reader: reader, what: "rate_limit", extra: ["merchants"]) { key, value in
+            if key == "merchants" { overrides = value }
+        }
+        if let overrides {
+            for entry in reader.mapping(overrides, "rate_limit.merchants", allowed: nil) {
+                config.merchants[entry.key] = parseRate(entry.value, over: config.standard, reader: reader,
+                                                        what: "rate_limit.merchants.\(entry.key)", extra: []) { _, _ in }
+            }
+        }
+        return config
+    }
+
+    /// One `{ requests_per_second, burst }` pair over `base`; a burst below the rate is refused (it could never be
+    /// reached in one second).
+    static func parseRate(_ node: Node, over base: RateLimitConfig.Rate, reader: YAMLReader, what: String, extra: Set<String>,
+                          other: (String, Node) -> Void) -> RateLimitConfig.Rate {
+        var rate = base
+        var burstGiven = false
+        for entry in reader.mapping(node, what, allowed: Set(["requests_per_second", "burst"]).union(extra)) {
+            switch entry.key {
+            case "requests_per_second":
+                rate.requestsPerSecond = reader.integer(entry.value, "\(what).requests_per_second", range: 1...1_000_000) ?? rate.requestsPerSecond
+            case "burst":
+                burstGiven = true
+                rate.burst = reader.integer(entry.value, "\(what).burst", range: 1...10_000_000) ?? rate.burst
+            default: other(entry.key, entry.value)
+            }
+        }
+        if !burstGiven { rate.burst = max(rate.burst, rate.requestsPerSecond) }
+        if rate.burst < rate.requestsPerSecond {
+            reader.problem(at: node, "\(what).burst (\(rate.burst)) must be at least requests_per_second (\(rate.requestsPerSecond))")
+        }
+        return rate
     }
 
     static func parsePolicy(_ node: Node, over base: AttemptPolicy, reader: YAMLReader, what: String, allowed: Set<String>) -> AttemptPolicy {

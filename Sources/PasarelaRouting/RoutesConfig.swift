@@ -7,12 +7,45 @@ public struct RoutesConfig: Sendable {
     public var defaults: AttemptPolicy
     /// The `outbound:` block: where merchant-given URLs may point.
     public var outbound: OutboundConfig
+    /// The `rate_limit:` block: how many `/v1` requests each merchant may make.
+    public var rateLimit: RateLimitConfig
 
-    public init(rules: [RouteRule], defaults: AttemptPolicy = AttemptPolicy(), outbound: OutboundConfig = OutboundConfig()) {
+    public init(rules: [RouteRule], defaults: AttemptPolicy = AttemptPolicy(), outbound: OutboundConfig = OutboundConfig(),
+                rateLimit: RateLimitConfig = RateLimitConfig()) {
         self.rules = rules
         self.defaults = defaults
         self.outbound = outbound
+        self.rateLimit = rateLimit
     }
+}
+
+/// `rate_limit:` in routes.yaml: a token bucket per merchant and per gateway instance over every `/v1` request.
+/// A merchant past it gets 429 `rate_limited` with `Retry-After`.
+public struct RateLimitConfig: Sendable, Equatable {
+    /// One merchant's allowance: a steady rate and the burst it may spend at once.
+    public struct Rate: Sendable, Equatable {
+        public var requestsPerSecond: Int
+        public var burst: Int
+        public init(requestsPerSecond: Int, burst: Int) {
+            self.requestsPerSecond = requestsPerSecond
+            self.burst = burst
+        }
+    }
+
+    /// The allowance of merchants not listed in ``merchants``.
+    public var standard: Rate
+    /// Allowances by merchant id.
+    public var merchants: [String: Rate]
+
+    public static let defaultRate = Rate(requestsPerSecond: 1000, burst: 2000)
+
+    public init(standard: Rate = RateLimitConfig.defaultRate, merchants: [String: Rate] = [:]) {
+        self.standard = standard
+        self.merchants = merchants
+    }
+
+    /// The allowance of one merchant.
+    public func rate(for merchant: String) -> Rate { merchants[merchant] ?? standard }
 }
 
 /// `outbound:` in routes.yaml: loopback and private addresses a merchant's URLs (`notification_url`) may point at.

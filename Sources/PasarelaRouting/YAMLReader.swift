@@ -36,7 +36,8 @@ final class YAMLReader {
     }
 
     /// The entries of a mapping, refusing keys not in `allowed` (typos must not pass silently) and duplicates.
-    func mapping(_ node: Node, _ what: String, allowed: Set<String>) -> [(key: String, keyNode: Node, value: Node)] {
+    /// - Parameter allowed: the keys `what` may have; `nil` takes any key (a map by merchant id, say).
+    func mapping(_ node: Node, _ what: String, allowed: Set<String>?) -> [(key: String, keyNode: Node, value: Node)] {
         guard let mapping = node.mapping else {
             problem(at: node, "\(what) must be a mapping")
             return []
@@ -48,7 +49,7 @@ final class YAMLReader {
                 problem(at: keyNode, "\(what) has a key that is not a plain word")
                 continue
             }
-            guard allowed.contains(key) else {
+            if let allowed, !allowed.contains(key) {
                 let suggestion = allowed.min { editDistance($0, key) < editDistance($1, key) }
                 let hint = suggestion.map { editDistance($0, key) <= 2 ? " (did you mean '\($0)'?)" : "" } ?? ""
                 problem(at: keyNode, "unknown key '\(key)' in \(what)\(hint); allowed: \(allowed.sorted().joined(separator: ", "))")

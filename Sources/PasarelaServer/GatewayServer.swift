@@ -41,7 +41,8 @@ public enum GatewayServer {
                 Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(string: openAPI)))
             }
         }
-        MerchantRoutes(gateway: gateway).add(to: router.group("/v1").add(middleware: MerchantAuthenticator(gateway: gateway)))
+        MerchantRoutes(gateway: gateway).add(to: router.group("/v1").add(middleware: MerchantAuthenticator(gateway: gateway))
+            .add(middleware: MerchantRateLimit(gateway: gateway)))
         router.post("/webhooks/:connection") { request, context in
             let body = try await collect(request)
             let name = context.parameters.get("connection") ?? ""

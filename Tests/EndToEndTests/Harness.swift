@@ -64,6 +64,7 @@ struct Harness {
     struct Reply {
         var status: Int
         var bytes: [UInt8]
+        var headers: [(String, String)] = []
         var json: [String: Any] { ((try? JSONSerialization.jsonObject(with: Data(bytes))) as? [String: Any]) ?? [:] }
         var text: String { String(decoding: bytes, as: UTF8.self) }
         var error: [String: Any] { json["error"] as? [String: Any] ?? [:] }
@@ -82,7 +83,8 @@ struct Harness {
             request.body = .bytes(ByteBuffer(bytes: body))
         }
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
-        return Reply(status: Int(response.status.code), bytes: Array(buffer: try await response.body.collect(upTo: 1 << 20)))
+        return Reply(status: Int(response.status.code), bytes: Array(buffer: try await response.body.collect(upTo: 1 << 20)),
+                     headers: response.headers.map { ($0.name, $0.value) })
     }
 
     func call(_ method: String, _ path: String, json: String, headers: [(String, String)]? = nil) async throws -> Reply {

@@ -84,6 +84,36 @@ import Testing
         #expect(try problems(adapters: ["dlocal": badKind]).first == "adapters/dlocal.yaml:1:7: unknown adapter kind 'paypal'; known: checkout, dlocal, generic")
     }
 
+    @Test func rateLimitsAreReadWithPerMerchantOverrides() throws {
+        let text = """
+            rate_limit:
+              requests_per_second: 20
+              burst: 50
+              merchants:
+                big_shop: { requests_per_second: 500 }
+                tiny: { requests_per_second: 2, burst: 2 }
+            """ + "\n" + Self.routes
+        let snapshot = try ConfigSnapshot.load(directory: try folder(routes: text), kinds: Self.kinds, env: [:])
+        let limits = snapshot.routes.rateLimit
+        #expect(limits.rate(for: "anyone") == .init(requestsPerSecond: 20, burst: 50))
+        #expect(limits.rate(for: "big_shop") == .init(requestsPerSecond: 500, burst: 500), "a burst below the rate is raised to it")
+        #expect(limits.rate(for: "tiny") == .init(requestsPerSecond: 2, burst: 2))
+        let unset = try ConfigSnapshot.load(directory: try folder(), kinds: Self.kinds, env: [:])
+        #expect(unset.routes.rateLimit.rate(for: "anyone") == RateLimitConfig.defaultRate)
+
+        let wrong = """
+            rate_limit:
+              requests_per_second: 0
+              brust: 5
+              merchants:
+                a: { requests_per_second: 10, burst: 3 }
+            """ + "\n" + Self.routes
+        let found = try problems(routes: wrong)
+        #expect(found.contains("routes.yaml:2:24: rate_limit.requests_per_second must be between 1 and 1000000"), "\(found)")
+        #expect(found.contains { $0.hasPrefix("routes.yaml:3:3: unknown key 'brust' in rate_limit (did you mean 'burst'?)") }, "\(found)")
+        #expect(found.contains("routes.yaml:5:8: rate_limit.merchants.a.burst (3) must be at least requests_per_second (10)"), "\(found)")
+    }
+
     @Test func routeProblemsAreAllReported() throws {
         let routes = """
             routes:
