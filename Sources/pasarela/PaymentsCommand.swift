@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import PasarelaAdapters
 import PasarelaApp
+import PasarelaCore
 import PasarelaGateway
 import PasarelaStore
 
@@ -32,7 +33,8 @@ struct PaymentsCommand: AsyncParsableCommand {
             var attempts: [JSONBody] = []
             for attempt in stored.attempts { attempts.append(try await Gateway.attemptJSON(attempt, of: id, store: opened.store)) }
             let document = JSONBody.object([("payment", PaymentResource.json(stored)), ("attempts", .array(attempts))])
-            let object = try JSONSerialization.jsonObject(with: Data(document.bytes))
+            // Printed to be handed on (to a PSP's support desk): the payer's email and document are masked here too.
+            let object = try JSONSerialization.jsonObject(with: Data(Redactor().body(document.bytes).utf8))
             let pretty = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
             say(String(decoding: pretty, as: UTF8.self))
         }
