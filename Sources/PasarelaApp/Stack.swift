@@ -26,23 +26,9 @@ public enum Stack {
         let opened = try await openStore(options, logger: logger)
         let store = opened.store
 
-        var groups: [ServiceGroup] = [], runs: [Task<Void, any Error>] = []
-        var emulators: [String: any SandboxEmulator] = [:], emulatorURLs: [String: String] = [:]
-        if options.sandbox, let external = options.sandboxURL {
-            emulatorURLs = Emulators.external(external, for: snapshot)
-        } else if options.sandbox {
-            for connection in snapshot.connections.values.sorted(by: { $0.name < $1.name }) where connection.environment == .sandbox {
-                guard let emulator = Emulators.make(for: connection, now: options.now) else { continue }
-                let (port, group, run) = try await launch(logger: logger, signals: signals) { onRunning in
-                    SandboxServer.application(emulator: emulator, name: connection.name, host: "127.0.0.1", port: 0, onRunning: onRunning)
-                }
-                emulators[connection.name] = emulator
-                emulatorURLs[connection.name] = "http://127.0.0.1:\(port)"
-                groups.append(group)
-                runs.append(run)
-            }
-        }
-        for (name, url) in emulatorURLs { snapshot.connections[name]?.baseURL = url }
+        let sandbox = try await emulators(for: &snapshot, options: options, logger: logger, signals: signals)
+        var groups = sandbox.groups, runs = sandbox.runs
+        let emulators = sandbox.emulators, emulatorURLs = sandbox.urls
 
         let gateway = Gateway(snapshot: snapshot, store: store, merchants: merchants,
                               publicBaseURL: options.publicURL ?? "http://\(options.host):\(options.port)", logger: logger, now: options.now,
@@ -83,6 +69,30 @@ public enum Stack {
         runs.append(Task { try await serviceGroup.run() })
         return RunningStack(gateway: gateway, gatewayURL: gatewayURL, emulators: emulators, emulatorURLs: emulatorURLs,
                             sandboxAPIKey: sandboxKey, watcher: watcher, dispatcher: dispatcher, groups: groups, runs: runs, store: opened)
+    }
+
+    /// The emulators a sandbox config talks to: a running `pasarela sandbox` (`options.sandboxURL`), else started in
+    /// process on free loopback ports; the snapshot's sandbox connections are pointed at them.
+    static func emulators(for snapshot: inout ConfigSnapshot, options: StackOptions, logger: Logger, signals: [UnixSignal]) async throws
+        -> (emulators: [String: any SandboxEmulator], urls: [String: String], groups: [ServiceGroup], runs: [Task<Void, any Error>]) {
+        var groups: [ServiceGroup] = [], runs: [Task<Void, any Error>] = []
+        var emulators: [String: any SandboxEmulator] = [:], urls: [String: String] = [:]
+        if options.sandbox, let external = options.sandboxURL {
+            urls = Emulators.external(external, for: snapshot)
+        } else if options.sandbox {
+            for connection in snapshot.connections.values.sorted(by: { $0.name < $1.name }) where connection.environment == .sandbox {
+                guard let emulator = Emulators.make(for: connection, now: options.now) else { continue }
+                let (port, group, run) = try await launch(logger: logger, signals: signals) { onRunning in
+                    SandboxServer.application(emulator: emulator, name: connection.name, host: "127.0.0.1", port: 0, onRunning: onRunning)
+                }
+                emulators[connection.name] = emulator
+                urls[connection.name] = "http://127.0.0.1:\(port)"
+                groups.append(group)
+                runs.append(run)
+            }
+        }
+        for (name, url) in urls { snapshot.connections[name]?.baseURL = url }
+        return (emulators, urls, groups, runs)
     }
 
     /// The gateway without its HTTP server and services, for one-off commands (`pasarela reconcile --once`): the same

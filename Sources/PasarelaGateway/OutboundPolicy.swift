@@ -27,6 +27,14 @@ public struct OutboundPolicy: Sendable {
     static let loopback = ["127.0.0.0/8", "::1/128"].compactMap(CIDR.init)
     static let privateRanges = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7"].compactMap(CIDR.init)
 
+    /// The kind of a literal address the internet cannot reach (`link-local`, `multicast`, `unspecified`, `loopback`,
+    /// `private`), or `nil` for a public one.
+    public static func nonPublic(_ address: String) -> String? {
+        let kinds = [("link-local", linkLocal), ("multicast", multicast), ("unspecified", unspecified), ("loopback", loopback),
+                     ("private", privateRanges)]
+        return kinds.first { $0.1.contains { $0.contains(address) } }?.0
+    }
+
     /// Why `url` may not be called, or `nil` when it may. Resolves the host (a literal address as it is).
     public func refusal(_ url: String) async -> String? {
         guard let parsed = URL(string: url), let scheme = parsed.scheme?.lowercased(), scheme == "http" || scheme == "https" else {

@@ -80,4 +80,10 @@ final class PasarelaProcess: @unchecked Sendable {
         process.waitUntilExit()
         return (process.terminationStatus, (try? String(contentsOfFile: log, encoding: .utf8)) ?? "")
     }
+
+    /// Waits for the process to exit without holding a thread (servers in this test process keep answering it).
+    func finished() async throws -> (Int32, String) {
+        while process.isRunning { try await Task.sleep(for: .milliseconds(50)) }
+        return finish()
+    }
 }
