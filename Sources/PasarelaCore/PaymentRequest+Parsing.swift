@@ -75,10 +75,14 @@ extension PaymentRequest {
         return (amount, country, try parseMethod(body.required("payment_method"), country: country))
     }
 
-    static func parseAmount(_ value: JSONValue, currency: Currency) throws(APIError) -> Money {
+    /// `amount.value` in `currency`: an integer count of minor units from 1 to ``Money/maximumMinorUnits``.
+    public static func parseAmount(_ value: JSONValue, currency: Currency) throws(APIError) -> Money {
         let minor: Int64
         switch value {
         case .int(let integer): minor = integer
+        case .double(let number) where number > Double(Money.maximumMinorUnits) || number < 0:
+            // Beyond the range (64 bits included): name the side it fell off.
+            minor = number < 0 ? -1 : Money.maximumMinorUnits + 1
         case .double:
             throw .invalid("amount.value", "amount.value is an integer count of minor units (\(currency.code) has \(currency.exponent) decimals: 150.00 is \(Money(majorUnits: "150", currency: currency)!.minorUnits)).",
                            code: "amount_invalid")
@@ -191,8 +195,10 @@ struct Fields {
 
     static func join(_ path: String?, _ key: String) -> String { path.map { "\($0).\(key)" } ?? key }
 
+    /// The field's value, `nil` when absent. `null` is refused: an optional field is left out, not set to null.
     func optional(_ key: String) throws(APIError) -> JSONValue? {
-        guard let value = entries[key], value != .null else { return nil }
+        guard let value = entries[key] else { return nil }
+        guard value != .null else { throw APIError.invalid(Fields.join(path, key), "\(Fields.join(path, key)) must not be null; leave it out instead.") }
         return value
     }
 
@@ -209,7 +215,8 @@ struct Fields {
         guard case .string(let text) = value else { throw APIError.invalid(name, "\(name) must be a string, not \(value.typeName).") }
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         if trimmed.isEmpty { throw APIError.invalid(name, "\(name) must not be empty.", code: required ? "parameter_missing" : "parameter_invalid") }
-        guard text.count <= maxLength else { throw APIError.invalid(name, "\(name) is longer than \(maxLength) characters.") }
+        // Counted in code points, as JSON Schema's maxLength counts them (a grapheme can hold several).
+        guard text.unicodeScalars.count <= maxLength else { throw APIError.invalid(name, "\(name) is longer than \(maxLength) characters.") }
         guard !text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
             throw APIError.invalid(name, "\(name) must not contain control characters.")
         }

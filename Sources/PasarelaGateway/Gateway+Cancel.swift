@@ -92,11 +92,7 @@ extension Gateway {
         if let unknown = fields.keys.sorted().first(where: { $0 != "reason" }) {
             throw APIError.invalid(unknown, "Unknown parameter '\(unknown.prefix(40))'.", code: "parameter_unknown")
         }
-        if let reason = fields["reason"], reason != .null {
-            guard case .string(let text) = reason, (1...200).contains(text.count) else {
-                throw APIError.invalid("reason", "reason must be a string of 1 to 200 characters.")
-            }
-        }
+        _ = try CommandText.reason(fields["reason"])
     }
 }
 

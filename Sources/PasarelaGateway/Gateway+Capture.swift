@@ -67,8 +67,7 @@ extension Gateway {
         if let unknown = fields.keys.sorted().first(where: { $0 != "amount" }) {
             throw APIError.invalid(unknown, "Unknown parameter '\(unknown.prefix(40))'.", code: "parameter_unknown")
         }
-        guard let amount = fields["amount"], amount != .null else { return nil }
-        return try CommandAmount.parse(amount)
+        return try fields["amount"].map(CommandAmount.parse)
     }
 
     static func error(for refusal: CaptureRefusal, payment: Payment) -> APIError {

@@ -46,8 +46,8 @@ extension Gateway {
     public func redeliver(id: String, merchant: Merchant) async throws -> APIReply {
         guard try await store.event(id: id, merchantId: merchant.id) != nil else { throw APIError.missing("event", id: id) }
         guard try await store.redeliver(eventId: id, merchantId: merchant.id, now: now()) else {
-            throw APIError.invalid("id", "This event has no notification URL: set notification_url on the payment or a merchant default.",
-                                   code: "notification_url_missing")
+            throw APIError.conflict("notification_url_missing",
+                                    "This event has no notification URL: set notification_url on the payment or a merchant default.")
         }
         outbox.wake()
         return try await event(id: id, merchant: merchant)

@@ -121,16 +121,9 @@ struct RefundRequest {
             throw APIError.invalid(unknown, "Unknown parameter '\(unknown.prefix(40))'.", code: "parameter_unknown")
         }
         var request = RefundRequest()
-        if let amount = fields["amount"], amount != .null {
-            request.amount = try CommandAmount.parse(amount)
-        }
-        if let reason = fields["reason"], reason != .null {
-            guard case .string(let text) = reason, (1...200).contains(text.count) else {
-                throw APIError.invalid("reason", "reason must be a string of 1 to 200 characters.")
-            }
-            request.reason = text
-        }
-        if let account = fields["bank_account"], account != .null { request.bankAccount = try parseAccount(account) }
+        if let amount = fields["amount"] { request.amount = try CommandAmount.parse(amount) }
+        request.reason = try CommandText.reason(fields["reason"])
+        if let account = fields["bank_account"] { request.bankAccount = try parseAccount(account) }
         return request
     }
 
@@ -141,11 +134,11 @@ struct RefundRequest {
             throw APIError.invalid("bank_account.\(unknown.prefix(40))", "Unknown parameter 'bank_account.\(unknown.prefix(40))'.", code: "parameter_unknown")
         }
         func text(_ key: String, required: Bool = true) throws -> String? {
-            guard let value = fields[key], value != .null else {
+            guard let value = fields[key] else {
                 if required { throw APIError.invalid("bank_account.\(key)", "bank_account.\(key) is required.", code: "parameter_missing") }
                 return nil
             }
-            guard case .string(let string) = value, (1...100).contains(string.count) else {
+            guard case .string(let string) = value, (1...100).contains(string.unicodeScalars.count) else {
                 throw APIError.invalid("bank_account.\(key)", "bank_account.\(key) must be a string of 1 to 100 characters.")
             }
             return string
@@ -159,6 +152,18 @@ struct RefundRequest {
     }
 }
 
+/// Text fields of a command's body.
+enum CommandText {
+    /// `reason`: absent, or a string of 1 to 200 characters (code points, as JSON Schema counts them).
+    static func reason(_ value: JSONValue?) throws -> String? {
+        guard let value else { return nil }
+        guard case .string(let text) = value, (1...200).contains(text.unicodeScalars.count) else {
+            throw APIError.invalid("reason", "reason must be a string of 1 to 200 characters.")
+        }
+        return text
+    }
+}
+
 /// `{"value": 1500, "currency": "PEN"}` in a command's body.
 enum CommandAmount {
     static func parse(_ value: JSONValue) throws -> Money {
@@ -169,13 +174,9 @@ enum CommandAmount {
         guard case .string(let code)? = fields["currency"], let currency = Currency(code: code) else {
             throw APIError.invalid("amount.currency", "amount.currency must be a supported ISO-4217 code.", code: "currency_not_supported")
         }
-        guard case .int(let minor)? = fields["value"] else {
-            throw APIError.invalid("amount.value", "amount.value is an integer count of minor units.", code: "amount_invalid")
+        guard let value = fields["value"] else {
+            throw APIError.invalid("amount.value", "amount.value is required.", code: "parameter_missing")
         }
-        guard minor > 0 else { throw APIError.invalid("amount.value", "amount.value must be greater than zero.", code: "amount_too_small") }
-        guard minor <= Money.maximumMinorUnits else {
-            throw APIError.invalid("amount.value", "amount.value must be at most \(Money.maximumMinorUnits).", code: "amount_too_large")
-        }
-        return Money(minorUnits: minor, currency: currency)
+        return try PaymentRequest.parseAmount(value, currency: currency)
     }
 }

@@ -36,6 +36,16 @@ enum EmulatorResponse {
         json(status, Array((try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()))
     }
 
+    /// A sandbox control's answer: the PSP's own body, with 409 for "not in a state that allows it" whatever status
+    /// the PSP's API would use (only an unknown id stays 404).
+    static func control(_ status: Int, _ body: [UInt8]) -> Response {
+        json((400..<500).contains(status) && status != 404 ? 409 : status, body)
+    }
+
+    static func control(_ status: Int, object: Any) -> Response {
+        json((400..<500).contains(status) && status != 404 ? 409 : status, object: object)
+    }
+
     static func html(_ text: String) -> Response {
         Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
     }

@@ -21,6 +21,8 @@ public protocol SandboxEmulator: AnyObject, Sendable {
     /// Changes a PSP behaviour the spec leaves open, by name (`{"name": true}` on `POST settings`).
     /// - Returns: `false` for a name the emulator does not know.
     func applySetting(_ name: String, _ value: Bool) -> Bool
+    /// The settings ``applySetting(_:_:)`` knows.
+    var settingNames: Set<String> { get }
 }
 
 extension DLocalEmulator: SandboxEmulator {}
@@ -32,77 +34,84 @@ extension SandboxEmulator {
     /// `{"status": 503, "times": 1}`, `{"garbage": true}`, `{"delay_after_ms": 2000}`, `{"delay_before_ms": 500}`.
     public func addAllControlRoutes<Router: RouterMethods>(to router: Router) {
         addControlRoutes(to: router)
+        let faultKeys: [String: ControlBody.Kind] = ["status": .int(400...599), "garbage": .bool, "delay_after_ms": .int(0...60_000),
+                                                     "delay_before_ms": .int(0...60_000), "times": .int(1...100)]
         router.post("/faults") { request, _ -> Response in
-            let body = try await request.body.collect(upTo: 1 << 12)
-            let object = (try? JSONSerialization.jsonObject(with: Data(buffer: body))) as? [String: Any] ?? [:]
-            let times = object["times"] as? Int ?? 1
-            let fault: Fault? = if let status = object["status"] as? Int, (400..<600).contains(status) { .status(status) }
-                else if object["garbage"] as? Bool == true { .garbage }
-                else if let ms = object["delay_after_ms"] as? Int { .delayAfterProcessing(milliseconds: ms) }
-                else if let ms = object["delay_before_ms"] as? Int { .delayBeforeProcessing(milliseconds: ms) }
-                else { nil }
-            guard let fault, (1...100).contains(times) else {
-                let message = #"{"error":"send one of status (400-599), garbage, delay_after_ms, delay_before_ms; times 1-100"}"#
-                return Response(status: .badRequest, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: message)))
+            try await ControlBody.handle(request, keys: faultKeys, required: true) { body in
+                let kinds = body.keys.subtracting(["times"])
+                let fault: Fault? = switch kinds.first {
+                case "status": body.int("status").map { .status($0) }
+                case "garbage": body.bool("garbage") == true ? .garbage : nil
+                case "delay_after_ms": body.int("delay_after_ms").map { .delayAfterProcessing(milliseconds: $0) }
+                case "delay_before_ms": body.int("delay_before_ms").map { .delayBeforeProcessing(milliseconds: $0) }
+                default: nil
+                }
+                guard kinds.count == 1, let fault else {
+                    return ControlBody.refusal("send one of status (400-599), garbage (true), delay_after_ms, delay_before_ms; times 1-100")
+                }
+                let times = body.int("times") ?? 1
+                self.faults.inject(fault, times: times)
+                return EmulatorResponse.json(200, object: ["injected": times])
             }
-            self.faults.inject(fault, times: times)
-            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: #"{"injected":\#(times)}"#)))
         }
         // `{"duplicates": 3}`, `{"hold": true}`, `{"drop_next": 1}`, `{"delay_ms": 500}`: how notifications go out from now on.
+        let senderKeys: [String: ControlBody.Kind] = ["duplicates": .int(1...10), "drop_next": .int(0...100), "hold": .bool,
+                                                      "delay_ms": .int(0...60_000)]
         router.post("/webhooks") { request, _ -> Response in
-            let body = try await request.body.collect(upTo: 1 << 12)
-            let object = (try? JSONSerialization.jsonObject(with: Data(buffer: body))) as? [String: Any] ?? [:]
-            var behaviour = WebhookSender.Behaviour()
-            behaviour.duplicates = min(max(object["duplicates"] as? Int ?? 1, 1), 10)
-            behaviour.dropNext = min(max(object["drop_next"] as? Int ?? 0, 0), 100)
-            behaviour.hold = object["hold"] as? Bool ?? false
-            behaviour.delayMs = min(max(object["delay_ms"] as? Int ?? 0, 0), 60_000)
-            self.sender.set(behaviour)
-            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: #"{"ok":true}"#)))
+            try await ControlBody.handle(request, keys: senderKeys, required: true) { body in
+                var behaviour = WebhookSender.Behaviour()
+                behaviour.duplicates = body.int("duplicates") ?? 1
+                behaviour.dropNext = body.int("drop_next") ?? 0
+                behaviour.hold = body.bool("hold") ?? false
+                behaviour.delayMs = body.int("delay_ms") ?? 0
+                self.sender.set(behaviour)
+                return EmulatorResponse.json(200, object: ["ok": true])
+            }
         }
         // `{"order": "reverse"}` or `{"order": "sent"}`, optionally `{"count": 1}`: send the held notifications.
         router.post("/webhooks/release") { request, _ -> Response in
-            let body = try await request.body.collect(upTo: 1 << 12)
-            let object = (try? JSONSerialization.jsonObject(with: Data(buffer: body))) as? [String: Any] ?? [:]
-            let deliveries = await self.sender.release(reversed: object["order"] as? String == "reverse", count: object["count"] as? Int)
-            let data = try JSONSerialization.data(withJSONObject: ["released": deliveries.map(\.json)], options: [.sortedKeys])
-            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+            try await ControlBody.handle(request, keys: ["order": .oneOf(["sent", "reverse"]), "count": .int(1...1000)], required: false) { body in
+                let deliveries = await self.sender.release(reversed: body.string("order") == "reverse", count: body.int("count"))
+                return EmulatorResponse.json(200, object: ["released": deliveries.map(\.json)])
+            }
         }
-        // `{"hold": true}` holds API replies from now on; `POST replies/release` (optionally `{"count": 1}`) lets them go.
+        // `{"hold": true}` holds API replies from now on, `{"hold": false}` answers again; `POST replies/release`
+        // (optionally `{"count": 1}`) lets held ones go.
         router.post("/replies") { request, _ -> Response in
-            let object = try await Self.object(request)
-            if object["hold"] as? Bool == true { self.replies.hold() } else { self.replies.open() }
-            return EmulatorResponse.json(200, object: ["holding": object["hold"] as? Bool == true, "held": self.replies.heldCount])
+            try await ControlBody.handle(request, keys: ["hold": .bool], required: true) { body in
+                guard let hold = body.bool("hold") else { return ControlBody.refusal("send {\"hold\": true} or {\"hold\": false}") }
+                if hold { self.replies.hold() } else { self.replies.open() }
+                return EmulatorResponse.json(200, object: ["holding": hold, "held": self.replies.heldCount])
+            }
         }
         router.post("/replies/release") { request, _ -> Response in
-            let object = try await Self.object(request)
-            return EmulatorResponse.json(200, object: ["released": self.replies.release(object["count"] as? Int)])
+            try await ControlBody.handle(request, keys: ["count": .int(1...1000)], required: false) { body in
+                EmulatorResponse.json(200, object: ["released": self.replies.release(body.int("count"))])
+            }
         }
         // `{"url": "http://…/webhooks/NAME"}`: where a PSP with a registered notification URL posts.
         router.post("/notification-url") { request, _ -> Response in
-            let object = try await Self.object(request)
-            guard let url = object["url"] as? String, url.hasPrefix("http") else {
-                return EmulatorResponse.json(400, object: ["error": "send {\"url\": \"http…\"}"])
+            try await ControlBody.handle(request, keys: ["url": .httpURL], required: true) { body in
+                guard let url = body.string("url") else { return ControlBody.refusal("send {\"url\": \"http…\"}") }
+                self.setWebhookTarget(url)
+                return EmulatorResponse.json(200, object: ["url": url])
             }
-            self.setWebhookTarget(url)
-            return EmulatorResponse.json(200, object: ["url": url])
         }
         // `{"NAME": true|false}`: PSP behaviours the spec leaves open (see each emulator).
         router.post("/settings") { request, _ -> Response in
-            let object = try await Self.object(request)
-            var applied: [String: Bool] = [:]
-            for (name, value) in object {
-                guard let flag = value as? Bool, self.applySetting(name, flag) else {
-                    return EmulatorResponse.json(400, object: ["error": "unknown setting or not a boolean: \(name.prefix(40))"])
+            try await ControlBody.handle(request, keys: nil, required: true) { body in
+                // All or nothing: an unknown name refuses the whole body.
+                if let unknown = body.keys.subtracting(self.settingNames).sorted().first {
+                    return ControlBody.refusal("unknown setting '\(unknown.prefix(40))'; this emulator has \(self.settingNames.sorted().joined(separator: ", "))")
                 }
-                applied[name] = flag
+                var applied: [String: Bool] = [:]
+                for name in body.keys.sorted() {
+                    guard let flag = body.bool(name) else { continue }
+                    _ = self.applySetting(name, flag)
+                    applied[name] = flag
+                }
+                return EmulatorResponse.json(200, object: applied)
             }
-            return EmulatorResponse.json(200, object: applied)
         }
-    }
-
-    static func object(_ request: Request) async throws -> [String: Any] {
-        let body = try await request.body.collect(upTo: 1 << 12)
-        return (try? JSONSerialization.jsonObject(with: Data(buffer: body))) as? [String: Any] ?? [:]
     }
 }

@@ -20,13 +20,14 @@ enum SettlementExport {
             guard let day = formatter.date(from: String(text)) else { return nil }
             to = day.addingTimeInterval(86_399.999)
         }
-        return from <= to ? from...to : nil
+        // `from` after `to` is an empty span: a report without lines.
+        return from <= to ? from...to : Date.distantPast...Date.distantPast
     }
 
-    /// The CSV answer, or 400 when the range is not two dates in order.
+    /// The CSV answer, or 400 when a date is not a YYYY-MM-DD day.
     static func answer(_ request: Request, zone: TimeZone, rows: (ClosedRange<Date>) -> [[String]]) -> Response {
         guard let range = range(request, zone: zone) else {
-            return EmulatorResponse.json(400, object: ["error": "from and to are YYYY-MM-DD, from not after to"])
+            return EmulatorResponse.json(400, object: ["error": "from and to are days written YYYY-MM-DD"])
         }
         let text = rows(range).map { $0.map(quoted).joined(separator: ",") }.joined(separator: "\r\n") + "\r\n"
         return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))

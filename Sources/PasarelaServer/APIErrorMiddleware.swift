@@ -8,6 +8,8 @@ import PasarelaStore
 /// body says nothing of the cause; the cause goes to the log.
 struct APIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     let logger: Logger
+    /// The routes' methods, for 405 on a known path asked with a method it does not answer.
+    var routes: RouteTable?
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
@@ -20,6 +22,13 @@ struct APIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as HTTPError {
             let status = Int(error.status.code)
             switch status {
+            case 404 where routes?.methods(for: request.uri.path).map({ !$0.contains(request.method.rawValue) }) == true:
+                let allowed = routes?.methods(for: request.uri.path) ?? []
+                var response = ServerResponse.error(APIError(status: 405, type: "invalid_request_error", code: "method_not_allowed",
+                                                             message: "\(request.method) is not allowed on \(request.uri.path.prefix(200)); use \(allowed.joined(separator: ", ")).",
+                                                             param: nil))
+                response.headers[.allow] = allowed.joined(separator: ", ")
+                return response
             case 404:
                 return ServerResponse.error(APIError(status: 404, type: "invalid_request_error", code: "route_unknown",
                                                      message: "No such endpoint: \(request.method) \(request.uri.path)."))

@@ -16,11 +16,13 @@ public enum GatewayServer {
     ///   - extraRoutes: lets the executable mount more routes (the sandbox controls) on the same port.
     ///   - metrics: renders `GET /metrics` (Prometheus text), when given.
     public static func router(gateway: Gateway, openAPI: String? = nil, metrics: (@Sendable () async -> [UInt8])? = nil,
-                              extraRoutes: (Router<GatewayContext>) -> Void = { _ in }) -> Router<GatewayContext> {
-        let router = Router(context: GatewayContext.self)
+                              extraRoutes: (any RouterMethods<GatewayContext>) -> Void = { _ in }) -> Router<GatewayContext> {
+        let table = RouteTable()
+        let base = Router(context: GatewayContext.self, options: .autoGenerateHeadEndpoints)
+        let router = RecordingRouter(base, table: table)
         router.add(middleware: RequestIdMiddleware())
         router.add(middleware: MetricsMiddleware())
-        router.add(middleware: APIErrorMiddleware(logger: gateway.logger))
+        router.add(middleware: APIErrorMiddleware(logger: gateway.logger, routes: table))
         if let metrics {
             router.get("/metrics") { _, _ in
                 Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
@@ -42,7 +44,7 @@ public enum GatewayServer {
             }
         }
         MerchantRoutes(gateway: gateway).add(to: router.group("/v1").add(middleware: MerchantAuthenticator(gateway: gateway))
-            .add(middleware: MerchantRateLimit(gateway: gateway)))
+            .add(middleware: MerchantRateLimit(gateway: gateway)).add(middleware: JSONContentType()))
         router.post("/webhooks/:connection") { request, context in
             let body = try await collect(request)
             let name = context.parameters.get("connection") ?? ""
@@ -50,13 +52,13 @@ public enum GatewayServer {
             return ServerResponse.reply(try await gateway.receiveWebhook(connection: name, message: message, peer: context.peerIP))
         }
         extraRoutes(router)
-        return router
+        return base
     }
 
     /// The whole application, listening on `host:port` (0 for a free port).
     public static func application(gateway: Gateway, host: String, port: Int, openAPI: String? = nil,
                                    metrics: (@Sendable () async -> [UInt8])? = nil,
-                                   extraRoutes: (Router<GatewayContext>) -> Void = { _ in },
+                                   extraRoutes: (any RouterMethods<GatewayContext>) -> Void = { _ in },
                                    onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
         Application(router: router(gateway: gateway, openAPI: openAPI, metrics: metrics, extraRoutes: extraRoutes),
                     configuration: .init(address: .hostname(host, port: port), serverName: "pasarela"),

@@ -97,7 +97,7 @@ struct MerchantRoutes {
             }
             let limit = try Self.limit(query["limit"].map(String.init))
             let orderId = query["order_id"].map(String.init)
-            if let orderId, orderId.isEmpty || orderId.count > 64 {
+            if let orderId, orderId.isEmpty || orderId.unicodeScalars.count > 64 {
                 throw APIError.invalid("order_id", "order_id must be 1 to 64 characters.")
             }
             var status: PaymentStatus?

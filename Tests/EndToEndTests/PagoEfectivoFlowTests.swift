@@ -48,7 +48,7 @@ import Testing
 
         // Paying twice is refused by the PSP itself (5002: the payment is no longer PENDING).
         let again = try await harness.call("POST", "/sandbox/dlocal/payments/\(pspId)/pay")
-        #expect(again.status == 400)
+        #expect(again.status == 409)
         #expect(again.json["code"] as? Int == 5002)
         }
     }
@@ -62,7 +62,7 @@ import Testing
         #expect(try await harness.call("POST", "/sandbox/dlocal/payments/\(pspId)/\(control)").status == 200)
         #expect(try await harness.call("GET", "/v1/payments/\(id)").json["status"] as? String == status)
         // A late PAID for an expired voucher cannot regress it.
-        #expect(try await harness.call("POST", "/sandbox/dlocal/payments/\(pspId)/pay").status == 400)
+        #expect(try await harness.call("POST", "/sandbox/dlocal/payments/\(pspId)/pay").status == 409)
         }
     }
 

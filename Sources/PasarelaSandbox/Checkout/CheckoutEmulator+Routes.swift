@@ -70,7 +70,7 @@ extension CheckoutEmulator {
         for action in ["succeed", "expire", "cancel"] {
             router.post("/payments/:id/\(action)") { _, context -> Response in
                 let (status, reply) = await self.complete(context.parameters.get("id") ?? "", as: action)
-                return EmulatorResponse.json(status, reply)
+                return EmulatorResponse.control(status, reply)
             }
         }
         router.get("/payments") { _, _ -> Response in
@@ -80,9 +80,11 @@ extension CheckoutEmulator {
         }
         // `{"hold": true}` keeps approved card payments Authorized; `POST captures/release` captures them.
         router.post("/captures") { request, _ -> Response in
-            let object = try await Self.object(request)
-            if object["hold"] as? Bool == true { self.captures.hold() } else { self.captures.open() }
-            return EmulatorResponse.json(200, object: ["holding": object["hold"] as? Bool == true])
+            try await ControlBody.handle(request, keys: ["hold": .bool], required: true) { body in
+                guard let hold = body.bool("hold") else { return ControlBody.refusal("send {\"hold\": true} or {\"hold\": false}") }
+                if hold { self.captures.hold() } else { self.captures.open() }
+                return EmulatorResponse.json(200, object: ["holding": hold])
+            }
         }
         router.post("/captures/release") { _, _ -> Response in
             EmulatorResponse.json(200, object: ["released": self.captures.release()])

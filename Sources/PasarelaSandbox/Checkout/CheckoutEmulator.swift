@@ -79,6 +79,8 @@ public final class CheckoutEmulator: Sendable {
         webhookURL.withLock { $0 = url }
         journal.withLock { $0?.append("target", url ?? "") }
     }
+    public var settingNames: Set<String> { ["decline_refunds", "decline_captures"] }
+
     public func applySetting(_ name: String, _ value: Bool) -> Bool {
         switch name {
         case "decline_refunds": settings.withLock { $0.declineRefunds = value }

@@ -125,7 +125,7 @@ extension DLocalEmulator {
                     ]
                     return EmulatorResponse.json(200, object: object)
                 } catch let error as EmulatorError {
-                    return EmulatorResponse.json(error.http, error.body)
+                    return EmulatorResponse.control(error.http, error.body)
                 }
             }
         }
@@ -142,7 +142,7 @@ extension DLocalEmulator {
                     let delivery = try await self.endRefund(context.parameters.get("id") ?? "", as: ending)
                     return EmulatorResponse.json(200, object: ["status": ending.status.0, "notification": delivery.json])
                 } catch {
-                    return EmulatorResponse.json(error.http, error.body)
+                    return EmulatorResponse.control(error.http, error.body)
                 }
             }
         }

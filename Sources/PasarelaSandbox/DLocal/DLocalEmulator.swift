@@ -84,6 +84,8 @@ public final class DLocalEmulator: Sendable {
     /// dLocal posts to the `notification_url` of each payment; there is nothing to register.
     public func setWebhookTarget(_ url: String?) {}
 
+    public var settingNames: Set<String> { ["honour_idempotency_key", "hold_refunds", "unregistered_ip"] }
+
     public func applySetting(_ name: String, _ value: Bool) -> Bool {
         switch name {
         case "honour_idempotency_key": honoursIdempotencyKey.withLock { $0 = value }

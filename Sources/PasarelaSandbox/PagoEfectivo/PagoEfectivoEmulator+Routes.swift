@@ -66,7 +66,7 @@ extension PagoEfectivoEmulator {
         for action in ["pay", "expire"] {
             router.post("/cips/:cip/\(action)") { _, context -> Response in
                 let (status, object) = await self.complete(Int(context.parameters.get("cip") ?? "") ?? -1, as: action)
-                return EmulatorResponse.json(status, object: object)
+                return EmulatorResponse.control(status, object: object)
             }
         }
     }

@@ -85,6 +85,8 @@ public final class PagoEfectivoEmulator: Sendable {
         journal.withLock { $0?.append("target", url ?? "") }
     }
 
+    public var settingNames: Set<String> { ["unique_transaction_code"] }
+
     public func applySetting(_ name: String, _ value: Bool) -> Bool {
         guard name == "unique_transaction_code" else { return false }
         uniqueTransactionCode.withLock { $0 = value }
