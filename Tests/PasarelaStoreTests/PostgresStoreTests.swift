@@ -53,7 +53,9 @@ import Testing
                 _ = try await store.create(payment, idempotency: nil)
                 try await Fixtures.write(store, payment, events: [Fixtures.event("evt_\(index)")])
             }
-            let claimAt = now.addingTimeInterval(1)
+            // After the writes: each notification is due from its event's time, which a loaded machine can push past
+            // a claim time taken before them.
+            let claimAt = Fixtures.now().addingTimeInterval(1)
             let lease = claimAt.addingTimeInterval(60)
             async let payments: [[String]] = withThrowingTaskGroup(of: [String].self) { group in
                 for claimer in [store, other] {
