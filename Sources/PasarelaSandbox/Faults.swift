@@ -11,6 +11,9 @@ public enum Fault: Sendable, Equatable {
     case delayAfterProcessing(milliseconds: Int)
     /// Wait this long before processing (a slow PSP that has not created anything yet).
     case delayBeforeProcessing(milliseconds: Int)
+    /// Wait, without processing, until ``FaultQueue/releaseHeld()``: a PSP that has not created anything yet for as
+    /// long as a test needs, however slow the machine (creates only). The caller's giving up does not end the wait.
+    case holdBeforeProcessing
 }
 
 /// A queue of faults, each used by one API call, in order.
@@ -22,6 +25,20 @@ public final class FaultQueue: Sendable {
     /// Adds `fault` for the next `times` calls.
     public func inject(_ fault: Fault, times: Int = 1) {
         queue.withLock { $0.append(contentsOf: Array(repeating: fault, count: times)) }
+    }
+
+    private let held = ReplyGate()
+
+    /// Calls waiting under ``Fault/holdBeforeProcessing``.
+    public var heldCount: Int { held.heldCount }
+
+    /// Lets every call held by ``Fault/holdBeforeProcessing`` be processed now.
+    @discardableResult public func releaseHeld() -> Int { held.release() }
+
+    /// Waits until ``releaseHeld()``.
+    func waitUntilReleased() async {
+        held.hold()
+        await held.pass()
     }
 
     /// Forgets every pending fault.

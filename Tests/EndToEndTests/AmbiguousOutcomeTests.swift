@@ -23,13 +23,18 @@ import Testing
 
     @Test func aTimeoutBeforeDLocalProcessedIsSettledByTheReplayWithOneCharge() async throws {
         try await Harness.with(adapterEdit: Self.shortTimeout) { harness in
-            harness.stack.dlocal?.faults.inject(.delayBeforeProcessing(milliseconds: 800))
+            let dlocal = try #require(harness.stack.dlocal)
+            // The original is held before dLocal processes it, however long the gateway takes to give up on it.
+            dlocal.faults.inject(.holdBeforeProcessing)
             let created = try await harness.call("POST", "/v1/payments", json: Harness.cashBody())
-            // The replay reached dLocal first and created the one payment; the slow original is refused as a duplicate.
+            // The replay reached dLocal first and created the one payment; the held original is refused as a duplicate.
             #expect(created.json["status"] as? String == "requires_action", "\(created.text)")
             #expect(created.json["connection"] as? String == "dlocal")
-            try await Task.sleep(for: .milliseconds(900))
-            #expect(harness.stack.dlocal?.ledger.count == 1)
+            dlocal.replies.hold()
+            #expect(dlocal.faults.releaseHeld() == 1)
+            try await harness.eventually("the original is processed") { dlocal.replies.heldCount == 1 }
+            #expect(dlocal.ledger.count == 1)
+            dlocal.replies.open()
             #expect(harness.stack.pagoefectivo?.ledger.isEmpty == true)
         }
     }

@@ -79,12 +79,14 @@ import Testing
             #expect(replay.status == 201)
             #expect(first.bytes == replay.bytes)
             #expect(emulator.ledger.count == 1)
-            emulator.faults.inject(.delayBeforeProcessing(milliseconds: 500))
+            // The first request holds its key while it is held; a duplicate meanwhile is told to come back.
+            emulator.faults.inject(.holdBeforeProcessing)
             let concurrentHeaders = [("Authorization", "Bearer \(emulator.credentials.secretKey)"), ("Cko-Idempotency-Key", "key-2")]
             async let slow = direct.call(url: url + "/payments", body: body, headers: concurrentHeaders)
-            try await Task.sleep(for: .milliseconds(150))
+            try await direct.eventually("the first request is held") { emulator.faults.heldCount == 1 }
             let duplicate = try await direct.call(url: url + "/payments", body: body, headers: concurrentHeaders)
             #expect(duplicate.status == 429)
+            #expect(emulator.faults.releaseHeld() == 1)
             #expect(try await slow.status == 201)
             #expect(try await direct.call(url: url + "/payments", body: body, headers: [("Authorization", "Bearer wrong")]).status == 401)
         }

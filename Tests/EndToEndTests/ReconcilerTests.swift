@@ -165,14 +165,17 @@ import Testing
         try await Harness.with(routes: routes) { harness in
             let pagoefectivo = try #require(harness.stack.pagoefectivo)
             #expect(pagoefectivo.applySetting("unique_transaction_code", false))
-            // The first CIP request is slow: Pasarela times out, finds nothing under its reference yet, and replays;
-            // this PagoEfectivo does not refuse the replayed transactionCode, so it issues a second CIP.
-            pagoefectivo.faults.inject(.delayBeforeProcessing(milliseconds: 800))
+            // The first CIP request is held before PagoEfectivo processes it: Pasarela times out, finds nothing under its
+            // reference yet, and replays; this PagoEfectivo does not refuse the replayed transactionCode, so when the
+            // first request is let through it issues a second CIP.
+            pagoefectivo.faults.inject(.holdBeforeProcessing)
             let created = try await harness.call("POST", "/v1/payments", json: Harness.cashBody())
             let id = try #require(created.json["id"] as? String)
             #expect(created.json["status"] as? String == "requires_action", "\(created.text)")
             let shown = try #require((created.json["next_action"] as? [String: Any])?["code"] as? String)
-            try await harness.eventually("the slow first CIP") { pagoefectivo.ledger.count == 2 }
+            #expect(pagoefectivo.ledger.count == 1)
+            #expect(pagoefectivo.faults.releaseHeld() == 1)
+            try await harness.eventually("the held first CIP") { pagoefectivo.ledger.count == 2 }
             let report = await Self.nextLook(harness, seconds: 120)
             #expect(report.actions.map(\.step).contains(.duplicateCanceled), "\(report.lines)")
             let statuses = Dictionary(uniqueKeysWithValues: pagoefectivo.ledger.map { ($0, pagoefectivo.status(of: $0) ?? "?") })

@@ -18,7 +18,7 @@ extension CheckoutEmulator {
             }
             var delay = 0
             if case .delayBeforeProcessing(let milliseconds)? = fault { delay = milliseconds }
-            let (status, reply) = await self.create(headers: Self.headers(request), body: body, delay: delay)
+            let (status, reply) = await self.create(headers: Self.headers(request), body: body, delay: delay, held: fault == .holdBeforeProcessing)
             switch fault {
             case .garbage: return EmulatorResponse.json(200, Array("<html>gateway error".utf8))
             case .delayAfterProcessing(let milliseconds): try await Task.sleep(for: .milliseconds(milliseconds))

@@ -97,12 +97,13 @@ public final class CheckoutEmulator: Sendable {
     public var sentEvents: [String] { state.withLock { $0.events } }
 
     /// `POST /payments` with idempotency: a replay returns the first status and body, a concurrent duplicate 429.
-    func create(headers: [(name: String, value: String)], body: [UInt8], delay: Int = 0) async -> (Int, [UInt8]) {
+    func create(headers: [(name: String, value: String)], body: [UInt8], delay: Int = 0, held: Bool = false) async -> (Int, [UInt8]) {
         guard authorized(headers) else { return (401, CheckoutEmulatorError.unauthorized.body) }
         let key = Self.header("Cko-Idempotency-Key", in: headers)
         if let key, let earlier = claim(key) { return earlier }
         // A slow PSP: the key is already taken while the request is being processed.
         if delay > 0 { try? await Task.sleep(for: .milliseconds(delay)) }
+        if held { await faults.waitUntilReleased() }
         let result: (Int, [UInt8])
         do {
             result = try process(body)

@@ -15,6 +15,7 @@ extension DLocalEmulator {
                 return EmulatorResponse.json(status, EmulatorError(http: status, code: code, message: "Injected fault").body)
             case .delayBeforeProcessing(let milliseconds):
                 try await Task.sleep(for: .milliseconds(milliseconds))
+            case .holdBeforeProcessing: await self.faults.waitUntilReleased()
             default: break
             }
             let reply: Response

@@ -20,6 +20,7 @@ extension PagoEfectivoEmulator {
             switch fault {
             case .status(let status): return EmulatorResponse.json(status, object: Self.error(status, "falla inyectada", field: "-").1)
             case .delayBeforeProcessing(let milliseconds): try await Task.sleep(for: .milliseconds(milliseconds))
+            case .holdBeforeProcessing: await self.faults.waitUntilReleased()
             default: break
             }
             let (status, object) = self.generate(body, authorization: request.headers[.authorization])
