@@ -66,15 +66,14 @@ struct MerchantsCommand: AsyncParsableCommand {
             commandName: "roll-secret",
             abstract: "Make a new notification secret; notifications carry a signature with each secret until the overlap ends.")
         @Argument(help: "The merchant id.") var id: String
-        @Option(help: "Hours the old secret keeps signing beside the new one.") var overlapHours: Double = 24
+        @OptionGroup var overlap: OverlapOption
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
-            guard overlapHours >= 0, overlapHours <= 24 * 30 else { throw ValidationError("--overlap-hours takes 0 to 720") }
             try await withAdmin(database) { admin, _ in
-                let secret = try await admin.rollSecret(merchantId: id, overlap: overlapHours * 3600)
+                let secret = try await admin.rollSecret(merchantId: id, overlap: overlap.seconds)
                 say("New notification secret for \(id) (shown once): \(secret)")
-                say("The old one keeps signing beside it for \(overlapHours) h.")
+                say("The old one keeps signing beside it for \(overlap.overlapHours) h.")
             }
         }
     }
@@ -132,16 +131,26 @@ struct KeysCommand: AsyncParsableCommand {
     struct Roll: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Make a new key for the same merchant and mode; the old one works until the overlap ends.")
         @Argument(help: "The key id (key_…).") var id: String
-        @Option(help: "Hours the old key keeps working.") var overlapHours: Double = 24
+        @OptionGroup var overlap: OverlapOption
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
-            guard overlapHours >= 0, overlapHours <= 24 * 30 else { throw ValidationError("--overlap-hours takes 0 to 720") }
             try await withAdmin(database) { admin, _ in
-                let key = try await admin.rollKey(id: id, overlap: overlapHours * 3600)
+                let key = try await admin.rollKey(id: id, overlap: overlap.seconds)
                 say("New API key \(key.record.id) (shown once): \(key.secret)")
-                say("Key \(id) keeps working for \(overlapHours) h.")
+                say("Key \(id) keeps working for \(overlap.overlapHours) h.")
             }
         }
     }
+}
+
+/// `--overlap-hours`: how long a rolled secret or key keeps working beside its successor (0 to 30 days).
+struct OverlapOption: ParsableArguments {
+    @Option(help: "Hours the old secret or key keeps working beside the new one (0 to 720).") var overlapHours: Double = 24
+
+    func validate() throws {
+        guard overlapHours >= 0, overlapHours <= 24 * 30 else { throw ValidationError("--overlap-hours takes 0 to 720") }
+    }
+
+    var seconds: TimeInterval { overlapHours * 3600 }
 }
