@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Metrics
+import PasarelaCore
 import PasarelaGateway
 import Prometheus
 import Synchronization
@@ -59,7 +60,7 @@ struct JSONLogHandler: LogHandler {
         var fields: [String: Any] = [:]
         let merged = metadata.merging(metadataProvider?.get() ?? [:]) { $1 }.merging(event.metadata ?? [:]) { $1 }
         for (key, value) in merged { fields[key] = Self.plain(value) }
-        fields["time"] = ISO8601DateFormatter().string(from: Date())
+        fields["time"] = Timestamps.utcMillis(Date())
         fields["level"] = level.rawValue
         fields["logger"] = label
         fields["message"] = message.description

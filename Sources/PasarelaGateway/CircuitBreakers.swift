@@ -1,4 +1,5 @@
 import Foundation
+import PasarelaCore
 import PasarelaRouting
 import Synchronization
 
@@ -115,6 +116,6 @@ public final class CircuitBreakers: Sendable {
     }
 
     static func stamp(_ date: Date) -> String {
-        ISO8601DateFormatter().string(from: date)
+        Timestamps.utc(date)
     }
 }
