@@ -80,10 +80,13 @@ extension PaymentRequest {
         let minor: Int64
         switch value {
         case .int(let integer): minor = integer
-        case .double(let number) where number > Double(Money.maximumMinorUnits) || number < 0:
-            // Beyond the range (64 bits included): name the side it fell off.
-            minor = number < 0 ? -1 : Money.maximumMinorUnits + 1
-        case .double:
+        case .decimal(let text) where text.hasPrefix("-"):
+            minor = -1
+        case .decimal(let text) where value.decimalValue.map({ $0 > Decimal(Money.maximumMinorUnits) })
+                                        ?? !(text.contains("e-") || text.contains("E-")):
+            // Beyond the range (64 bits and Decimal's own included): too large, whatever its form.
+            minor = Money.maximumMinorUnits + 1
+        case .decimal:
             throw .invalid("amount.value", "amount.value is an integer count of minor units (\(currency.code) has \(currency.exponent) decimals: 150.00 is \(Money(majorUnits: "150", currency: currency)!.minorUnits)).",
                            code: "amount_invalid")
         default:

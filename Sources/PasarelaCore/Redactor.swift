@@ -29,7 +29,7 @@ public struct Redactor: Sendable {
     /// A body: JSON with its payer fields masked (and secrets replaced), anything else as text with secrets replaced.
     public func body(_ bytes: [UInt8]) -> String {
         guard !bytes.isEmpty else { return "" }
-        guard let json = try? JSONValue.parse(bytes) else { return text(String(decoding: bytes, as: UTF8.self)) }
+        guard let json = try? JSONValue.parse(bytes, bigIntegers: .keepAsText) else { return text(String(decoding: bytes, as: UTF8.self)) }
         let masked = mask(json, key: nil, parent: nil)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

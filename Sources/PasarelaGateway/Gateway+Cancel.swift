@@ -85,7 +85,7 @@ extension Gateway {
     static func checkCancelBody(_ body: [UInt8]) throws {
         guard !body.isEmpty else { return }
         let json: JSONValue
-        do { json = try JSONValue.parse(body) } catch {
+        do { json = try JSONValue.parse(body, bigIntegers: .keepAsText) } catch {
             throw APIError.malformed("The request body is not valid JSON (byte \(error.offset): \(error.message)).")
         }
         guard case .object(let fields) = json else { throw APIError.malformed("The request body must be a JSON object.") }

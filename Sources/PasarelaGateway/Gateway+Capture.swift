@@ -60,7 +60,7 @@ extension Gateway {
     static func captureAmount(_ body: [UInt8]) throws -> Money? {
         guard !body.isEmpty else { return nil }
         let json: JSONValue
-        do { json = try JSONValue.parse(body) } catch {
+        do { json = try JSONValue.parse(body, bigIntegers: .keepAsText) } catch {
             throw APIError.malformed("The request body is not valid JSON (byte \(error.offset): \(error.message)).")
         }
         guard case .object(let fields) = json else { throw APIError.malformed("The request body must be a JSON object.") }

@@ -113,7 +113,7 @@ struct RefundRequest {
     static func parse(_ body: [UInt8]) throws -> RefundRequest {
         guard !body.isEmpty else { return RefundRequest() }
         let json: JSONValue
-        do { json = try JSONValue.parse(body) } catch {
+        do { json = try JSONValue.parse(body, bigIntegers: .keepAsText) } catch {
             throw APIError.malformed("The request body is not valid JSON (byte \(error.offset): \(error.message)).")
         }
         guard case .object(let fields) = json else { throw APIError.malformed("The request body must be a JSON object.") }

@@ -116,7 +116,7 @@ struct MerchantRoutes {
     /// The body as JSON, or 400 saying where it stops being JSON.
     static func json(_ body: [UInt8]) throws -> JSONValue {
         do {
-            return try JSONValue.parse(body)
+            return try JSONValue.parse(body, bigIntegers: .keepAsText)
         } catch {
             throw APIError.malformed("The request body is not valid JSON (byte \(error.offset): \(error.message)).")
         }

@@ -36,7 +36,7 @@ public struct JSONPath: Sendable, Equatable, CustomStringConvertible {
         switch value(in: json) {
         case .string(let text): text
         case .int(let number): String(number)
-        case .double(let number): String(number)
+        case .decimal(let text): text
         case .bool(let flag): String(flag)
         default: nil
         }
