@@ -14,6 +14,9 @@ public enum Fault: Sendable, Equatable {
     /// Wait, without processing, until ``FaultQueue/releaseHeld()``: a PSP that has not created anything yet for as
     /// long as a test needs, however slow the machine (creates only). The caller's giving up does not end the wait.
     case holdBeforeProcessing
+    /// Process the request, then hold the answer until ``FaultQueue/releaseHeld()``: a PSP that created the payment
+    /// and whose answer is lost, for as long as the caller's timeout takes (creates only).
+    case holdAfterProcessing
 }
 
 /// A queue of faults, each used by one API call, in order.

@@ -4,19 +4,21 @@ import Testing
 /// A timeout after the request was sent must never lead to a second live charge: Pasarela settles it at the same
 /// PSP (identical replay or lookup) and moves on only when the PSP says the payment does not exist.
 @Suite struct AmbiguousOutcomeTests {
-    static func shortTimeout(_ text: String) -> String { text.replacingOccurrences(of: "request_ms: 15000", with: "request_ms: 300") }
+    /// A timeout the held call always reaches, and the calls after it never do, however loaded the machine.
+    static func shortTimeout(_ text: String) -> String { text.replacingOccurrences(of: "request_ms: 15000", with: "request_ms: 2000") }
 
     @Test func aTimeoutAfterDLocalCreatedThePaymentChargesExactlyOnce() async throws {
         try await Harness.with(adapterEdit: Self.shortTimeout) { harness in
-            harness.stack.dlocal?.faults.inject(.delayAfterProcessing(milliseconds: 1200))
+            let dlocal = try #require(harness.stack.dlocal)
+            dlocal.faults.inject(.holdAfterProcessing)
             let created = try await harness.call("POST", "/v1/payments", json: Harness.cashBody())
+            dlocal.faults.releaseHeld()
             #expect(created.json["status"] as? String == "processing", "\(created.text)")
             let attempts = created.json["attempts"] as? [[String: Any]] ?? []
             #expect(attempts.count == 1)
             #expect(attempts.first?["outcome"] as? String == "unknown")
             #expect(((attempts.first?["error"] as? [String: Any])?["message"] as? String)?.contains("replay") == true)
-            try await Task.sleep(for: .milliseconds(1300))
-            #expect(harness.stack.dlocal?.ledger.count == 1)
+            #expect(dlocal.ledger.count == 1)
             #expect(harness.stack.pagoefectivo?.ledger.isEmpty == true)
         }
     }
@@ -41,9 +43,10 @@ import Testing
 
     @Test func aCheckoutTimeoutIsReplayedWithTheSameIdempotencyKey() async throws {
         let shortCheckout: (String) -> String = { $0 }
-        let routes = "routes:\n  - name: cards\n    match: { method: card }\n    targets: [checkout, dlocal]\n    timeout_ms: 300\n  - name: default\n    targets: [dlocal]\n"
+        let routes = "routes:\n  - name: cards\n    match: { method: card }\n    targets: [checkout, dlocal]\n    timeout_ms: 2000\n  - name: default\n    targets: [dlocal]\n"
         try await Harness.with(adapterEdit: shortCheckout, routes: routes) { harness in
-            harness.stack.checkout?.faults.inject(.delayAfterProcessing(milliseconds: 1000))
+            harness.stack.checkout?.faults.inject(.holdAfterProcessing)
+            defer { harness.stack.checkout?.faults.releaseHeld() }
             // Captures wait, so the payment is still authorized when the create answers.
             harness.stack.checkout?.captures.hold()
             defer { harness.stack.checkout?.captures.open() }
@@ -56,11 +59,12 @@ import Testing
         }
     }
 
-    static let peFirst = "routes:\n  - name: peru-cash\n    match: { country: PE, method: cash }\n    targets: [pagoefectivo, dlocal]\n    timeout_ms: 300\n  - name: default\n    targets: [dlocal]\n"
+    static let peFirst = "routes:\n  - name: peru-cash\n    match: { country: PE, method: cash }\n    targets: [pagoefectivo, dlocal]\n    timeout_ms: 2000\n  - name: default\n    targets: [dlocal]\n"
 
     @Test func aPagoEfectivoTimeoutAfterTheCIPIsFoundBySearchNeverASecondCIP() async throws {
         try await Harness.with(routes: Self.peFirst) { harness in
-            harness.stack.pagoefectivo?.faults.inject(.delayAfterProcessing(milliseconds: 1000))
+            harness.stack.pagoefectivo?.faults.inject(.holdAfterProcessing)
+            defer { harness.stack.pagoefectivo?.faults.releaseHeld() }
             let created = try await harness.call("POST", "/v1/payments", json: Harness.cashBody())
             // The answer was late; a search by transactionCode found the CIP.
             #expect(created.json["status"] as? String == "requires_action", "\(created.text)")
@@ -72,7 +76,8 @@ import Testing
 
     @Test func aPagoEfectivoTimeoutWhoseSearchFailsStaysUnknownNeverASecondCIP() async throws {
         try await Harness.with(routes: Self.peFirst) { harness in
-            harness.stack.pagoefectivo?.faults.inject(.delayAfterProcessing(milliseconds: 1000))
+            harness.stack.pagoefectivo?.faults.inject(.holdAfterProcessing)
+            defer { harness.stack.pagoefectivo?.faults.releaseHeld() }
             harness.stack.pagoefectivo?.faults.inject(.status(503))
             let created = try await harness.call("POST", "/v1/payments", json: Harness.cashBody())
             // No search answer, and the replay was refused as a duplicate: the CIP exists, unknown to Pasarela yet.

@@ -116,7 +116,7 @@ import Testing
     }
 
     @Test func paidProcessingEndedAndUncancelablePaymentsAnswer409() async throws {
-        try await Harness.with(adapterEdit: { $0.replacingOccurrences(of: "request_ms: 15000", with: "request_ms: 300") }) { harness in
+        try await Harness.with(adapterEdit: { $0.replacingOccurrences(of: "request_ms: 15000", with: "request_ms: 2000") }) { harness in
             // Paid.
             let paid = try await harness.call("POST", "/v1/payments", json: Harness.body(country: "PE", currency: "PEN", value: 500,
                                                                                      method: #"{"type":"card","token":"tok_ok"}"#))

@@ -54,9 +54,10 @@ import Testing
     }
 
     @Test func aTimeoutAfterTheRequestWasSentIsAmbiguous() async throws {
-        let shortTimeout: (String) -> String = { $0.replacingOccurrences(of: "request_ms: 15000", with: "request_ms: 300") }
+        let shortTimeout: (String) -> String = { $0.replacingOccurrences(of: "request_ms: 15000", with: "request_ms: 2000") }
         try await Harness.with(adapterEdit: shortTimeout) { harness in
-            harness.stack.dlocal?.faults.inject(.delayAfterProcessing(milliseconds: 1500))
+            harness.stack.dlocal?.faults.inject(.holdAfterProcessing)
+            defer { harness.stack.dlocal?.faults.releaseHeld() }
             let payment = try await create(harness)
             #expect(payment["status"] as? String == "processing")
             #expect(attempt(payment)["outcome"] as? String == "unknown")

@@ -7,7 +7,7 @@ import Testing
 /// The reconciler settles what webhooks leave open, through the same transition function and outbox. The test clock
 /// stands in for waiting: each test moves it past the next look and runs one pass.
 @Suite struct ReconcilerTests {
-    static func shortTimeout(_ text: String) -> String { text.replacingOccurrences(of: "request_ms: 15000", with: "request_ms: 300") }
+    static func shortTimeout(_ text: String) -> String { text.replacingOccurrences(of: "request_ms: 15000", with: "request_ms: 2000") }
 
     /// Moves the clock past the next look and runs one reconciler pass.
     static func nextLook(_ harness: Harness, seconds: TimeInterval = 400) async -> ReconcileReport {
@@ -136,13 +136,14 @@ import Testing
     }
 
     @Test func onePSPFailingHoldsUpNoneOfTheOthers() async throws {
-        let routes = "routes:\n  - name: peru-cash\n    match: { country: PE, method: cash }\n    targets: [pagoefectivo, dlocal]\n    timeout_ms: 300\n  - name: cards\n    match: { method: card }\n    targets: [dlocal]\n    timeout_ms: 300\n  - name: default\n    targets: [dlocal]\n"
+        let routes = "routes:\n  - name: peru-cash\n    match: { country: PE, method: cash }\n    targets: [pagoefectivo, dlocal]\n    timeout_ms: 2000\n  - name: cards\n    match: { method: card }\n    targets: [dlocal]\n    timeout_ms: 2000\n  - name: default\n    targets: [dlocal]\n"
         try await Harness.with(routes: routes) { harness in
             let pagoefectivo = try #require(harness.stack.pagoefectivo), dlocal = try #require(harness.stack.dlocal)
             // The CIP is issued but its answer is late, the search for it fails, and the replay is refused as a duplicate.
-            pagoefectivo.faults.inject(.delayAfterProcessing(milliseconds: 1000))
+            pagoefectivo.faults.inject(.holdAfterProcessing)
             pagoefectivo.faults.inject(.status(503))
             let cash = try await harness.call("POST", "/v1/payments", json: Harness.cashBody())
+            pagoefectivo.faults.releaseHeld()
             dlocal.faults.inject(.garbage)
             let card = try await harness.call("POST", "/v1/payments",
                                               json: Harness.body(country: "PE", currency: "PEN", value: 500, method: #"{"type":"card","token":"CV-x"}"#))
@@ -161,7 +162,7 @@ import Testing
     }
 
     @Test func aSecondCIPLeftByAReplayIsCanceledAndThePaymentKeepsOneVoucher() async throws {
-        let routes = "routes:\n  - name: peru-cash\n    match: { country: PE, method: cash }\n    targets: [pagoefectivo]\n    timeout_ms: 300\n  - name: default\n    targets: [dlocal]\n"
+        let routes = "routes:\n  - name: peru-cash\n    match: { country: PE, method: cash }\n    targets: [pagoefectivo]\n    timeout_ms: 2000\n  - name: default\n    targets: [dlocal]\n"
         try await Harness.with(routes: routes) { harness in
             let pagoefectivo = try #require(harness.stack.pagoefectivo)
             #expect(pagoefectivo.applySetting("unique_transaction_code", false))
@@ -188,11 +189,12 @@ import Testing
     }
 
     @Test func aCheckoutReplyLostThenSettledLeavesTheBreakerClosedAndClean() async throws {
-        let routes = "routes:\n  - name: cards\n    match: { method: card }\n    targets: [checkout, dlocal]\n    timeout_ms: 300\n  - name: default\n    targets: [dlocal]\n"
+        let routes = "routes:\n  - name: cards\n    match: { method: card }\n    targets: [checkout, dlocal]\n    timeout_ms: 2000\n  - name: default\n    targets: [dlocal]\n"
         try await Harness.with(routes: routes) { harness in
             let checkout = try #require(harness.stack.checkout)
             for index in 0..<3 {
-                checkout.faults.inject(.delayAfterProcessing(milliseconds: 600))
+                checkout.faults.inject(.holdAfterProcessing)
+                defer { checkout.faults.releaseHeld() }
                 let body = Harness.body(country: "PE", currency: "PEN", value: 100 + index, method: #"{"type":"card","token":"tok_ok"}"#)
                 let created = try await harness.call("POST", "/v1/payments", json: body)
                 #expect(created.json["connection"] as? String == "checkout", "\(created.text)")

@@ -30,7 +30,7 @@ extension CheckoutAdapter: RefundFlow, RefundLookupFlow {
     /// The refund action (by its id, else by our reference): approved succeeded, not approved failed; absent still pending.
     public func parseRefundLookup(_ response: InboundMessage, target: RefundTarget) -> RefundOutcome {
         guard (200..<300).contains(response.status),
-              let actions = try? JSONDecoder().decode([CheckoutAction].self, from: Data(response.body)) else {
+              let actions = CheckoutAction.list(response.body) else {
             return RefundOutcome(result: .unknown, errorMessage: "Checkout answered \(response.status) without a list of actions")
         }
         guard let action = actions.first(where: { $0.type == "Refund" && ($0.id == target.pspRefundId || $0.reference == target.refundId) }) else {

@@ -13,7 +13,7 @@ extension CheckoutAdapter {
         guard CheckoutSignature.verify(presented: presented, body: message.body, key: context.credentials["webhook_secret"]) else {
             throw .unauthenticated("signature does not match")
         }
-        guard let event = try? JSONDecoder().decode(CheckoutEvent.self, from: Data(message.body)), event.id.hasPrefix("evt_") else {
+        guard let event = CheckoutEvent.read(message.body), event.id.hasPrefix("evt_") else {
             throw .malformed("body is not a Checkout event with an evt_ id, a type and data.id")
         }
         let data = event.data

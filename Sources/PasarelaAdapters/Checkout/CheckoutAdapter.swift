@@ -98,9 +98,8 @@ public struct CheckoutAdapter: PSPAdapter {
     }
 
     func classify(_ response: InboundMessage) -> PSPOutcome {
-        let decoder = JSONDecoder()
         if (200..<300).contains(response.status) {
-            guard let payment = try? decoder.decode(CheckoutPayment.self, from: Data(response.body)),
+            guard let payment = CheckoutPayment.read(response.body),
                   let raw = payment.status else {
                 return .ambiguous(code: nil, message: "Checkout answered \(response.status) with a body that is not a payment")
             }
@@ -108,7 +107,7 @@ public struct CheckoutAdapter: PSPAdapter {
                 return PSPOutcome(outcome: .unknown, status: .processing, pspPaymentId: payment.id, pspStatus: raw,
                                   errorMessage: "Checkout status '\(raw.prefix(30))' is not known to Pasarela")
             }
-            let action = payment.links?.redirect.map { NextAction.redirect(url: $0.href) }
+            let action = payment.redirect.map { NextAction.redirect(url: $0) }
             var outcome = PSPOutcome(outcome: status.attemptOutcome, status: status.unified(payerMustAct: action != nil),
                                      pspPaymentId: payment.id, pspStatus: raw, amount: Self.amount(payment.amount, payment.currency))
             if status == .pending || status == .authenticationRequested { outcome.nextAction = action }
@@ -121,7 +120,7 @@ public struct CheckoutAdapter: PSPAdapter {
             }
             return outcome
         }
-        let error = try? decoder.decode(CheckoutErrorBody.self, from: Data(response.body))
+        let error = CheckoutErrorBody.read(response.body)
         let requestId = error?.requestId ?? response.header("Cko-Request-Id")
         let codes = error?.errorCodes?.joined(separator: ", ")
         let message = [error?.errorType, codes, error?.message, requestId.map { "request \($0)" }]

@@ -53,17 +53,16 @@ extension DLocalAdapter: RefundFlow, RefundLookupFlow {
 
     /// A refund object read into an outcome; 5011 (the refund id exists) and unreadable answers say nothing definite.
     func refundOutcome(_ response: InboundMessage) -> RefundOutcome {
-        let decoder = JSONDecoder()
         guard (200..<300).contains(response.status) else {
-            let error = try? decoder.decode(DLocalErrorBody.self, from: Data(response.body))
-            let code = error.map { String($0.code.value) }
+            let error = DLocalErrorBody.read(response.body)
+            let code = error.map { String($0.code) }
             let message = error?.message ?? "dLocal answered HTTP \(response.status)"
-            if (400..<500).contains(response.status), response.status != 429, error != nil, error?.code.value != 5011 {
+            if (400..<500).contains(response.status), response.status != 429, error != nil, error?.code != 5011 {
                 return RefundOutcome(result: .failed, errorCode: code, errorMessage: message)
             }
             return RefundOutcome(result: .unknown, errorCode: code, errorMessage: message)
         }
-        guard let refund = try? decoder.decode(DLocalRefund.self, from: Data(response.body)) else {
+        guard let refund = DLocalRefund.read(response.body) else {
             return RefundOutcome(result: .unknown, errorMessage: "dLocal answered \(response.status) with a body that is not a refund")
         }
         return outcome(of: refund)
@@ -78,8 +77,7 @@ extension DLocalAdapter: RefundFlow, RefundLookupFlow {
         default: .unknown
         }
         var amount = ReportedAmount.absent
-        if let value = refund.amount {
-            let text = "\(value)"
+        if let text = refund.amount {
             if let code = refund.currency, let currency = Currency(code: code), let money = Money(majorUnits: text, currency: currency) {
                 amount = .exact(money)
             } else {
@@ -87,7 +85,7 @@ extension DLocalAdapter: RefundFlow, RefundLookupFlow {
             }
         }
         return RefundOutcome(result: result, pspRefundId: refund.id, pspStatus: refund.status, amount: amount,
-                             errorCode: result == .failed ? refund.statusCode.map { String($0.value) } : nil,
+                             errorCode: result == .failed ? refund.statusCode.map(String.init) : nil,
                              errorMessage: result == .failed ? refund.statusDetail : nil)
     }
 }

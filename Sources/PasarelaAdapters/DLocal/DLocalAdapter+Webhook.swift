@@ -26,19 +26,20 @@ extension DLocalAdapter {
             throw .unauthenticated("signature does not match")
         }
         // A refund notification is the refund object: it names the payment it refunds.
-        if let refund = try? JSONDecoder().decode(DLocalRefund.self, from: Data(message.body)), let paymentId = refund.paymentId {
-            let code = refund.statusCode.map { String($0.value) } ?? refund.status
+        guard let body = try? JSONFields.parse(message.body) else { throw .malformed("body is not a JSON object") }
+        if let refund = try? DLocalRefund(body), let paymentId = refund.paymentId {
+            let code = refund.statusCode.map(String.init) ?? refund.status
             return [.refund(RefundEvent(pspPaymentId: paymentId, pspRefundId: refund.id, reference: refund.id, outcome: outcome(of: refund),
                                         dedupeKey: "refund:\(refund.id):\(code)"))]
         }
-        guard let payment = try? JSONDecoder().decode(DLocalPayment.self, from: Data(message.body)) else {
+        guard let payment = try? DLocalPayment(body) else {
             throw .malformed("body is not a dLocal payment object with id and status")
         }
         guard let status = DLocalStatus(rawValue: payment.status) else {
             throw .malformed("unknown dLocal status '\(payment.status.prefix(30))'")
         }
         let action = nextAction(of: payment)
-        let code = payment.statusCode.map { String($0.value) } ?? payment.status
+        let code = payment.statusCode.map(String.init) ?? payment.status
         let event = PSPEvent(pspPaymentId: payment.id, status: status.unified(payerMustAct: action != nil),
                              pspStatus: payment.status, reference: payment.orderId, amount: amount(of: payment),
                              nextAction: status == .pending ? action : nil, dedupeKey: "\(payment.id):\(code)")

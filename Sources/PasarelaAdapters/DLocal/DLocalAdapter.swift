@@ -82,19 +82,18 @@ public struct DLocalAdapter: PSPAdapter {
 
     /// Turns any dLocal answer into an outcome. A 2xx that cannot be read is ambiguous: dLocal may have created the payment.
     func classify(_ response: InboundMessage) -> PSPOutcome {
-        let decoder = JSONDecoder()
         if (200..<300).contains(response.status) {
-            guard let payment = try? decoder.decode(DLocalPayment.self, from: Data(response.body)) else {
+            guard let payment = DLocalPayment.read(response.body) else {
                 return .ambiguous(code: nil, message: "dLocal answered \(response.status) with a body that is not a payment object")
             }
             return outcome(of: payment)
         }
-        let error = try? decoder.decode(DLocalErrorBody.self, from: Data(response.body))
-        let code = error.map { String($0.code.value) }
+        let error = DLocalErrorBody.read(response.body)
+        let code = error.map { String($0.code) }
         let message = error.map { body in
             [body.message, body.param.map { "param: \($0)" }].compactMap { $0 }.joined(separator: "; ")
         } ?? "dLocal answered HTTP \(response.status) without an error body"
-        switch (response.status, error?.code.value) {
+        switch (response.status, error?.code) {
         case (404, _): return .notCreated(.rejected, code: code ?? "4000", message: message)
         case (_, 5009):
             // Order id duplicated: this attempt already reached dLocal. Only a lookup can tell its state.
@@ -121,7 +120,7 @@ public struct DLocalAdapter: PSPAdapter {
             if case .displayVoucher(_, _, _, let expiry) = action { result.expiresAt = expiry }
         }
         if status == .rejected {
-            let code = payment.statusCode?.value ?? 300
+            let code = payment.statusCode ?? 300
             result.declineClass = DLocalStatus.declineClass(statusCode: code)
             result.errorCode = String(code)
             result.errorMessage = payment.statusDetail
@@ -131,8 +130,7 @@ public struct DLocalAdapter: PSPAdapter {
 
     /// The amount a payment object states, read exactly in its currency's units, or said to be unreadable.
     func amount(of payment: DLocalPayment) -> ReportedAmount {
-        guard let value = payment.amount else { return .absent }
-        let text = "\(value)"
+        guard let text = payment.amount else { return .absent }
         guard let code = payment.currency, let currency = Currency(code: code), let money = Money(majorUnits: text, currency: currency) else {
             return .unreadable("\(text.prefix(30)) \(payment.currency?.prefix(8) ?? "?")")
         }
@@ -145,10 +143,10 @@ public struct DLocalAdapter: PSPAdapter {
             let expiry = ticket.expirationDate.flatMap(Timestamps.parse)
             return .displayVoucher(code: number, barcode: ticket.barcode, voucherURL: ticket.imageUrl, expiresAt: expiry)
         }
-        if let url = payment.redirectUrl ?? payment.threeDsecure?.redirectUrl ?? payment.bankTransfer?.redirectUrl {
+        if let url = payment.redirectUrl ?? payment.threeDSRedirectUrl ?? payment.bankTransferRedirectUrl {
             return .redirect(url: url)
         }
-        if let reference = payment.bankTransfer?.reference {
+        if let reference = payment.bankTransferReference {
             return .displayVoucher(code: reference, barcode: nil, voucherURL: nil, expiresAt: nil)
         }
         return nil

@@ -4,8 +4,8 @@ extension DLocalAdapter {
     /// dLocal's 403 codes (1.9) say the connection is set up wrong, not that a payment failed.
     public func misconfiguration(_ response: InboundMessage) -> Misconfiguration? {
         guard (400..<500).contains(response.status),
-              let error = try? JSONDecoder().decode(DLocalErrorBody.self, from: Data(response.body)) else { return nil }
-        switch error.code.value {
+              let error = DLocalErrorBody.read(response.body) else { return nil }
+        switch error.code {
         case 3001:
             return Misconfiguration(kind: "credentials", fix: "dLocal refused the credentials (3001): check the login, trans_key and secret_key variables adapters/dlocal.yaml names")
         case 3002:

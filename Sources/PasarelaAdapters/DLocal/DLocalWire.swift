@@ -1,108 +1,93 @@
 import Foundation
 
-/// dLocal's payment object as it arrives in responses and notifications (PSP-PROTOCOLS.md 1.6).
-/// Only `id` and `status` are required; everything else is optional because dLocal omits what does not apply.
-struct DLocalPayment: Decodable {
+/// dLocal's payment object as it arrives in responses and notifications (PSP-PROTOCOLS.md 1.6), read with the strict
+/// JSON reader. Only `id` and `status` are required; everything else is optional because dLocal omits what does not
+/// apply.
+struct DLocalPayment {
     var id: String
-    var amount: Decimal?
+    /// The amount's exact text (`150.00`), in major units.
+    var amount: String?
     var currency: String?
-    var country: String?
-    var paymentMethodId: String?
-    var paymentMethodType: String?
     var status: String
-    var statusCode: DLocalCode?
+    var statusCode: Int?
     var statusDetail: String?
     var orderId: String?
-    var createdDate: String?
     var redirectUrl: String?
     var ticket: DLocalTicket?
-    var bankTransfer: DLocalBankTransfer?
-    var threeDsecure: DLocalThreeDS?
+    var bankTransferReference: String?
+    var bankTransferRedirectUrl: String?
+    var threeDSRedirectUrl: String?
 
-    enum CodingKeys: String, CodingKey {
-        case id, amount, currency, country, status, ticket
-        case paymentMethodId = "payment_method_id"
-        case paymentMethodType = "payment_method_type"
-        case statusCode = "status_code"
-        case statusDetail = "status_detail"
-        case orderId = "order_id"
-        case createdDate = "created_date"
-        case redirectUrl = "redirect_url"
-        case bankTransfer = "bank_transfer"
-        case threeDsecure = "three_dsecure"
+    init(_ json: JSONFields) throws(JSONFields.Unreadable) {
+        id = try json.required("id")
+        status = try json.required("status")
+        amount = try json.decimalText("amount")
+        currency = try json.string("currency")
+        statusCode = try json.code("status_code")
+        statusDetail = try json.string("status_detail")
+        orderId = try json.string("order_id")
+        redirectUrl = try json.string("redirect_url")
+        ticket = try json.object("ticket").map(DLocalTicket.init)
+        let transfer = try json.object("bank_transfer")
+        bankTransferReference = try transfer?.string("reference")
+        bankTransferRedirectUrl = try transfer?.string("redirect_url")
+        threeDSRedirectUrl = try json.object("three_dsecure")?.string("redirect_url")
     }
+
+    /// The payment a body holds, or `nil` when it is not one.
+    static func read(_ bytes: [UInt8]) -> DLocalPayment? { try? DLocalPayment(JSONFields.parse(bytes)) }
 }
 
-struct DLocalTicket: Decodable {
-    var type: String?
+struct DLocalTicket {
     var number: String?
     var barcode: String?
     var expirationDate: String?
     var imageUrl: String?
-    var id: String?
 
-    enum CodingKeys: String, CodingKey {
-        case type, number, barcode, id
-        case expirationDate = "expiration_date"
-        case imageUrl = "image_url"
+    init(_ json: JSONFields) throws(JSONFields.Unreadable) {
+        number = try json.string("number")
+        barcode = try json.string("barcode")
+        expirationDate = try json.string("expiration_date")
+        imageUrl = try json.string("image_url")
     }
-}
-
-struct DLocalBankTransfer: Decodable {
-    var reference: String?
-    var redirectUrl: String?
-
-    enum CodingKeys: String, CodingKey {
-        case reference
-        case redirectUrl = "redirect_url"
-    }
-}
-
-struct DLocalThreeDS: Decodable {
-    var redirectUrl: String?
-
-    enum CodingKeys: String, CodingKey { case redirectUrl = "redirect_url" }
 }
 
 /// dLocal's error body (1.9): `{"code": 5001, "message": "...", "param": "payer.document"}`.
-struct DLocalErrorBody: Decodable {
-    var code: DLocalCode
+struct DLocalErrorBody {
+    var code: Int
     var message: String?
     var param: String?
-}
 
-/// A code dLocal writes as a string (`"100"`) in payments and sometimes as a number elsewhere.
-struct DLocalCode: Decodable, Equatable {
-    var value: Int
-
-    init(_ value: Int) { self.value = value }
-
-    init(from decoder: Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if let number = try? container.decode(Int.self) {
-            value = number
-        } else if let text = try? container.decode(String.self), let number = Int(text) {
-            value = number
-        } else {
-            throw DecodingError.dataCorruptedError(in: container, debugDescription: "status code is neither an integer nor a numeric string")
-        }
+    init(_ json: JSONFields) throws(JSONFields.Unreadable) {
+        guard let code = try json.code("code") else { throw JSONFields.Unreadable() }
+        self.code = code
+        message = try json.string("message")
+        param = try json.string("param")
     }
+
+    static func read(_ bytes: [UInt8]) -> DLocalErrorBody? { try? DLocalErrorBody(JSONFields.parse(bytes)) }
 }
 
 /// dLocal's refund object (1.8), in answers and refund notifications.
-struct DLocalRefund: Decodable {
+struct DLocalRefund {
     var id: String
     var paymentId: String?
-    var amount: Decimal?
+    /// The amount's exact text, in major units.
+    var amount: String?
     var currency: String?
     var status: String
-    var statusCode: DLocalCode?
+    var statusCode: Int?
     var statusDetail: String?
 
-    enum CodingKeys: String, CodingKey {
-        case id, amount, currency, status
-        case paymentId = "payment_id"
-        case statusCode = "status_code"
-        case statusDetail = "status_detail"
+    init(_ json: JSONFields) throws(JSONFields.Unreadable) {
+        id = try json.required("id")
+        status = try json.required("status")
+        paymentId = try json.string("payment_id")
+        amount = try json.decimalText("amount")
+        currency = try json.string("currency")
+        statusCode = try json.code("status_code")
+        statusDetail = try json.string("status_detail")
     }
+
+    static func read(_ bytes: [UInt8]) -> DLocalRefund? { try? DLocalRefund(JSONFields.parse(bytes)) }
 }

@@ -15,6 +15,12 @@ public enum CheckoutSignature {
 }
 
 extension String {
-    /// Without leading and trailing spaces and tabs.
-    func trimmingCharacters() -> String { Substring(self).trimmingSpaces }
+    /// Without leading and trailing spaces and tabs (read over the UTF-8 bytes).
+    func trimmingCharacters() -> String {
+        let bytes = utf8
+        guard let first = bytes.firstIndex(where: { $0 != 0x20 && $0 != 0x09 }),
+              let last = bytes.lastIndex(where: { $0 != 0x20 && $0 != 0x09 }) else { return "" }
+        if first == bytes.startIndex, bytes.index(after: last) == bytes.endIndex { return self }
+        return String(self[first...last])
+    }
 }

@@ -22,6 +22,7 @@ extension CheckoutEmulator {
             switch fault {
             case .garbage: return EmulatorResponse.json(200, Array("<html>gateway error".utf8))
             case .delayAfterProcessing(let milliseconds): try await Task.sleep(for: .milliseconds(milliseconds))
+            case .holdAfterProcessing: await self.faults.waitUntilReleased()
             default: break
             }
             await self.replies.pass()

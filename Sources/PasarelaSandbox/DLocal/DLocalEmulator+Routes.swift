@@ -31,6 +31,7 @@ extension DLocalEmulator {
                                 body: .init(byteBuffer: ByteBuffer(string: "<html>502 upstream garbage")))
             case .delayAfterProcessing(let milliseconds):
                 try await Task.sleep(for: .milliseconds(milliseconds))
+            case .holdAfterProcessing: await self.faults.waitUntilReleased()
             default: break
             }
             await self.replies.pass()

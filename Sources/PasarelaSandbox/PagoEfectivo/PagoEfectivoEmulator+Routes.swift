@@ -27,6 +27,7 @@ extension PagoEfectivoEmulator {
             switch fault {
             case .garbage: return Response(status: .ok, headers: [.contentType: "text/html"], body: .init(byteBuffer: ByteBuffer(string: "<html>error")))
             case .delayAfterProcessing(let milliseconds): try await Task.sleep(for: .milliseconds(milliseconds))
+            case .holdAfterProcessing: await self.faults.waitUntilReleased()
             default: break
             }
             await self.replies.pass()
