@@ -60,12 +60,20 @@ struct Benchmarks {
         rows.append(("SQLite durable creates, 2000 concurrent", String(format: "%.0f /s (%d commits)", perSecond, await sqlite.commitCount),
                      "> 2000 /s (one fsync ≈ 3.7 ms here)"))
         try? FileManager.default.removeItem(atPath: path)
+        let listPath = NSTemporaryDirectory() + "pasarela-bench-list-\(UUID().uuidString).sqlite"
+        for (name, result) in try await lists(try SQLiteStore(path: listPath), request: request) {
+            rows.append(("SQLite " + name, result, "≤ 2 ms"))
+        }
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: listPath + suffix) }
         if let url = ProcessInfo.processInfo.environment["PASARELA_TEST_POSTGRES_URL"], case .postgres(let location) = try DatabaseLocation.parse(url) {
             for pool in [10, 40] {
                 let postgres = try await PostgresStore(location, poolSize: pool)
                 let rate = try await durableCreates(postgres, request: request)
                 rows.append(("PostgreSQL durable creates, 2000 concurrent", String(format: "%.0f /s (pool %d)", rate, pool),
                              "> 1000 /s (the server commits concurrent transactions together)"))
+                if pool == 10 {
+                    for (name, result) in try await lists(postgres, request: request) { rows.append(("PostgreSQL " + name, result, "≤ 2 ms")) }
+                }
                 await postgres.close()
             }
         } else {
@@ -79,6 +87,52 @@ struct Benchmarks {
         print(line("benchmark", "result", "target"))
         print(String(repeating: "-", count: widths[0] + widths[1] + 16))
         for row in rows { print(line(row.0, row.1, row.2)) }
+    }
+
+    /// Stores 100,000 payments of one merchant (90 % succeeded, 9.9 % requires_action, 0.1 % expired) and times the
+    /// lists a merchant asks for: the first page of a common and of a rare status, and a page 50,000 payments deep.
+    static func lists(_ store: any PaymentStore, request: PaymentRequest) async throws -> [(String, String)] {
+        let merchant = "m_list_\(UUID().uuidString.prefix(6))"
+        let base = Date().addingTimeInterval(-200_000)
+        var ids: [String] = []
+        for chunk in stride(from: 0, to: 100_000, by: 2000) {
+            let made: [String] = try await withThrowingTaskGroup(of: String.self) { group in
+                for index in chunk..<chunk + 2000 {
+                    group.addTask {
+                        let status: PaymentStatus = index % 1000 == 7 ? .expired : index % 10 == 3 ? .requiresAction : .succeeded
+                        var copy = request
+                        copy.orderId = "list-\(index)"
+                        let at = base.addingTimeInterval(Double(index))
+                        let payment = Payment(id: Identifier.make("pay"), merchantId: merchant, livemode: false, status: status, request: copy,
+                                              createdAt: at, updatedAt: at)
+                        _ = try await store.create(payment, idempotency: nil)
+                        return payment.id
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            ids += made
+        }
+        let deep = try await store.payments(merchantId: merchant, orderId: nil, status: nil, startingAfter: nil, limit: 100)
+        var cursor = deep.last?.payment.id
+        for _ in 0..<499 { cursor = try await store.payments(merchantId: merchant, orderId: nil, status: nil, startingAfter: cursor, limit: 100).last?.payment.id }
+        var results: [(String, String)] = []
+        for (name, status, after) in [("list 20 by status (common), 100k stored", PaymentStatus.succeeded, nil as String?),
+                                      ("list 20 by status (rare), 100k stored", .expired, nil),
+                                      ("list 20, 50,000 deep, 100k stored", nil, cursor),
+                                      ("list 20 by status, 50,000 deep", .succeeded, cursor)] {
+            var times: [Double] = []
+            for _ in 0..<200 {
+                let start = ContinuousClock.now
+                let page = try await store.payments(merchantId: merchant, orderId: nil, status: status, startingAfter: after, limit: 20)
+                let elapsed = ContinuousClock.now - start
+                precondition(page.count == 20 || status == .expired, "a full page")
+                times.append(Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000)
+            }
+            times.sort()
+            results.append((name, String(format: "p50 %.2f ms, p99 %.2f ms", times[100], times[198])))
+        }
+        return results
     }
 
     /// Creates 2000 payments from 2000 concurrent tasks; returns creates per second.

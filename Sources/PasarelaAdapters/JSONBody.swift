@@ -1,3 +1,5 @@
+import PasarelaCore
+
 /// A JSON document with its key order fixed, serialised to exact bytes. Adapters build PSP bodies with it
 /// so the bytes signed are the bytes sent, and decimal amounts are written as literals (`150.00`), never floats.
 public indirect enum JSONBody: Sendable, Equatable {
@@ -55,24 +57,5 @@ public indirect enum JSONBody: Sendable, Equatable {
         }
     }
 
-    static let hexDigits = Array("0123456789abcdef".utf8)
-
-    static func writeString(_ text: String, to out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\""))
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
-            case UInt8(ascii: "\\"): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
-            case 0x0A: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
-            case 0x0D: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
-            case 0x09: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
-            case 0..<0x20:
-                out.append(contentsOf: Array("\\u00".utf8))
-                out.append(hexDigits[Int(byte >> 4)])
-                out.append(hexDigits[Int(byte & 0xF)])
-            default: out.append(byte)
-            }
-        }
-        out.append(UInt8(ascii: "\""))
-    }
+    static func writeString(_ text: String, to out: inout [UInt8]) { JSONText.writeString(text, to: &out) }
 }

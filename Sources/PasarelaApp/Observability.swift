@@ -32,8 +32,14 @@ public enum Observability {
         }, metadataProvider: RequestLog.metadataProvider)
     }
 
+    /// Letters, digits and `_` kept, anything else `_` (over the UTF-8 bytes: this runs whenever a handle is made).
     static func sanitize(_ name: String) -> String {
-        String(name.map { $0.isLetter || $0.isNumber || $0 == "_" ? $0 : "_" })
+        let bytes = name.utf8
+        func kept(_ byte: UInt8) -> Bool {
+            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || byte == 0x5F
+        }
+        if bytes.allSatisfy(kept) { return name }
+        return String(decoding: bytes.map { kept($0) ? $0 : 0x5F }, as: UTF8.self)
     }
 }
 

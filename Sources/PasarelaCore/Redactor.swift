@@ -19,21 +19,36 @@ public struct Redactor: Sendable {
     /// `number` is masked under these (a card's, a document's), not elsewhere (a voucher's CIP is the payer's to show).
     static let numberParents: Set<String> = ["card", "source", "document", "bank_account"]
 
-    /// Text with every secret replaced.
+    /// Text with every secret replaced (searched over the UTF-8 bytes: this runs on every PSP call).
     public func text(_ value: String) -> String {
-        var out = value
-        for secret in secrets where out.contains(secret) { out = out.replacingOccurrences(of: secret, with: "***") }
-        return out
+        guard !secrets.isEmpty else { return value }
+        var bytes = Array(value.utf8)
+        var changed = false
+        for secret in secrets {
+            let needle = Array(secret.utf8)
+            guard needle.count <= bytes.count, let first = needle.first else { continue }
+            var out: [UInt8] = []
+            var index = 0, found = false
+            while index < bytes.count {
+                if bytes[index] == first, index + needle.count <= bytes.count, bytes[index..<index + needle.count].elementsEqual(needle) {
+                    if !found { out.reserveCapacity(bytes.count); out.append(contentsOf: bytes[0..<index]); found = true }
+                    out.append(contentsOf: "***".utf8)
+                    index += needle.count
+                } else {
+                    if found { out.append(bytes[index]) }
+                    index += 1
+                }
+            }
+            if found { bytes = out; changed = true }
+        }
+        return changed ? String(decoding: bytes, as: UTF8.self) : value
     }
 
     /// A body: JSON with its payer fields masked (and secrets replaced), anything else as text with secrets replaced.
     public func body(_ bytes: [UInt8]) -> String {
         guard !bytes.isEmpty else { return "" }
         guard let json = try? JSONValue.parse(bytes, bigIntegers: .keepAsText) else { return text(String(decoding: bytes, as: UTF8.self)) }
-        let masked = mask(json, key: nil, parent: nil)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return (try? encoder.encode(masked)).map { String(decoding: $0, as: UTF8.self) } ?? "(unreadable)"
+        return String(decoding: mask(json, key: nil, parent: nil).bytes, as: UTF8.self)
     }
 
     func mask(_ value: JSONValue, key: String?, parent: String?) -> JSONValue {

@@ -4,7 +4,7 @@ import PasarelaCore
 
 /// One PSP call as a PSP's support desk wants it, and nothing it must not see: the request as sent (credentials masked,
 /// the payer's data masked), the answer (likewise), the PSP's request id, and timings.
-struct CallTranscript: Encodable {
+struct CallTranscript {
     var flow: String
     var connection: String
     var method: String
@@ -18,17 +18,6 @@ struct CallTranscript: Encodable {
     var error: String?
     var startedAt: String
     var durationMs: Int
-
-    enum CodingKeys: String, CodingKey {
-        case flow, connection, method, url, status, error
-        case requestHeaders = "request_headers"
-        case requestBody = "request_body"
-        case responseHeaders = "response_headers"
-        case responseBody = "response_body"
-        case pspRequestId = "psp_request_id"
-        case startedAt = "started_at"
-        case durationMs = "duration_ms"
-    }
 
     /// Headers whose value is a credential or a signature over one.
     static let secretHeaders: Set<String> = ["authorization", "x-trans-key", "x-login", "pe-signature", "cko-signature", "cookie", "set-cookie",
@@ -59,9 +48,15 @@ struct CallTranscript: Encodable {
         self.durationMs = durationMs
     }
 
+    /// The stored form: a JSON object with its keys in alphabetical order (as transcripts have always been kept).
     var bytes: [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return Array((try? encoder.encode(self)) ?? Data())
+        func headers(_ pairs: [[String]]) -> JSONBody { .array(pairs.map { .array($0.map(JSONBody.string)) }) }
+        return JSONBody.fields([
+            ("connection", .string(connection)), ("duration_ms", .number(String(durationMs))), ("error", JSONBody.string(error)),
+            ("flow", .string(flow)), ("method", .string(method)), ("psp_request_id", JSONBody.string(pspRequestId)),
+            ("request_body", .string(requestBody)), ("request_headers", headers(requestHeaders)),
+            ("response_body", .string(responseBody)), ("response_headers", headers(responseHeaders)),
+            ("started_at", .string(startedAt)), ("status", status.map { .number(String($0)) }), ("url", .string(url)),
+        ]).bytes
     }
 }

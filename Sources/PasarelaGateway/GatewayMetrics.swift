@@ -1,5 +1,6 @@
 import Foundation
 import Metrics
+import PasarelaStore
 
 /// The gateway's metrics, through swift-metrics (Prometheus text at `GET /metrics`). Labels carry only names Pasarela
 /// chose (connections, flows, outcomes, results): never an id, an amount, a payer's data or a secret. A metrics backend
@@ -9,40 +10,40 @@ public enum GatewayMetrics {
     /// (`http_2xx`, `http_4xx`, `http_5xx`, or a failure class such as `timeout`) and latency.
     static func pspCall(connection: String, flow: PSPFlow, outcome: String, seconds: Double) {
         let dimensions = [("connection", connection), ("flow", flow.rawValue)]
-        Counter(label: "pasarela_psp_calls_total", dimensions: dimensions + [("outcome", outcome)]).increment()
-        Timer(label: "pasarela_psp_call_duration_seconds", dimensions: dimensions).recordSeconds(seconds)
+        MetricHandles.counter("pasarela_psp_calls_total", dimensions + [("outcome", outcome)]).increment()
+        MetricHandles.timer("pasarela_psp_call_duration_seconds", dimensions).recordSeconds(seconds)
     }
 
     /// A create attempt's typed outcome (`succeeded`, `pending`, `declined`, `failed`, `unknown`).
     static func attempt(connection: String, outcome: String) {
-        Counter(label: "pasarela_attempts_total", dimensions: [("connection", connection), ("outcome", outcome)]).increment()
+        MetricHandles.counter("pasarela_attempts_total", [("connection", connection), ("outcome", outcome)]).increment()
     }
 
     /// A payment moved on from one connection to the next.
     static func failover(from: String, reason: String) {
-        Counter(label: "pasarela_failovers_total", dimensions: [("from", from), ("reason", reason)]).increment()
+        MetricHandles.counter("pasarela_failovers_total", [("from", from), ("reason", reason)]).increment()
     }
 
     /// A webhook by connection and result: applied, recorded, ignored, flagged, duplicate, orphaned, or refused_<reason>.
     static func webhook(connection: String, result: String) {
-        Counter(label: "pasarela_webhooks_total", dimensions: [("connection", connection), ("result", result)]).increment()
+        MetricHandles.counter("pasarela_webhooks_total", [("connection", connection), ("result", result)]).increment()
     }
 
     static func reconcilerAction(connection: String, step: String, outcome: String) {
-        Counter(label: "pasarela_reconciler_actions_total", dimensions: [("connection", connection), ("step", step), ("outcome", outcome)])
+        MetricHandles.counter("pasarela_reconciler_actions_total", [("connection", connection), ("step", step), ("outcome", outcome)])
             .increment()
     }
 
     static func notification(result: String) {
-        Counter(label: "pasarela_notifications_total", dimensions: [("result", result)]).increment()
+        MetricHandles.counter("pasarela_notifications_total", [("result", result)]).increment()
     }
 
     static func alert(connection: String, kind: String) {
-        Counter(label: "pasarela_connection_alerts_total", dimensions: [("connection", connection), ("kind", kind)]).increment()
+        MetricHandles.counter("pasarela_connection_alerts_total", [("connection", connection), ("kind", kind)]).increment()
     }
 
     static func rateLimited(merchant: String) {
-        Counter(label: "pasarela_rate_limited_total", dimensions: [("merchant", merchant)]).increment()
+        MetricHandles.counter("pasarela_rate_limited_total", [("merchant", merchant)]).increment()
     }
 
     /// Values read when `/metrics` is scraped: breaker states, the outbox's backlog and its oldest due notification.

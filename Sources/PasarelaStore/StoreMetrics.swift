@@ -4,7 +4,7 @@ import Metrics
 enum StoreMetrics {
     static func commit(store: String, since started: ContinuousClock.Instant) {
         let elapsed = ContinuousClock.now - started
-        Timer(label: "pasarela_db_commit_duration_seconds", dimensions: [("store", store)])
+        MetricHandles.timer("pasarela_db_commit_duration_seconds", [("store", store)])
             .recordNanoseconds(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
     }
 }

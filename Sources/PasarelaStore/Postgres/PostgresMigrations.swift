@@ -220,6 +220,13 @@ enum PostgresMigrations {
             );
             CREATE INDEX merchant_secrets_merchant ON merchant_secrets (merchant_id, created_at);
             """),
+        ("v9_list_indexes", """
+            DROP INDEX payments_merchant_created;
+            DROP INDEX payments_merchant_order;
+            CREATE INDEX payments_merchant_created ON payments (merchant_id, created_at, id);
+            CREATE INDEX payments_merchant_status ON payments (merchant_id, status, created_at, id);
+            CREATE INDEX payments_merchant_order ON payments (merchant_id, order_id, created_at, id);
+            """),
     ]
 }
 

@@ -48,9 +48,9 @@ enum PaymentRecord {
         let values: [(any SQLBindable)?] = [
             payment.id, payment.merchantId, payment.livemode, payment.status.rawValue, request.amount.minorUnits,
             request.amount.currency.code, request.country, request.method.type.rawValue, bank, token, request.orderId,
-            request.description, try json(request.customer), try json(request.metadata), request.notificationURL,
+            request.description, StoredJSON.encode(request.customer), StoredJSON.encode(request.metadata), request.notificationURL,
             request.returnURL, request.expiresAt, payment.connection, payment.pspPaymentId,
-            try payment.nextAction.map(json), payment.expiresAt, payment.rule, payment.configVersion,
+            payment.nextAction.map(StoredJSON.encode), payment.expiresAt, payment.rule, payment.configVersion,
             payment.createdAt, payment.updatedAt, network, request.capture.rawValue,
         ] + (try stateValues(payment))
         let marks = Array(repeating: "?", count: columns.count).joined(separator: ", ")
@@ -62,7 +62,7 @@ enum PaymentRecord {
     static func update(_ payment: Payment, expectedVersion: Int) throws -> Statement {
         let columns = ["status", "connection", "psp_payment_id", "next_action_json", "expires_at", "updated_at"] + stateColumns
         let values: [(any SQLBindable)?] = [payment.status.rawValue, payment.connection, payment.pspPaymentId,
-                                            try payment.nextAction.map(json), payment.expiresAt, payment.updatedAt]
+                                            payment.nextAction.map(StoredJSON.encode), payment.expiresAt, payment.updatedAt]
             + (try stateValues(payment)) + [payment.id, expectedVersion]
         let sets = columns.map { "\($0) = ?" }.joined(separator: ", ")
         return Statement("UPDATE payments SET \(sets) WHERE id = ? AND version = ? RETURNING id", values)
@@ -83,15 +83,15 @@ enum PaymentRecord {
         let request = PaymentRequest(
             amount: Money(minorUnits: try row.int(required: "amount_value"), currency: currency), country: try row.text(required: "country"),
             method: method, orderId: try row.text(required: "order_id"),
-            customer: try decode(Customer.self, try row.text(required: "customer_json")),
+            customer: try StoredJSON.customer(try row.text(required: "customer_json")),
             description: try row.text("description"), notificationURL: try row.text("notification_url"), returnURL: try row.text("return_url"),
-            metadata: try decode([String: String].self, try row.text(required: "metadata_json")),
+            metadata: try StoredJSON.metadata(try row.text(required: "metadata_json")),
             expiresAt: try row.date("requested_expires_at"),
             capture: try row.text("capture_method").flatMap(CaptureMethod.init(rawValue:)) ?? .automatic)
         return Payment(
             id: try row.text(required: "id"), merchantId: try row.text(required: "merchant_id"), livemode: try row.bool(required: "livemode"),
             status: status, request: request, connection: try row.text("connection"), pspPaymentId: try row.text("psp_payment_id"),
-            nextAction: try row.text("next_action_json").map { try decode(NextAction.self, $0) },
+            nextAction: try row.text("next_action_json").map(StoredJSON.nextAction),
             expiresAt: try row.date("expires_at"), rule: try row.text("rule"), configVersion: try row.text("config_version"),
             createdAt: try row.date(required: "created_at"), updatedAt: try row.date(required: "updated_at"),
             version: Int(try row.int(required: "version")), announced: try row.bool(required: "announced"),

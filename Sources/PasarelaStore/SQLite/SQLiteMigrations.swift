@@ -237,6 +237,17 @@ enum SQLiteMigrations {
                 CREATE INDEX merchant_secrets_merchant ON merchant_secrets (merchant_id, created_at);
                 """)
         }
+        // Every list is a walk down one index in (created_at, id) order, filtered by merchant, and by status or
+        // order id: keyset paging at any depth, no sort.
+        migrator.registerMigration("v9_list_indexes") { db in
+            try db.execute(sql: """
+                DROP INDEX payments_merchant_created;
+                DROP INDEX payments_merchant_order;
+                CREATE INDEX payments_merchant_created ON payments (merchant_id, created_at, id);
+                CREATE INDEX payments_merchant_status ON payments (merchant_id, status, created_at, id);
+                CREATE INDEX payments_merchant_order ON payments (merchant_id, order_id, created_at, id);
+                """)
+        }
         return migrator
     }
 }

@@ -69,8 +69,10 @@ struct SQLiteExecutor: SQLExecutor {
         return try plan.result(last)
     }
 
+    /// Runs one statement from the connection's statement cache: each SQL text is compiled (and its columns
+    /// authorized) once per connection, not on every execution.
     static func rows(_ statement: Statement, in db: Database) throws -> [any SQLRow] {
-        try Row.fetchAll(db, sql: statement.sql, arguments: StatementArguments(statement.values.map(\.grdb)))
+        try Row.fetchAll(db.cachedStatement(sql: statement.sql), arguments: StatementArguments(statement.values.map(\.grdb)))
     }
 }
 
