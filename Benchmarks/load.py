@@ -146,6 +146,16 @@ request = function()
 end
 """
 
+# Lines as for LUA_WEBHOOK, sent round and round (every one a duplicate by now).
+LUA_WEBHOOK_AGAIN = LUA_COMMON + r"""
+request = function()
+  counter = counter + 1
+  local f = split(lines[(index + counter * (stride or 1)) % #lines + 1])
+  return wrk.format("POST", "/webhooks/dlocal", {["X-Date"] = f[1], ["X-Login"] = os.getenv("LOAD_LOGIN"),
+    ["Content-Type"] = "application/json", ["Authorization"] = "V2-HMAC-SHA256, Signature: " .. f[2]}, f[3])
+end
+"""
+
 # Lines: a path to GET.
 LUA_GET = LUA_COMMON + r"""
 local all = nil
@@ -160,7 +170,7 @@ end
 class Run:
     def __init__(self, args, work):
         self.args, self.work, self.rows = args, work, []
-        for name, text in [("create", LUA_CREATE), ("direct", LUA_DIRECT), ("webhook", LUA_WEBHOOK), ("get", LUA_GET)]:
+        for name, text in [("create", LUA_CREATE), ("direct", LUA_DIRECT), ("webhook", LUA_WEBHOOK), ("get_webhook", LUA_WEBHOOK_AGAIN), ("get", LUA_GET)]:
             with open(f"{work}/{name}.lua", "w") as f:
                 f.write(text)
 
@@ -269,7 +279,7 @@ def main():
         run.wrk("dLocal webhook, new status", url, "webhook", 16, args.duration, lines=notifications[:share], cpu=cpu)
         run.wrk("dLocal webhook, new status", url, "webhook", 64, args.duration, lines=notifications[share:], cpu=cpu)
         for connections in (16, 64):
-            run.wrk("dLocal webhook, duplicate", url, "webhook", connections, args.duration, lines=notifications, cpu=cpu)
+            run.wrk("dLocal webhook, duplicate", url, "get_webhook", connections, args.duration, lines=notifications, cpu=cpu)
 
         # Reads.
         ids = [p["id"] for p in http("GET", url + "/v1/payments?limit=100", headers={"Authorization": f"Bearer {KEY}"})["data"]]

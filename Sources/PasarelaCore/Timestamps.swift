@@ -27,6 +27,25 @@ public enum Timestamps {
         return text.withUTF8 { parse($0) }
     }
 
+    /// `2026-11-26 15:04:05.123`: how SQLite rows hold instants (GRDB's format, UTC).
+    public static func sqlText(_ date: Date) -> String {
+        var text = format(date, offset: 0, millis: true)
+        text.removeLast()   // the Z
+        return text.replacingOccurrences(of: "T", with: " ")
+    }
+
+    /// Reads ``sqlText(_:)``; `nil` for another form.
+    public static func parseSQLText(_ text: String) -> Date? {
+        var text = text
+        return text.withUTF8 { bytes -> Date? in
+            guard bytes.count == 23, bytes[10] == UInt8(ascii: " ") else { return nil }
+            var copy = Array(bytes)
+            copy[10] = UInt8(ascii: "T")
+            copy.append(UInt8(ascii: "Z"))
+            return copy.withUnsafeBufferPointer { parse($0) }
+        }
+    }
+
     // MARK: - Formatting
 
     static func format(_ date: Date, offset: Int, millis: Bool) -> String {

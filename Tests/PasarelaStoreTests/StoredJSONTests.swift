@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import PasarelaCore
 @testable import PasarelaStore
 import Testing
@@ -41,5 +42,17 @@ import Testing
         }
         #expect(throws: (any Error).self) { try StoredJSON.nextAction(#"{"other":{}}"#) }
         #expect(throws: (any Error).self) { try StoredJSON.customer(#"{"name":1,"email":"x"}"#) }
+    }
+
+    /// Instants are written as GRDB writes them, so rows written before and after compare and read alike.
+    @Test func datesAreGRDBsText() throws {
+        var random = SystemRandomNumberGenerator()
+        for _ in 0..<2000 {
+            let date = Date(timeIntervalSince1970: Double(Int64.random(in: 0...4_102_444_800_000, using: &random)) / 1000)
+            guard case .string(let grdb) = date.databaseValue.storage else { Issue.record("not text"); continue }
+            #expect(Timestamps.sqlText(date) == grdb)
+            let ours = Timestamps.parseSQLText(grdb).map { ($0.timeIntervalSince1970 * 1000).rounded() }
+            #expect(ours == Date.fromDatabaseValue(grdb.databaseValue).map { ($0.timeIntervalSince1970 * 1000).rounded() })
+        }
     }
 }

@@ -72,7 +72,12 @@ struct SQLiteExecutor: SQLExecutor {
     /// Runs one statement from the connection's statement cache: each SQL text is compiled (and its columns
     /// authorized) once per connection, not on every execution.
     static func rows(_ statement: Statement, in db: Database) throws -> [any SQLRow] {
-        try Row.fetchAll(db.cachedStatement(sql: statement.sql), arguments: StatementArguments(statement.values.map(\.grdb)))
+        let prepared = try db.cachedStatement(sql: statement.sql)
+        let columns = SQLiteRow.Columns(prepared.columnNames)
+        var rows: [any SQLRow] = []
+        let cursor = try Row.fetchCursor(prepared, arguments: StatementArguments(statement.values.map(\.grdb)))
+        while let row = try cursor.next() { rows.append(SQLiteRow(columns: columns, values: Array(row.databaseValues))) }
+        return rows
     }
 }
 
@@ -83,16 +88,46 @@ extension SQLValue {
         case .text(let text): text
         case .int(let value): value
         case .bool(let value): value
-        case .date(let date): date
+        // GRDB's own text for dates (`YYYY-MM-DD HH:MM:SS.SSS`, UTC), written without a DateFormatter.
+        case .date(let date): Timestamps.sqlText(date)
         case .bytes(let bytes): Data(bytes)
         }
     }
 }
 
-extension Row: SQLRow {
-    public func text(_ column: String) throws -> String? { self[column] }
-    public func int(_ column: String) throws -> Int64? { self[column] }
-    public func bool(_ column: String) throws -> Bool? { self[column] }
-    public func date(_ column: String) throws -> Date? { self[column] }
-    public func bytes(_ column: String) throws -> [UInt8]? { (self[column] as Data?).map(Array.init) }
+/// A row read from SQLite: its values by position, and the statement's column names mapped to positions once per
+/// statement (GRDB's `Row` looks a name up column by column, which showed in every list).
+struct SQLiteRow: SQLRow {
+    final class Columns: Sendable {
+        let index: [String: Int]
+        init(_ names: [String]) {
+            var index: [String: Int] = [:]
+            for (position, name) in names.enumerated() where index[name] == nil { index[name] = position }
+            self.index = index
+        }
+    }
+
+    let columns: Columns
+    let values: [DatabaseValue]
+
+    func value(_ column: String) -> DatabaseValue? {
+        guard let position = columns.index[column] else { return nil }
+        let value = values[position]
+        return value.isNull ? nil : value
+    }
+
+    func read<T: DatabaseValueConvertible>(_ column: String, as type: T.Type) throws -> T? {
+        guard let value = value(column) else { return nil }
+        guard let read = T.fromDatabaseValue(value) else { throw CorruptRow("column \(column) does not hold a \(T.self)") }
+        return read
+    }
+
+    func text(_ column: String) throws -> String? { try read(column, as: String.self) }
+    func int(_ column: String) throws -> Int64? { try read(column, as: Int64.self) }
+    func bool(_ column: String) throws -> Bool? { try read(column, as: Bool.self) }
+    func date(_ column: String) throws -> Date? {
+        if case .string(let text)? = value(column)?.storage, let date = Timestamps.parseSQLText(text) { return date }
+        return try read(column, as: Date.self)
+    }
+    func bytes(_ column: String) throws -> [UInt8]? { try read(column, as: Data.self).map(Array.init) }
 }
