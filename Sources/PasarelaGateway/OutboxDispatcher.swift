@@ -147,8 +147,11 @@ public final class OutboxDispatcher: Service, Sendable {
             : gateway.now().addingTimeInterval(Self.seconds(schedule[notification.attempts]))
         do {
             try await gateway.store.record(attempt, retryAt: retryAt)
+        } catch where Task.isCancelled {
+            // Stopping: the notification stays due and is sent again by the next dispatcher (at least once).
+            logger.info("outbox: stopped before recording a delivery", metadata: ["event": .string(notification.eventId)])
         } catch {
-            logger.error("outbox: cannot record a delivery", metadata: ["event": .string(notification.eventId)])
+            logger.error("outbox: cannot record a delivery", metadata: ["event": .string(notification.eventId), "error": "\(error)"])
         }
         GatewayMetrics.notification(result: attempt.delivered ? "delivered" : (retryAt == nil ? "given_up" : "retry"))
         logger.info("merchant notification", metadata: [

@@ -35,6 +35,8 @@ struct Harness {
         options.outboxPollInterval = .milliseconds(100)
         options.port = 0
         options.environment = environment
+        // Many gateways run side by side on one PostgreSQL server: a few connections each keep it under its limit.
+        options.databasePoolSize = 4
         let folder = NSTemporaryDirectory() + "pasarela-e2e-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: folder + "/adapters", withIntermediateDirectories: true)
         var ownDatabase: String?

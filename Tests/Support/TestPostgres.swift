@@ -31,8 +31,22 @@ public enum TestPostgres {
     public static func createDatabase() async throws -> String {
         guard let server else { throw TestPostgresMissing() }
         let name = "pasarela_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
-        try await admin(server) { connection in
-            try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: Logger(label: "test"))
+        // Many tests start at once: a busy server may refuse a connection for a moment (53300 too many clients, or a
+        // concurrent CREATE DATABASE holding the template), so a few tries, and the server's own words when all fail.
+        var tries = 0
+        while true {
+            do {
+                try await admin(server) { connection in
+                    try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: Logger(label: "test"))
+                }
+                break
+            } catch where String(reflecting: error).contains("42P04") {
+                break  // created, though the reply was lost
+            } catch {
+                tries += 1
+                if tries >= 5 { throw TestPostgresFailure(what: "CREATE DATABASE \(name)", error: error) }
+                try await Task.sleep(for: .milliseconds(200 * tries))
+            }
         }
         var location = server
         location.database = String(name)
@@ -64,6 +78,13 @@ public enum TestPostgres {
         }
         try await connection.close()
     }
+}
+
+/// A setup step that failed, with the server's full message (PSQLError's description hides it).
+public struct TestPostgresFailure: Error, CustomStringConvertible {
+    let what: String
+    let error: any Error
+    public var description: String { "\(what): \(String(reflecting: error))" }
 }
 
 public struct TestPostgresMissing: Error, CustomStringConvertible {
