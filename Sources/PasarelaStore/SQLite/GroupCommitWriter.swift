@@ -10,6 +10,8 @@ actor GroupCommitWriter {
     /// The most transactions committed together so far, for benchmarks and tests.
     private(set) var largestGroup = 0
     private(set) var commits = 0
+    /// Transactions waiting for the commit under way to end.
+    var waiting: Int { pending.count }
 
     init(pool: DatabasePool) { self.pool = pool }
 

@@ -20,6 +20,10 @@ public final class SQLiteStore: SQLBackedStore {
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
         pool = try DatabasePool(path: path, configuration: configuration)
+        // GRDB's pool turns its writer to synchronous=NORMAL when it enables WAL, after `prepareDatabase`: a commit
+        // would then reach the disk only at the next checkpoint. FULL syncs the WAL at every commit, before any
+        // caller is answered.
+        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         let migrator = SQLiteMigrations.migrator
         let unknown = try pool.read { db in try migrator.appliedIdentifiers(db).subtracting(Set(migrator.migrations)) }
         guard unknown.isEmpty else { throw StoreError.schemaTooNew(unknown.sorted()) }
