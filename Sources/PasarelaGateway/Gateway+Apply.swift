@@ -14,6 +14,8 @@ struct WriteOptions: Sendable {
     var isLook = false
     /// The create path's last write: its lease on the payment ends.
     var endsLease = false
+    /// Transcripts of the PSP calls the fact came from, kept in the same transaction.
+    var calls: [RecordedCall] = []
 }
 
 /// What writing a fact did.
@@ -39,14 +41,14 @@ extension Gateway {
             if fetched == nil { fetched = try await store.payment(id: paymentId, merchantId: nil) }
             guard let stored = fetched else { throw GatewayFailure.paymentVanished(paymentId) }
             let at = now()
-            let decision = PaymentMachine.apply(fact, to: stored, now: at)
-            var after = decision.stored
-            schedule(&after.payment, decision: decision, attempts: after.attempts, now: at, options: options)
+            var (decision, after) = decide(fact, on: stored, at: at, options: options)
             if !decision.writes, after.payment == stored.payment, options.reply == nil {
-                // Nothing to write but, for a webhook, its record.
-                guard let inbox = options.inbox else { return Applied(decision: decision, stored: stored, result: .committed) }
-                let result = try await store.commit(PaymentWrite(payment: nil, expectedVersion: stored.payment.version, inbox: inbox(decision)))
-                return Applied(decision: decision, stored: stored, result: result)
+                // Nothing to write but, for a webhook, its record, and the transcripts of the calls.
+                let inbox = options.inbox?(decision)
+                guard inbox != nil || !options.calls.isEmpty else { return Applied(decision: decision, stored: stored, result: .committed) }
+                var write = PaymentWrite(payment: nil, expectedVersion: stored.payment.version, inbox: inbox)
+                write.calls = options.calls
+                return Applied(decision: decision, stored: stored, result: try await store.commit(write))
             }
             after.payment.version = stored.payment.version + 1
             let merchant = await merchantInfo(id: after.payment.merchantId)
@@ -57,6 +59,7 @@ extension Gateway {
                 inbox: options.inbox?(decision), reply: options.reply?(after),
                 settleOpenCreateKey: options.isLook ? IdempotencyReply(key: "", status: 201, body: PaymentResource.json(after).bytes) : nil)
             write.refunds = decision.changedRefunds
+            write.calls = options.calls
             // The store checks again, in the same transaction, that refunds never add up to more than was captured.
             if !decision.changedRefunds.isEmpty { write.refundCeiling = after.captured.minorUnits }
             switch try await store.commit(write) {
@@ -74,6 +77,14 @@ extension Gateway {
     }
 
     static let maximumConflicts = 20
+
+    /// What `fact` makes of `stored` (the machine's decision) and the payment after it, with its next look scheduled.
+    func decide(_ fact: PaymentFact, on stored: StoredPayment, at: Date, options: WriteOptions) -> (Decision, StoredPayment) {
+        let decision = PaymentMachine.apply(fact, to: stored, now: at)
+        var after = decision.stored
+        schedule(&after.payment, decision: decision, attempts: after.attempts, now: at, options: options)
+        return (decision, after)
+    }
 
     /// Sets when the reconciler looks at the payment next. A status change starts the schedule over; a look that learnt
     /// nothing counts and waits longer; a final payment is never looked at again.

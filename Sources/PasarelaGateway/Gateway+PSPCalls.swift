@@ -38,25 +38,42 @@ extension Gateway {
     /// and, when it is about a payment, kept as a redacted transcript with it.
     func send(_ connection: Connection, flow: PSPFlow, about subject: CallSubject? = nil, timeoutMs: Int,
               build: (AdapterContext) throws(AdapterError) -> OutboundRequest) async -> Sent {
+        let (sent, call) = await sendKeepingTranscript(connection, flow: flow, about: subject, timeoutMs: timeoutMs, build: build)
+        await keep(call)
+        return sent
+    }
+
+    /// Stores a call's transcript on its own. A transcript that cannot be kept never fails its payment.
+    func keep(_ call: RecordedCall?) async {
+        guard let call else { return }
+        do { try await store.recordCall(call) } catch {
+            logger.warning("psp call transcript not kept", metadata: ["payment": .string(call.paymentId), "error": .string("\(type(of: error))")])
+        }
+    }
+
+    /// ``send(_:flow:about:timeoutMs:build:)``, handing the call's transcript back (when it is about a payment) to be kept
+    /// with the decision the answer makes, in the same transaction.
+    func sendKeepingTranscript(_ connection: Connection, flow: PSPFlow, about subject: CallSubject?, timeoutMs: Int,
+                               build: (AdapterContext) throws(AdapterError) -> OutboundRequest) async -> (Sent, RecordedCall?) {
         let name = connection.config.name
         guard inFlight.acquire(name, limit: connection.config.maxInFlight) else {
             GatewayMetrics.pspCall(connection: name, flow: flow, outcome: "over_capacity", seconds: 0)
-            return .failed(.notCreated(.rateLimited, code: "max_in_flight",
-                                       message: "\(name) has \(connection.config.maxInFlight) calls in flight from this instance (limits.max_in_flight)"))
+            return (.failed(.notCreated(.rateLimited, code: "max_in_flight",
+                                       message: "\(name) has \(connection.config.maxInFlight) calls in flight from this instance (limits.max_in_flight)")), nil)
         }
         defer { inFlight.release(name) }
         var context = connection.context
         switch await tokens.token(for: connection, executor: executor, now: now) {
         case .success(let token): context.token = token
-        case .failure(let failure): return .failed(failure.outcome)
+        case .failure(let failure): return (.failed(failure.outcome), nil)
         }
         let outbound: OutboundRequest
         do {
             outbound = try build(context)
         } catch {
             switch error {
-            case .unsupported(let reason): return .failed(.notCreated(.rejected, code: "unsupported", message: reason))
-            case .authentication(let reason): return .failed(.notCreated(.rejected, code: nil, message: reason))
+            case .unsupported(let reason): return (.failed(.notCreated(.rejected, code: "unsupported", message: reason)), nil)
+            case .authentication(let reason): return (.failed(.notCreated(.rejected, code: nil, message: reason)), nil)
             }
         }
         let startedAt = now(), clock = ContinuousClock.now
@@ -85,30 +102,32 @@ extension Gateway {
             GatewayMetrics.pspCall(connection: name, flow: flow, outcome: kind.failureClass.rawValue, seconds: seconds)
             sent = .failed(.ambiguous(code: nil, message: "no complete answer from \(name): \(reason)", failure: kind.failureClass))
         }
-        if let subject {
-            let transcript = CallTranscript(flow: flow, connection: name, request: outbound, result: result, error: error, startedAt: startedAt,
-                                            durationMs: Int(seconds * 1000), redactor: connection.redactor(token: context.token))
-            let call = RecordedCall(paymentId: subject.paymentId, attemptId: subject.attemptId, connection: name, flow: flow.rawValue,
-                                    at: startedAt, transcript: transcript.bytes)
-            // A transcript that cannot be kept never fails its payment.
-            do { try await store.recordCall(call) } catch {
-                logger.warning("psp call transcript not kept", metadata: ["payment": .string(subject.paymentId), "error": .string("\(type(of: error))")])
-            }
-        }
-        return sent
+        guard let subject else { return (sent, nil) }
+        let transcript = CallTranscript(flow: flow, connection: name, request: outbound, result: result, error: error, startedAt: startedAt,
+                                        durationMs: Int(seconds * 1000), redactor: connection.redactor(token: context.token))
+        return (sent, RecordedCall(paymentId: subject.paymentId, attemptId: subject.attemptId, connection: name, flow: flow.rawValue,
+                                   at: startedAt, transcript: transcript.bytes))
     }
 
     /// The create request of an attempt: build (pure), send, classify (pure). Sent again unchanged, it is the identical
     /// replay: same reference, same idempotency key, so the PSP answers for the one payment.
     func run(attempt: Attempt, payment: Payment, connection: Connection, timeoutMs: Int) async -> PSPOutcome {
+        let (outcome, call) = await runKeepingTranscript(attempt: attempt, payment: payment, connection: connection, timeoutMs: timeoutMs)
+        await keep(call)
+        return outcome
+    }
+
+    /// ``run(attempt:payment:connection:timeoutMs:)``, handing the transcript back to be kept with the answer's decision.
+    func runKeepingTranscript(attempt: Attempt, payment: Payment, connection: Connection, timeoutMs: Int) async -> (PSPOutcome, RecordedCall?) {
         let input = CreateInput(paymentId: payment.id, attemptId: attempt.id, request: payment.request, now: now(),
                                 expiresAt: payment.expiresAt ?? now().addingTimeInterval(Self.defaultExpiry))
-        switch await send(connection, flow: .create, about: CallSubject(paymentId: payment.id, attemptId: attempt.id), timeoutMs: timeoutMs,
-                          build: { context throws(AdapterError) in
+        let (sent, call) = await sendKeepingTranscript(connection, flow: .create, about: CallSubject(paymentId: payment.id, attemptId: attempt.id),
+                                                       timeoutMs: timeoutMs, build: { context throws(AdapterError) in
             try connection.adapter.buildCreate(input, context: context)
-        }) {
-        case .response(let response): return connection.adapter.parseCreate(response, input: input)
-        case .failed(let outcome): return outcome
+        })
+        switch sent {
+        case .response(let response): return (connection.adapter.parseCreate(response, input: input), call)
+        case .failed(let outcome): return (outcome, call)
         }
     }
 

@@ -53,7 +53,29 @@ extension Gateway {
                               rule: plan.rule, configVersion: plan.configVersion, createdAt: started, updatedAt: started,
                               leaseUntil: lease, nextLookAt: lease)
         let claim = idempotencyKey.map { IdempotencyClaim(key: $0, requestHash: Hex.encode(SHA256.hash(data: rawBody)), leaseUntil: lease) }
-        switch try await store.create(payment, idempotency: claim) {
+        // The first target that may be called now: its attempt is written with the payment, in one transaction, and is
+        // on disk before the PSP hears of it (a crash mid-call leaves it `unknown` for the reconciler).
+        var first = plan.targets.count
+        var opening: (connection: Connection, attempt: Attempt)?
+        if plan.policy.maxAttempts > 0 {
+            for (index, name) in plan.targets.enumerated() {
+                if let admitted = admit(name, sequence: 1, paymentId: payment.id, plan: plan, config: config) {
+                    (first, opening) = (index, admitted)
+                    break
+                }
+            }
+        }
+        var stored = StoredPayment(payment: payment, attempts: [])
+        if let opening { stored = decide(.attemptStarted(opening.attempt), on: stored, at: started, options: WriteOptions()).1 }
+        let created: CreateResult
+        do {
+            created = try await store.create(stored.payment, attempts: stored.attempts, idempotency: claim)
+        } catch {
+            if let opening { breakers.release(opening.connection.config.name) }
+            throw error
+        }
+        if created != .created, let opening { breakers.release(opening.connection.config.name) }
+        switch created {
         case .created: break
         case .replay(let reply): return APIReply(status: reply.status, body: reply.body)
         case .inFlight(let id):
@@ -67,29 +89,34 @@ extension Gateway {
         if let key = claim?.key {
             finalOptions.reply = { stored in IdempotencyReply(key: key, status: 201, body: PaymentResource.json(stored).bytes) }
         }
-        var stored = StoredPayment(payment: payment, attempts: [])
         var tried = 0
-        for (index, name) in plan.targets.enumerated() {
-            guard tried < plan.policy.maxAttempts, let connection = config.connections[name] else { continue }
-            if breakers.admit(name, config: connection.config.breaker, now: now()) != nil { continue }
-            let attempt = Attempt(id: Identifier.make("att"), paymentId: payment.id, sequence: tried + 1, connection: name,
-                                  outcome: .unknown, rule: plan.rule, configVersion: plan.configVersion, startedAt: now())
-            // The attempt is on disk before the PSP hears of it: a crash mid-call leaves it `unknown` for the reconciler.
-            let joined: Applied
-            do {
-                joined = try await apply(.attemptStarted(attempt), to: payment.id, current: stored)
-            } catch {
-                breakers.release(name)
-                throw error
-            }
-            guard joined.stored.attempt(attempt.id) != nil else {
-                // Someone else (the reconciler, after this request's lease) has settled the payment: stop here.
-                breakers.release(name)
-                return APIReply(status: 201, body: try await finish(payment.id, options: finalOptions).bytes)
+        for (index, name) in plan.targets.enumerated() where index >= first {
+            let connection: Connection, attempt: Attempt, joined: StoredPayment
+            if index == first, let opening {
+                (connection, attempt, joined) = (opening.connection, opening.attempt, stored)
+            } else {
+                guard tried < plan.policy.maxAttempts,
+                      let admitted = admit(name, sequence: tried + 1, paymentId: payment.id, plan: plan, config: config) else { continue }
+                (connection, attempt) = admitted
+                // The attempt is on disk before the PSP hears of it.
+                let begun: Applied
+                do {
+                    begun = try await apply(.attemptStarted(attempt), to: payment.id, current: stored)
+                } catch {
+                    breakers.release(name)
+                    throw error
+                }
+                guard begun.stored.attempt(attempt.id) != nil else {
+                    // Someone else (the reconciler, after this request's lease) has settled the payment: stop here.
+                    breakers.release(name)
+                    return APIReply(status: 201, body: try await finish(payment.id, options: finalOptions).bytes)
+                }
+                joined = begun.stored
             }
             tried += 1
             let timeoutMs = plan.policy.timeoutMs ?? connection.config.requestTimeoutMs
-            var result = await run(attempt: attempt, payment: payment, connection: connection, timeoutMs: timeoutMs)
+            let sent = await runKeepingTranscript(attempt: attempt, payment: payment, connection: connection, timeoutMs: timeoutMs)
+            var result = sent.0
             var checkDuplicates = false
             if result.outcome == .unknown {
                 (result, checkDuplicates) = await resolve(result, attempt: attempt, payment: payment, connection: connection, timeoutMs: timeoutMs)
@@ -110,13 +137,23 @@ extension Gateway {
             }
             let fact = PaymentFact.attemptAnswered(attemptId: attempt.id, answer: result, final: final, durationMs: duration,
                                                    checkDuplicates: checkDuplicates)
-            let answered = try await apply(fact, to: payment.id, current: joined.stored, options: final ? finalOptions : WriteOptions())
+            var options = final ? finalOptions : WriteOptions()
+            options.calls = sent.1.map { [$0] } ?? []
+            let answered = try await apply(fact, to: payment.id, current: joined, options: options)
             if final { return APIReply(status: 201, body: PaymentResource.json(answered.stored).bytes) }
             stored = answered.stored
         }
         // Every target was skipped when its turn came (a half-open breaker's probe already taken).
         let ended = try await apply(.noConnectionAvailable, to: payment.id, current: stored, options: finalOptions)
         return APIReply(status: 201, body: PaymentResource.json(ended.stored).bytes)
+    }
+
+    /// A new attempt on target `name` when its connection exists and its breaker lets a call through (taking the
+    /// half-open probe; the caller releases it when the attempt is not made).
+    func admit(_ name: String, sequence: Int, paymentId: String, plan: RoutePlan, config: LiveConfig) -> (connection: Connection, attempt: Attempt)? {
+        guard let connection = config.connections[name], breakers.admit(name, config: connection.config.breaker, now: now()) == nil else { return nil }
+        return (connection, Attempt(id: Identifier.make("att"), paymentId: paymentId, sequence: sequence, connection: name,
+                                    outcome: .unknown, rule: plan.rule, configVersion: plan.configVersion, startedAt: now()))
     }
 
     /// Ends the create path on a payment someone else settled: its reply is the payment as it stands.

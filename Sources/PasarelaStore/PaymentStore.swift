@@ -6,9 +6,10 @@ import PasarelaCore
 /// compare-and-set on the version it was decided on, its webhook event recorded once by a unique constraint, refunds
 /// never above the ceiling (checked in the same transaction), and nothing acknowledged before it is durable.
 public protocol PaymentLedger: Sendable {
-    /// Inserts a new payment (status `processing`, before any PSP is called), claiming the idempotency key if given.
+    /// Inserts a new payment (status `processing`, before any PSP is called) with the attempts it starts with, claiming
+    /// the idempotency key if given, in one transaction.
     /// - Returns: `.created`, or what the key already holds (nothing written then).
-    func create(_ payment: Payment, idempotency: IdempotencyClaim?) async throws -> CreateResult
+    func create(_ payment: Payment, attempts: [Attempt], idempotency: IdempotencyClaim?) async throws -> CreateResult
 
     /// Writes one decision: the payment by compare-and-set on the version it was read at, its attempts and refunds, the
     /// events that announce it, the webhook inbox entry and idempotency replies, all in one transaction.
@@ -156,5 +157,12 @@ extension PaymentQueries {
 extension PaymentLedger {
     public func payment(id: String, merchantId: String) async throws -> StoredPayment? {
         try await payment(id: id, merchantId: Optional(merchantId))
+    }
+}
+
+extension PaymentLedger {
+    /// Inserts a new payment with no attempt yet.
+    public func create(_ payment: Payment, idempotency: IdempotencyClaim?) async throws -> CreateResult {
+        try await create(payment, attempts: [], idempotency: idempotency)
     }
 }

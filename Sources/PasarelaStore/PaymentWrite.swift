@@ -23,6 +23,8 @@ public struct PaymentWrite: Sendable {
     /// The reconciler's settlement of a create key its request left unanswered (it died): a retry with the key then
     /// gets this reply, the payment as it stands, instead of "in flight" forever. The reply's `key` is not used.
     public var settleOpenCreateKey: IdempotencyReply?
+    /// Transcripts of the PSP calls this decision was made on, kept in the same transaction.
+    public var calls: [RecordedCall] = []
 
     public init(payment: Payment?, expectedVersion: Int, attempts: [Attempt] = [], events: [NewEvent] = [], inbox: InboxEntry? = nil,
                 reply: IdempotencyReply? = nil, settleOpenCreateKey: IdempotencyReply? = nil) {

@@ -89,9 +89,7 @@ extension SQLBackedStore {
     }
 
     public func recordCall(_ call: RecordedCall) async throws {
-        try await executor.write(WritePlan([.run(Statement("""
-            INSERT INTO psp_calls (payment_id, attempt_id, connection, flow, at, transcript) VALUES (?, ?, ?, ?, ?, ?)
-            """, [call.paymentId, call.attemptId, call.connection, call.flow, call.at, call.transcript]))]) { _ in () })
+        try await executor.write(WritePlan([.run(CallRecord.insert(call))]) { _ in () })
     }
 
     public func calls(paymentId: String, attemptId: String?) async throws -> [RecordedCall] {

@@ -9,13 +9,14 @@ public protocol SQLBackedStore: PaymentStore {
 }
 
 extension SQLBackedStore {
-    public func create(_ payment: Payment, idempotency: IdempotencyClaim?) async throws -> CreateResult {
+    public func create(_ payment: Payment, attempts: [Attempt], idempotency: IdempotencyClaim?) async throws -> CreateResult {
         var steps: [WritePlan<CreateResult>.Step] = []
         if let claim = idempotency {
             steps.append(IdempotencyRecord.claim(claim, merchantId: payment.merchantId, paymentId: payment.id, operation: "create",
                                                  now: payment.createdAt))
         }
         steps.append(.run(try PaymentRecord.insert(payment)))
+        steps += attempts.map { .run(PaymentRecord.upsert($0)) }
         return try await executor.write(WritePlan(steps) { _ in .created })
     }
 
@@ -40,6 +41,7 @@ extension SQLBackedStore {
                 steps.append(.run(IdempotencyRecord.settleOpenCreateKey(paymentId: payment.id, reply: reply)))
             }
         }
+        steps += write.calls.map { .run(CallRecord.insert($0)) }
         guard !steps.isEmpty else { return .committed }
         return try await executor.write(WritePlan(steps) { _ in .committed })
     }
