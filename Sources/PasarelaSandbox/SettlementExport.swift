@@ -61,7 +61,7 @@ extension DLocalEmulator {
         var rows = [["settlement_date", "transaction_date", "type", "transaction_id", "payment_id", "invoice", "country", "payment_method",
                      "currency", "gross_amount", "fee_amount", "net_amount"]]
         let (payments, refunds) = state.withLock { state in
-            (state.order.compactMap { state.payments[$0] }, state.refundOrder.compactMap { state.refunds[$0] })
+            (state.payments.all(), state.refundOrder.compactMap { state.refunds[$0] })
         }
         let utc = "yyyy-MM-dd'T'HH:mm:ss.SSSZ"
         for payment in payments where payment.status == "PAID" {
@@ -91,7 +91,7 @@ extension CheckoutEmulator {
     func settlementRows(_ range: ClosedRange<Date>) -> [[String]] {
         var rows = [["Action ID", "Action Type", "Payment ID", "Reference", "Processed On", "Processing Currency", "Gross Amount", "Fee Amount",
                      "Net Amount"]]
-        let payments = state.withLock { state in state.order.compactMap { state.payments[$0] } }
+        let payments = state.withLock { state in state.payments.all() }
         for payment in payments {
             for action in payment.actions where action.approved {
                 guard let at = Timestamps.parse(action.processedOn), range.contains(at) else { continue }
@@ -112,7 +112,7 @@ extension PagoEfectivoEmulator {
     /// PagoEfectivo's paid-CIPs report, Lima time, a 1.5% fee.
     func settlementRows(_ range: ClosedRange<Date>) -> [[String]] {
         var rows = [["CIP", "Codigo de Transaccion", "Moneda", "Monto", "Comision", "Fecha de Pago", "Estado"]]
-        let cips = state.withLock { state in state.order.compactMap { state.cips[$0] } }
+        let cips = state.withLock { state in state.cips.all() }
         for cip in cips where cip.status == "PAID" {
             guard let at = cip.paidAt, range.contains(at) else { continue }
             let gross = SettlementExport.minor(cip.amount, cip.currency)

@@ -76,7 +76,7 @@ extension CheckoutEmulator {
         }
         router.get("/payments") { _, _ -> Response in
             let base = self.publicURL.withLock { $0 }
-            let payments = self.state.withLock { state in state.order.compactMap { state.payments[$0]?.json(base: base) } }
+            let payments = self.state.withLock { state in state.payments.all().map { $0.json(base: base) } }
             return EmulatorResponse.json(200, object: payments)
         }
         // `{"hold": true}` keeps approved card payments Authorized; `POST captures/release` captures them.

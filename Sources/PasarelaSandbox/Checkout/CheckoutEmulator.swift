@@ -57,8 +57,7 @@ public final class CheckoutEmulator: Sendable {
     }
 
     struct State {
-        var payments: [String: CheckoutEmulatedPayment] = [:]
-        var order: [String] = []
+        var payments = SpillingLedger<String, CheckoutEmulatedPayment>()
         var idempotency: [String: IdempotentReply] = [:]
         var events: [String] = []
     }
@@ -91,7 +90,7 @@ public final class CheckoutEmulator: Sendable {
     }
 
     /// Payment ids in the ledger, oldest first.
-    public var ledger: [String] { state.withLock { $0.order } }
+    public var ledger: [String] { state.withLock { $0.payments.keys } }
     public func status(of id: String) -> String? { state.withLock { $0.payments[id]?.status } }
     /// Event ids sent so far.
     public var sentEvents: [String] { state.withLock { $0.events } }
@@ -163,7 +162,6 @@ public final class CheckoutEmulator: Sendable {
         let stored = payment
         state.withLock { state in
             state.payments[stored.id] = stored
-            state.order.append(stored.id)
         }
         record(stored.id)
         var object = status == 202 ? ["id": payment.id, "status": "Pending", "reference": payment.reference as Any] : payment.json(base: base)
@@ -318,7 +316,6 @@ extension CheckoutEmulator: PersistentLedger {
             case "payment":
                 let payment = try LedgerJournal.value(line, as: CheckoutEmulatedPayment.self)
                 state.withLock { state in
-                    if state.payments[payment.id] == nil { state.order.append(payment.id) }
                     state.payments[payment.id] = payment
                 }
             case "target":

@@ -132,7 +132,7 @@ extension DLocalEmulator {
             }
         }
         router.get("/payments") { _, _ -> Response in
-            let payments = self.state.withLock { state in state.order.compactMap { state.payments[$0] } }
+            let payments = self.state.withLock { state in state.payments.all() }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             return EmulatorResponse.json(200, Array(try encoder.encode(payments)))

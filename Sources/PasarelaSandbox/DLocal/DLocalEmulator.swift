@@ -62,9 +62,8 @@ public final class DLocalEmulator: Sendable {
     let publicURL = Mutex("http://127.0.0.1")
 
     struct State {
-        var payments: [String: EmulatedPayment] = [:]
+        var payments = SpillingLedger<String, EmulatedPayment>()
         var orderIds: Set<String> = []
-        var order: [String] = []
         /// `X-Idempotency-Key` → the payment it created.
         var idempotencyKeys: [String: String] = [:]
         var refunds: [String: EmulatedRefund] = [:]
@@ -97,7 +96,7 @@ public final class DLocalEmulator: Sendable {
     }
 
     /// Every payment in the ledger, oldest first.
-    public var ledger: [String] { state.withLock { $0.order } }
+    public var ledger: [String] { state.withLock { $0.payments.keys } }
 
     /// The status of a payment in the ledger (`PENDING`, `PAID`...).
     public func status(of id: String) -> String? { state.withLock { $0.payments[id]?.status } }
@@ -185,7 +184,6 @@ public final class DLocalEmulator: Sendable {
         let inserted: Bool = state.withLock { state in
             guard state.orderIds.insert(orderId).inserted else { return false }
             state.payments[stored.id] = stored
-            state.order.append(stored.id)
             if let key { state.idempotencyKeys[key] = stored.id }
             return true
         }
@@ -312,7 +310,6 @@ extension DLocalEmulator: PersistentLedger {
             case "payment":
                 let payment = try LedgerJournal.value(line, as: EmulatedPayment.self)
                 state.withLock { state in
-                    if state.payments[payment.id] == nil { state.order.append(payment.id) }
                     state.payments[payment.id] = payment
                     state.orderIds.insert(payment.orderId)
                 }

@@ -10,7 +10,7 @@ extension PagoEfectivoEmulator {
         }
         let base = publicURL.withLock { $0 }
         let found: [[String: Any]] = state.withLock { state in
-            state.order.compactMap { state.cips[$0] }.filter { cip in
+            state.cips.all().filter { cip in
                 filters.contains { filter in
                     (filter["cip"] as? Int).map { $0 == cip.cip } ?? (filter["transactionCode"] as? String).map { $0 == cip.transactionCode } ?? false
                 }

@@ -41,8 +41,7 @@ public final class PagoEfectivoEmulator: Sendable {
 
     struct State {
         var tokens: [String: Date] = [:]
-        var cips: [Int: CIP] = [:]
-        var order: [Int] = []
+        var cips = SpillingLedger<Int, CIP>()
         var transactionCodes: Set<String> = []
         var authorizations = 0
         var operation = 0
@@ -95,7 +94,7 @@ public final class PagoEfectivoEmulator: Sendable {
     /// How many tokens were issued.
     public var authorizations: Int { state.withLock { $0.authorizations } }
     /// CIPs issued, oldest first.
-    public var ledger: [Int] { state.withLock { $0.order } }
+    public var ledger: [Int] { state.withLock { $0.cips.keys } }
     public func status(of cip: Int) -> String? { state.withLock { $0.cips[cip]?.status } }
 
     /// `yyyy-MM-ddTHH:mm:ss-05:00`, exactly.
@@ -179,11 +178,10 @@ public final class PagoEfectivoEmulator: Sendable {
         let cip: Int? = state.withLock { state in
             guard state.transactionCodes.insert(transactionCode).inserted || !unique else { return nil }
             var cip: Int
-            repeat { cip = Int.random(in: 1_000_000...99_999_999) } while state.cips[cip] != nil
+            repeat { cip = Int.random(in: 1_000_000...99_999_999) } while state.cips.contains(cip)
             state.cips[cip] = CIP(cip: cip, currency: currency, amount: amount, transactionCode: transactionCode,
                                   dateExpiry: dateExpiry, status: "PENDING", userDocumentType: object["userDocumentType"] as? String,
                                   userDocumentNumber: object["userDocumentNumber"] as? String)
-            state.order.append(cip)
             return cip
         }
         guard let cip else { return Self.error(400, "transactionCode ya fue registrado", field: "transactionCode") }
@@ -197,7 +195,7 @@ public final class PagoEfectivoEmulator: Sendable {
     /// Every CIP issued, oldest first, as the search answers them.
     public var ledgerJSON: [[String: Any]] {
         let base = publicURL.withLock { $0 }
-        return state.withLock { state in state.order.compactMap { state.cips[$0]?.json(base: base) } }
+        return state.withLock { state in state.cips.all().map { $0.json(base: base) } }
     }
 
     /// Writes a CIP's current state to the ledger on disk, when there is one.
@@ -256,10 +254,9 @@ extension PagoEfectivoEmulator: PersistentLedger {
             guard kind == "cip" else { return }
             let cip = try LedgerJournal.value(line, as: CIP.self)
             state.withLock { state in
-                if state.cips[cip.cip] == nil { state.order.append(cip.cip) }
                 state.cips[cip.cip] = cip
                 state.transactionCodes.insert(cip.transactionCode)
-                state.operation = max(state.operation, state.order.count)
+                state.operation = max(state.operation, state.cips.count)
             }
         }
         let opened = try LedgerJournal(path: path)
