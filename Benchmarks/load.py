@@ -185,9 +185,19 @@ class Run:
         threads = min(2, connections)
         environment["LOAD_THREADS"] = str(threads)
         before = {label: cpu_seconds(pid) for label, pid in cpu}
+        profile = os.environ.get("LOAD_PROFILE")
+        perf = None
+        if profile and profile in name and cpu:
+            # LOAD_PROFILE=<part of a row's name>: perf records the gateway during those rows (needs `perf`).
+            data = f"{tempfile.gettempdir()}/pasarela-load-{name.replace(' ', '_').replace(',', '')}-{connections}.perf.data"
+            perf = subprocess.Popen(["perf", "record", "-F", "499", "-g", "-p", str(dict(cpu)["gateway"]), "-o", data, "--",
+                                     "sleep", str(duration)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            print(f"  perf data: {data}", file=sys.stderr)
         output = subprocess.run(["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{duration}s", "--latency",
                                  "-s", f"{self.work}/{script}.lua", url], env=environment, capture_output=True, text=True).stdout
         after = {label: cpu_seconds(pid) for label, pid in cpu}
+        if perf:
+            perf.wait()
         values = dict(re.findall(r"^(PCT50|PCT99|REQUESTS|ERRORS) (\d+)$", output, re.M))
         seconds = float(re.search(r"requests in ([\d.]+)(\w+)", output).group(1)) if "requests in" in output else duration
         unit = re.search(r"requests in [\d.]+(\w+)", output)

@@ -141,10 +141,13 @@ extension Gateway {
                        pspStatus: event.pspStatus, result: outcome.label, reason: outcome.reason, body: body, receivedAt: receivedAt)
         }
         let target: (paymentId: String, fact: PaymentFact)?
+        var current: StoredPayment?
         switch event {
         case .payment(let payment):
-            target = try await store.attempt(connection: connection, pspPaymentId: payment.pspPaymentId, reference: payment.reference)
-                .map { ($0.paymentId, .pspEvent(attemptId: $0.attemptId, event: payment)) }
+            // The attempt and its payment in one read: the decision below starts from it.
+            let found = try await store.paymentOf(connection: connection, pspPaymentId: payment.pspPaymentId, reference: payment.reference)
+            target = found.map { ($0.0.paymentId, .pspEvent(attemptId: $0.0.attemptId, event: payment)) }
+            current = found?.1
         case .refund(let refund):
             target = try await store.refund(connection: connection, pspRefundId: refund.pspRefundId, reference: refund.reference)
                 .map { ($0.paymentId, .refundOutcome(refundId: $0.refundId, outcome: refund.outcome)) }
@@ -157,7 +160,7 @@ extension Gateway {
             return try await store.commit(write) == .duplicate ? .duplicate : .orphaned
         }
         let options = WriteOptions(inbox: { decision in entry(target.paymentId, WebhookOutcome(decision.verdict)) })
-        let applied = try await apply(target.fact, to: target.paymentId, options: options)
+        let applied = try await apply(target.fact, to: target.paymentId, current: current, options: options)
         return applied.result == .duplicate ? .duplicate : WebhookOutcome(applied.decision.verdict)
     }
 }

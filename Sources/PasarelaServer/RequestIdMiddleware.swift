@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import PasarelaCore
 import PasarelaGateway
 
 /// Gives every request an id: the caller's `X-Request-Id` when it is a sensible one (1 to 128 characters of letters,
@@ -12,7 +13,7 @@ struct RequestIdMiddleware<Context: RequestContext>: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let given = request.headers[.init("X-Request-Id")!]
-        let id = given.flatMap { Self.valid($0) ? $0 : nil } ?? "req_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(20)
+        let id = given.flatMap { Self.valid($0) ? $0 : nil } ?? Identifier.make("req")
         // /v1/payments/{id}/...: the payment the request is about.
         let parts = request.uri.path.split(separator: "/")
         let payment = parts.count >= 3 && parts[0] == "v1" && parts[1] == "payments" && parts[2].hasPrefix("pay_") ? String(parts[2]) : nil

@@ -20,6 +20,10 @@ public protocol PaymentLedger: Sendable {
 
     /// The payment and attempt a PSP's payment belongs to: by the PSP's id, else by our reference (the attempt id).
     func attempt(connection: String, pspPaymentId: String, reference: String?) async throws -> AttemptRef?
+
+    /// The attempt as ``attempt(connection:pspPaymentId:reference:)`` finds it, with its payment as
+    /// ``payment(id:merchantId:)`` reads it, in one read.
+    func paymentOf(connection: String, pspPaymentId: String, reference: String?) async throws -> (AttemptRef, StoredPayment)?
 }
 
 /// Idempotency keys of merchant commands (the create's key is taken with its payment). Promise: one key, one request, by

@@ -66,6 +66,19 @@ extension SQLBackedStore {
         })
     }
 
+    public func paymentOf(connection: String, pspPaymentId: String, reference: String?) async throws -> (AttemptRef, StoredPayment)? {
+        let byId = "SELECT id, payment_id FROM attempts WHERE connection = ? AND psp_payment_id = ? LIMIT 1"
+        let byReference = "SELECT id, payment_id FROM attempts WHERE connection = ? AND id = ? LIMIT 1"
+        let lookups = [Statement(byId, [connection, pspPaymentId]), Statement(byReference, [connection, reference ?? ""])]
+        let owner = "WHERE id = COALESCE((SELECT payment_id FROM (\(byId)) AS found), (SELECT payment_id FROM (\(byReference)) AS found)) LIMIT 1"
+        let stored = PaymentRecord.stored(owner, [connection, pspPaymentId, connection, reference ?? ""])
+        return try await executor.read(ReadPlan(lookups + stored.statements) { rows in
+            guard let row = rows[0].first ?? (reference == nil ? nil : rows[1].first),
+                  let payment = try stored.result(Array(rows.dropFirst(2))).first else { return nil }
+            return (AttemptRef(paymentId: try row.text(required: "payment_id"), attemptId: try row.text(required: "id")), payment)
+        })
+    }
+
     public func claim(_ claim: IdempotencyClaim, merchantId: String, paymentId: String, operation: String,
                       leaseUntil: Date) async throws -> ClaimResult {
         var held = claim
