@@ -81,7 +81,7 @@ struct Benchmarks {
         let path = NSTemporaryDirectory() + "pasarela-bench-\(UUID().uuidString).sqlite"
         let sqlite = try SQLiteStore(path: path)
         let perSecond = try await durableCreates(sqlite, request: request)
-        rows.append(("SQLite durable creates, 2000 concurrent", String(format: "%.0f /s (%d commits)", perSecond, await sqlite.commitCount),
+        rows.append(("SQLite durable creates, 2000 concurrent", String(format: "%.0f /s (%d commits)", perSecond, sqlite.commitCount),
                      "> 2000 /s (one fsync ≈ 3.7 ms here)"))
         try? FileManager.default.removeItem(atPath: path)
         let listPath = NSTemporaryDirectory() + "pasarela-bench-list-\(UUID().uuidString).sqlite"

@@ -60,7 +60,7 @@ import Testing
                 return await group.reduce(into: []) { $0.append($1) }
             }
         }
-        while await store.writer.waiting < payments.count { try await Task.sleep(for: .milliseconds(2)) }
+        while store.writer.waiting < payments.count { try await Task.sleep(for: .milliseconds(2)) }
         failing.arm()
         gate.signal()
         try await blocker.value

@@ -18,9 +18,9 @@ import Testing
             try await group.waitForAll()
         }
         #expect(try await store.payments(merchantId: "m1", orderId: nil, limit: 100).count == 100)
-        let commits = await store.commitCount
+        let commits = store.commitCount
         #expect(commits < count, "expected group commits, got \(commits) commits for \(count) writes")
-        #expect(await store.largestCommitGroup > 1)
+        #expect(store.largestCommitGroup > 1)
     }
 
     @Test func aDatabaseFromANewerPasarelaIsRefused() async throws {

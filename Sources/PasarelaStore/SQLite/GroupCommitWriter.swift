@@ -1,41 +1,104 @@
+import Foundation
 import GRDB
 
-/// The single writer of a SQLite database. Transactions that arrive while a commit is under way wait and are
-/// then committed together in one transaction (one fsync), each inside its own savepoint so that one failing
-/// leaves the others intact. No caller is resumed before the commit that holds its work is durable.
-actor GroupCommitWriter {
-    private let pool: DatabasePool
-    private var pending: [any PendingWrite] = []
-    private var flushing = false
-    /// The most transactions committed together so far, for benchmarks and tests.
-    private(set) var largestGroup = 0
-    private(set) var commits = 0
-    /// Transactions waiting for the commit under way to end.
-    var waiting: Int { pending.count }
+/// The single writer of a SQLite database: a thread of its own that takes every transaction waiting when it is free
+/// and commits them together in one transaction (one fsync), each inside its own savepoint so that one failing leaves
+/// the others intact. No caller is resumed before the commit that holds its work is durable.
+///
+/// Callers hand their work over under a lock and wait on a continuation; the thread runs GRDB's synchronous write and
+/// resumes them. That is one wake-up of the writer per group and one resumption per caller, with no actor or task
+/// hops in between.
+final class GroupCommitWriter: Sendable {
+    private let queue: WriteQueue
 
-    init(pool: DatabasePool) { self.pool = pool }
+    init(pool: DatabasePool) {
+        queue = WriteQueue(pool: pool)
+        let queue = self.queue
+        let thread = Thread { queue.drain() }
+        thread.name = "pasarela-sqlite-writer"
+        thread.start()
+    }
+
+    /// Stops the thread once what waits is committed, and waits for it to let go of the database, so that the file is
+    /// closed when the store is (a process may open it again at once).
+    deinit { queue.stop() }
+
+    /// The most transactions committed together so far, for benchmarks and tests.
+    var largestGroup: Int { queue.statistics().largestGroup }
+    var commits: Int { queue.statistics().commits }
+    /// Transactions waiting for the commit under way to end.
+    var waiting: Int { queue.statistics().waiting }
 
     /// Runs `body` in a transaction that may be shared with other writers' bodies.
     /// - Returns: the body's result, once durably committed.
     /// - Throws: the body's error (its savepoint is rolled back, others commit), or the commit's error.
     func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
-            pending.append(TypedWrite(body: body, continuation: continuation))
-            if !flushing {
-                flushing = true
-                Task { await self.flush() }
-            }
+            queue.add(TypedWrite(body: body, continuation: continuation))
         }
     }
+}
 
-    private func flush() async {
-        while !pending.isEmpty {
-            let batch = pending
+/// The writer thread's inbox.
+final class WriteQueue: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var pool: DatabasePool?
+    private var pending: [any PendingWrite] = []
+    private var stopped = false
+    private var finished = false
+    private var thread: Thread?
+
+    init(pool: DatabasePool) { self.pool = pool }
+    private var largestGroup = 0
+    private var commits = 0
+
+    func add(_ write: any PendingWrite) {
+        condition.lock()
+        pending.append(write)
+        condition.signal()
+        condition.unlock()
+    }
+
+    func stop() {
+        condition.lock()
+        stopped = true
+        condition.broadcast()
+        // The writer thread itself never waits for itself.
+        if thread != Thread.current {
+            while !finished { condition.wait() }
+        }
+        condition.unlock()
+    }
+
+    func statistics() -> (largestGroup: Int, commits: Int, waiting: Int) {
+        condition.lock()
+        defer { condition.unlock() }
+        return (largestGroup, commits, pending.count)
+    }
+
+    /// The writer thread: until stopped (and nothing is left), commit what waits as one group.
+    func drain() {
+        condition.lock()
+        thread = Thread.current
+        condition.unlock()
+        while true {
+            condition.lock()
+            while pending.isEmpty, !stopped { condition.wait() }
+            if pending.isEmpty {
+                self.pool = nil
+                finished = true
+                condition.broadcast()
+                condition.unlock()
+                return
+            }
+            let batch = pending, pool = self.pool
             pending = []
             largestGroup = max(largestGroup, batch.count)
             commits += 1
+            condition.unlock()
             do {
-                try await pool.write { db in
+                guard let pool else { throw DatabaseError(message: "the store is closed") }
+                try pool.write { db in
                     for job in batch { job.run(db) }
                 }
                 for job in batch { job.finish(commitError: nil) }
@@ -43,7 +106,6 @@ actor GroupCommitWriter {
                 for job in batch { job.finish(commitError: error) }
             }
         }
-        flushing = false
     }
 }
 

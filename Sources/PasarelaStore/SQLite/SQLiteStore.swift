@@ -33,8 +33,8 @@ public final class SQLiteStore: SQLBackedStore {
     }
 
     /// The largest number of transactions committed together so far.
-    public var largestCommitGroup: Int { get async { await writer.largestGroup } }
-    public var commitCount: Int { get async { await writer.commits } }
+    public var largestCommitGroup: Int { writer.largestGroup }
+    public var commitCount: Int { writer.commits }
 }
 
 /// Runs plans on SQLite: writes through the group-commit writer, each plan in its own savepoint, reads from a snapshot.
