@@ -7,17 +7,9 @@ import Testing
 /// The hand-written JSON columns read what Foundation's encoder wrote before them, and Foundation's decoder reads what
 /// they write: a database written by an earlier Pasarela reads the same.
 @Suite struct StoredJSONTests {
-    static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        encoder.dateEncodingStrategy = .millisecondsSince1970
-        return encoder
-    }()
-    static let decoder: JSONDecoder = {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .millisecondsSince1970
-        return decoder
-    }()
+    /// Foundation's coders as the store configured them before (and still does for the columns it does not hand-write).
+    static let encoder = PaymentRecord.encoder
+    static let decoder = PaymentRecord.decoder
 
     static func foundation<T: Encodable>(_ value: T) throws -> String { String(decoding: try encoder.encode(value), as: UTF8.self) }
 
