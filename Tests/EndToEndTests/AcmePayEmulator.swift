@@ -49,8 +49,17 @@ final class AcmePayEmulator: Sendable {
                               onServerRunning: { continuation.yield($0.localAddress?.port ?? 0); continuation.finish() })
         let group = ServiceGroup(configuration: .init(services: [app], logger: Logger(label: "acme")))
         self.group.withLock { $0 = group }
-        Task { try await group.run() }
-        for await bound in ports { port.withLock { $0 = bound } }
+        let run = Task {
+            defer { continuation.finish() }
+            try await group.run()
+        }
+        var bound: Int?
+        for await value in ports { bound = value }
+        guard let bound, bound > 0 else {
+            try await run.value
+            throw MerchantReceiver.ReceiverNotStarted(port: 0)
+        }
+        port.withLock { $0 = bound }
     }
 
     func stop() async { await group.withLock { $0 }?.triggerGracefulShutdown() }

@@ -22,6 +22,7 @@ final class MerchantReceiver: Sendable {
     let requests = Mutex(0)
     let port = Mutex(0)
     let group = Mutex<ServiceGroup?>(nil)
+    let running = Mutex<Task<Void, any Error>?>(nil)
 
     init(secret: String, failFirst: Int = 0) {
         self.secret = secret
@@ -69,11 +70,28 @@ final class MerchantReceiver: Sendable {
                               logger: Logger(label: "merchant"))
         let group = ServiceGroup(configuration: .init(services: [app], logger: Logger(label: "merchant")))
         self.group.withLock { $0 = group }
-        Task { try await group.run() }
-        for await bound in ports { port.withLock { $0 = bound } }
+        // A server that cannot bind (the port still held) ends the wait with its error instead of leaving it hanging.
+        let task = Task {
+            defer { continuation.finish() }
+            try await group.run()
+        }
+        running.withLock { $0 = task }
+        var bound: Int?
+        for await value in ports { bound = value }
+        guard let bound, bound > 0 else {
+            try await task.value
+            throw ReceiverNotStarted(port: fixed)
+        }
+        port.withLock { $0 = bound }
     }
 
-    func stop() async { await group.withLock { $0 }?.triggerGracefulShutdown() }
+    /// Stops the server and waits until it has let go of its port.
+    func stop() async {
+        await group.withLock { $0 }?.triggerGracefulShutdown()
+        _ = await running.withLock { $0 }?.result
+    }
+
+    struct ReceiverNotStarted: Error { var port: Int }
 
     /// Waits until `count` notifications were received (or 20 s pass).
     func waitFor(_ count: Int) async throws -> [Received] {
