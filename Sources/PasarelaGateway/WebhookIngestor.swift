@@ -152,8 +152,9 @@ extension Gateway {
             target = try await store.refund(connection: connection, pspRefundId: refund.pspRefundId, reference: refund.reference)
                 .map { ($0.paymentId, .refundOutcome(refundId: $0.refundId, outcome: refund.outcome)) }
         case .captureDeclined(let pspPaymentId, let reference, _):
-            target = try await store.attempt(connection: connection, pspPaymentId: pspPaymentId, reference: reference)
-                .map { ($0.paymentId, .captureDeclined) }
+            let found = try await store.paymentOf(connection: connection, pspPaymentId: pspPaymentId, reference: reference)
+            target = found.map { ($0.0.paymentId, .captureDeclined) }
+            current = found?.1
         }
         guard let target else {
             let write = PaymentWrite(payment: nil, expectedVersion: 0, inbox: entry(nil, .orphaned))

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Payloads copied from ../shared/specs/PSP-PROTOCOLS.md, as files under Fixtures/.
+/// Example PSP payloads (the wire formats in docs/protocols/), as files under Fixtures/.
 enum Fixtures {
     static func bytes(_ name: String) throws -> [UInt8] {
         guard let url = Bundle.module.url(forResource: name, withExtension: "json", subdirectory: "Fixtures") else {

@@ -139,6 +139,29 @@ enum PaymentRecord {
 
     /// Payments chosen by `filter` (`WHERE ... ORDER BY ... LIMIT ?` over `payments`, its values bound in order), read
     /// with their attempts and refunds from one snapshot.
+    /// A merchant's page of payments, newest first, strictly after the cursor in (created_at DESC, id DESC) order: each
+    /// combination is served by one of the list indexes, without a sort (`ListIndexTests` reads SQLite's plans).
+    static func listFilter(merchantId: String, orderId: String?, status: PaymentStatus?, startingAfter: String?,
+                           limit: Int) -> (String, [(any SQLBindable)?]) {
+        var filter = "WHERE merchant_id = ?"
+        var values: [(any SQLBindable)?] = [merchantId]
+        if let orderId {
+            filter += " AND order_id = ?"
+            values.append(orderId)
+        }
+        if let status {
+            filter += " AND status = ?"
+            values.append(status.rawValue)
+        }
+        if let startingAfter {
+            filter += " AND (created_at, id) < (SELECT created_at, id FROM payments WHERE id = ? AND merchant_id = ?)"
+            values += [startingAfter, merchantId]
+        }
+        filter += " ORDER BY created_at DESC, id DESC LIMIT ?"
+        values.append(limit)
+        return (filter, values)
+    }
+
     static func stored(_ filter: String, _ values: [(any SQLBindable)?]) -> ReadPlan<[StoredPayment]> {
         ReadPlan([
             Statement("SELECT * FROM payments \(filter)", values),

@@ -152,23 +152,8 @@ extension SQLBackedStore {
 
     public func payments(merchantId: String, orderId: String?, status: PaymentStatus?, startingAfter: String?,
                          limit: Int) async throws -> [StoredPayment] {
-        var filter = "WHERE merchant_id = ?"
-        var values: [(any SQLBindable)?] = [merchantId]
-        if let orderId {
-            filter += " AND order_id = ?"
-            values.append(orderId)
-        }
-        if let status {
-            filter += " AND status = ?"
-            values.append(status.rawValue)
-        }
-        if let startingAfter {
-            // Strictly after the cursor in (created_at DESC, id DESC) order.
-            filter += " AND (created_at, id) < (SELECT created_at, id FROM payments WHERE id = ? AND merchant_id = ?)"
-            values += [startingAfter, merchantId]
-        }
-        filter += " ORDER BY created_at DESC, id DESC LIMIT ?"
-        values.append(limit)
+        let (filter, values) = PaymentRecord.listFilter(merchantId: merchantId, orderId: orderId, status: status,
+                                                        startingAfter: startingAfter, limit: limit)
         return try await executor.read(PaymentRecord.stored(filter, values))
     }
 }

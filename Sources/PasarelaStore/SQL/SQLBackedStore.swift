@@ -56,26 +56,16 @@ extension SQLBackedStore {
     }
 
     public func attempt(connection: String, pspPaymentId: String, reference: String?) async throws -> AttemptRef? {
-        // The PSP's id finds the attempt; the reference (our attempt id) finds it when the create reply was lost.
-        try await executor.read(ReadPlan([
-            Statement("SELECT id, payment_id FROM attempts WHERE connection = ? AND psp_payment_id = ? LIMIT 1", [connection, pspPaymentId]),
-            Statement("SELECT id, payment_id FROM attempts WHERE connection = ? AND id = ? LIMIT 1", [connection, reference ?? ""]),
-        ]) { rows in
-            guard let row = rows[0].first ?? (reference == nil ? nil : rows[1].first) else { return nil }
-            return AttemptRef(paymentId: try row.text(required: "payment_id"), attemptId: try row.text(required: "id"))
-        })
+        let lookup = AttemptLookup(connection: connection, pspPaymentId: pspPaymentId, reference: reference)
+        return try await executor.read(ReadPlan(lookup.statements) { rows in try lookup.found(rows) })
     }
 
     public func paymentOf(connection: String, pspPaymentId: String, reference: String?) async throws -> (AttemptRef, StoredPayment)? {
-        let byId = "SELECT id, payment_id FROM attempts WHERE connection = ? AND psp_payment_id = ? LIMIT 1"
-        let byReference = "SELECT id, payment_id FROM attempts WHERE connection = ? AND id = ? LIMIT 1"
-        let lookups = [Statement(byId, [connection, pspPaymentId]), Statement(byReference, [connection, reference ?? ""])]
-        let owner = "WHERE id = COALESCE((SELECT payment_id FROM (\(byId)) AS found), (SELECT payment_id FROM (\(byReference)) AS found)) LIMIT 1"
-        let stored = PaymentRecord.stored(owner, [connection, pspPaymentId, connection, reference ?? ""])
-        return try await executor.read(ReadPlan(lookups + stored.statements) { rows in
-            guard let row = rows[0].first ?? (reference == nil ? nil : rows[1].first),
-                  let payment = try stored.result(Array(rows.dropFirst(2))).first else { return nil }
-            return (AttemptRef(paymentId: try row.text(required: "payment_id"), attemptId: try row.text(required: "id")), payment)
+        let lookup = AttemptLookup(connection: connection, pspPaymentId: pspPaymentId, reference: reference)
+        let stored = PaymentRecord.stored(lookup.ownerFilter, lookup.ownerValues)
+        return try await executor.read(ReadPlan(lookup.statements + stored.statements) { rows in
+            guard let found = try lookup.found(rows), let payment = try stored.result(Array(rows.dropFirst(2))).first else { return nil }
+            return (found, payment)
         })
     }
 
