@@ -37,7 +37,7 @@ public indirect enum JSONBody: Sendable, Equatable {
             out.append(UInt8(ascii: "{"))
             for (index, pair) in pairs.enumerated() {
                 if index > 0 { out.append(UInt8(ascii: ",")) }
-                JSONBody.writeString(pair.0, to: &out)
+                JSONText.writeString(pair.0, to: &out)
                 out.append(UInt8(ascii: ":"))
                 pair.1.write(to: &out)
             }
@@ -49,13 +49,11 @@ public indirect enum JSONBody: Sendable, Equatable {
                 item.write(to: &out)
             }
             out.append(UInt8(ascii: "]"))
-        case .string(let text): JSONBody.writeString(text, to: &out)
+        case .string(let text): JSONText.writeString(text, to: &out)
         case .number(let literal): out.append(contentsOf: literal.utf8)
         case .bool(let value): out.append(contentsOf: (value ? "true" : "false").utf8)
         case .null: out.append(contentsOf: "null".utf8)
         case .raw(let bytes): out.append(contentsOf: bytes.isEmpty ? Array("null".utf8) : bytes)
         }
     }
-
-    static func writeString(_ text: String, to out: inout [UInt8]) { JSONText.writeString(text, to: &out) }
 }
