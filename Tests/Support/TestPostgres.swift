@@ -40,7 +40,7 @@ public enum TestPostgres {
                     try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: Logger(label: "test"))
                 }
                 break
-            } catch where String(reflecting: error).contains("42P04") {
+            } catch let error as PSQLError where error.serverInfo?[.sqlState] == "42P04" {
                 break  // created, though the reply was lost
             } catch {
                 tries += 1
