@@ -48,6 +48,10 @@ public enum Stack {
         let gatewayURL = "http://\(options.host):\(port)"
         gateway.setListenAddress(host: options.host, port: port)
         if options.publicURL == nil { gateway.setPublicBaseURL(gatewayURL) }
+        // `pasarela reconcile --once` sends PSPs the same webhook URL as this gateway.
+        do { try await store.setSetting(Stack.publicURLSetting, to: gateway.publicBaseURL, at: options.now()) } catch {
+            logger.warning("public URL not recorded for pasarela reconcile", metadata: ["error": .string("\(type(of: error))")])
+        }
         for (name, emulator) in emulators { emulator.setWebhookTarget("\(gateway.publicBaseURL)/webhooks/\(name)") }
         if let external = options.sandboxURL, options.sandbox {
             try await Emulators.register(external, connections: Array(emulatorURLs.keys), gatewayURL: gateway.publicBaseURL)
@@ -95,8 +99,12 @@ public enum Stack {
         return (emulators, urls, groups, runs)
     }
 
+    /// The name under which a running gateway records its public URL in the store.
+    public static let publicURLSetting = "public_url"
+
     /// The gateway without its HTTP server and services, for one-off commands (`pasarela reconcile --once`): the same
-    /// config, database and connections `serve` would use with these options. In sandbox mode it needs `sandboxURL`,
+    /// config, database and connections `serve` would use with these options, and the public URL the last gateway
+    /// started on the database serves under (unless `publicURL` says otherwise). In sandbox mode it needs `sandboxURL`,
     /// since in-process emulators would remember nothing.
     public static func offline(_ options: StackOptions, logger: Logger? = nil) async throws -> Gateway {
         var snapshot = try ConfigSnapshot.load(directory: options.configDirectory, kinds: Gateway.kinds, env: options.environment)
@@ -105,8 +113,9 @@ public enum Stack {
         }
         let (merchants, _) = try merchantDirectory(options)
         let store = try await openStore(options, logger: logger ?? Logger(label: "pasarela")).store
+        let recorded = options.publicURL == nil ? try await store.setting(publicURLSetting) : nil
         return Gateway(snapshot: snapshot, store: store, merchants: merchants,
-                       publicBaseURL: options.publicURL ?? "http://\(options.host):\(options.port)",
+                       publicBaseURL: options.publicURL ?? recorded ?? "http://\(options.host):\(options.port)",
                        logger: logger ?? Logger(label: "pasarela"), now: options.now, workLease: options.workLease, sandbox: options.sandbox)
     }
 }

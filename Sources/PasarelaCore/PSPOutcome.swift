@@ -16,6 +16,10 @@ public struct PSPOutcome: Sendable, Equatable {
     public var failureClass: FailureClass?
     public var errorCode: String?
     public var errorMessage: String?
+    /// The PSP refused the create as a repeat of one it already holds under the same reference (dLocal's 5009 for an
+    /// `order_id` it has, a generic file's `duplicate`): the payment exists there and is to be looked up, never
+    /// taken for "not created".
+    public var alreadyHeld = false
 
     public init(outcome: AttemptOutcome, status: PaymentStatus? = nil, pspPaymentId: String? = nil, pspStatus: String? = nil,
                 nextAction: NextAction? = nil, expiresAt: Date? = nil, amount: ReportedAmount = .absent,
@@ -37,6 +41,13 @@ public struct PSPOutcome: Sendable, Equatable {
     /// The PSP definitely did not create a payment.
     public static func notCreated(_ failure: FailureClass, code: String?, message: String) -> PSPOutcome {
         PSPOutcome(outcome: .failed, failureClass: failure, errorCode: code, errorMessage: message)
+    }
+
+    /// The PSP already holds a payment under this create's reference: it refused the repeat.
+    public static func alreadyHeld(code: String?, message: String) -> PSPOutcome {
+        var outcome = PSPOutcome.ambiguous(code: code, message: message)
+        outcome.alreadyHeld = true
+        return outcome
     }
 
     /// The PSP may or may not have created a payment.

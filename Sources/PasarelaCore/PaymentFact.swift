@@ -38,6 +38,8 @@ public enum PaymentFact: Sendable, Equatable {
     case captureDeclined
     /// The reconciler looked and learnt nothing new (no lookup offered, or the PSP did not answer).
     case noNews
+    /// The outcome cannot be settled without a person, for this reason: the payment is flagged, its status stays.
+    case needsOperator(ReviewReason)
     /// A duplicate check at the PSP is done: no further payment under the attempt's reference is left live.
     case duplicatesChecked(attemptId: String)
 
@@ -48,6 +50,7 @@ public enum PaymentFact: Sendable, Equatable {
         case .attemptAnswered(_, _, let final, _, _): final
         case .noConnectionAvailable, .lookupFound, .lookupNotFound, .reconcileGaveUp, .interruptedBeforePSP: true
         case .attemptStarted, .pspEvent, .cancelRequested, .cancelAbandoned, .canceledByMerchant, .voucherExpired, .duplicatesChecked, .noNews,
+             .needsOperator,
              .refundRequested, .refundOutcome, .captureRequested, .captureAnswered, .captureDeclined:
             false
         }

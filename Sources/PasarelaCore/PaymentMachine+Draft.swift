@@ -182,6 +182,7 @@ extension PaymentMachine {
             payment.failure = status == .succeeded || status == .authorized ? nil : failure
             if status != .requiresAction { payment.nextAction = nil }
             if status == .succeeded { payment.succeededAt = now }
+            if payment.review?.clearsWhenSettled == true { payment.review = nil }
             announce(status)
             verdict = .applied(status)
         }

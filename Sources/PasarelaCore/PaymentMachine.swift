@@ -69,6 +69,9 @@ public enum PaymentMachine {
             draft.end(.expired, because: .voucherExpired)
         case .noNews:
             return draft.unchanged(.nothingLearnt)
+        case .needsOperator(let reason):
+            guard !payment.status.isTerminal else { return draft.unchanged(.wrongStatus(payment.status)) }
+            draft.flag(reason)
         case .refundRequested(let refund):
             if let refusal = refundCheck(current, amount: refund.amount) { return draft.unchanged(.refundRefused(refusal)) }
             guard current.refund(refund.id) == nil else { return draft.unchanged(.unknownRefund(refund.id)) }

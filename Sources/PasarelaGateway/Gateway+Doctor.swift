@@ -76,7 +76,7 @@ extension Gateway {
         case .response(let response):
             if let problem = connection.adapter.misconfiguration(response) { return DoctorFinding(.problem, name, problem.fix) }
             switch flow.parseLookup(response, key: key) {
-            case .notFound, .found:
+            case .notFound, .found, .identified:
                 return DoctorFinding(.ok, name, "credentials and request signing accepted by \(base) (a lookup of an unknown payment answered \(response.status))")
             case .failed(let outcome):
                 if response.status == 401 || response.status == 403 {

@@ -9,13 +9,32 @@ struct Inquiry: Sendable {
         case lookup
         case lookupByReference = "lookup by reference"
         case replay
+        case replayThenLookup = "replay refused as a repeat, then lookup by reference"
+        case none = "not asked"
     }
 
     var answer: LookupAnswer
     var how: How
-    /// The create was replayed at a PSP that lists payments by reference: if it did not refuse the replay as a
-    /// duplicate, it holds a second payment under the reference, to be found and canceled.
+    /// The create was replayed at a PSP that may make a second payment under the reference: if it did not refuse the
+    /// replay, it holds a second payment, to be found and canceled.
     var duplicatesPossible = false
+    /// The PSP cannot say whether it holds the payment (no lookup by reference, no replay answered with the payment):
+    /// the payment goes to an operator.
+    var unresolvable = false
+
+    /// Whether the PSP may hold a second payment under the reference, to be found and canceled.
+    var checksDuplicates: Bool {
+        switch answer {
+        case .found(let outcomes): duplicatesPossible || outcomes.count > 1
+        case .notFound: false
+        case .failed, .identified: duplicatesPossible
+        }
+    }
+
+    /// What the payment owes after this inquiry, when the PSP did not settle it.
+    func owed(connection: String, attempt: String) -> ReviewReason? {
+        unresolvable ? .outcomeUnknowable(connection: connection, reference: attempt) : nil
+    }
 }
 
 /// What sending one request to a PSP gave.
@@ -131,57 +150,87 @@ extension Gateway {
         }
     }
 
-    /// Asks the PSP for its payments under `key`.
+    /// Asks the PSP for its payments under `key`. A PSP that names the payment it holds under a reference (dLocal's
+    /// order) is asked next for that payment by its id, so callers get the payment's state, never just its name.
     func lookup(_ key: LookupKey, connection: Connection, timeoutMs: Int, about subject: CallSubject? = nil) async -> LookupAnswer {
         guard let flow = connection.adapter.lookup else { return .failed(.ambiguous(code: nil, message: "no lookup flow")) }
         let at = now()
-        switch await send(connection, flow: .lookup, about: subject, timeoutMs: timeoutMs, build: { context throws(AdapterError) in
+        let answer: LookupAnswer = switch await send(connection, flow: .lookup, about: subject, timeoutMs: timeoutMs, build: { context throws(AdapterError) in
             try flow.buildLookup(key, now: at, context: context)
         }) {
-        case .response(let response): return flow.parseLookup(response, key: key)
-        case .failed(let outcome): return .failed(outcome)
+        case .response(let response): flow.parseLookup(response, key: key)
+        case .failed(let outcome): .failed(outcome)
+        }
+        guard case .identified(let pspId) = answer, key != .pspPaymentId(pspId) else { return answer }
+        switch await lookup(.pspPaymentId(pspId), connection: connection, timeoutMs: timeoutMs, about: subject) {
+        case .found(let outcomes): return .found(outcomes)
+        case .notFound, .identified:
+            return .failed(.ambiguous(code: nil, message: "the PSP names payment \(pspId) under the reference but does not find it by its id"))
+        case .failed(var outcome):
+            // The PSP holds it under this id: kept, so the next look asks by the id.
+            if outcome.pspPaymentId == nil { outcome.pspPaymentId = pspId }
+            return .failed(outcome)
         }
     }
 
-    /// What the PSP says about an attempt whose outcome is not known: a lookup by its id when Pasarela learnt it, else a
-    /// lookup by reference where the PSP offers one, else the identical replay.
+    /// What the PSP says about an attempt whose create answer was lost, the way its adapter declares
+    /// (``CreateRecovery``): a lookup by the PSP's id when Pasarela learnt it; else a lookup by our reference; else, or
+    /// when that finds nothing, the same create sent again where that is safe (and a payment the PSP refuses to make
+    /// twice looked up by reference). Nothing is sent again blind: a PSP that did not answer the lookup is asked later.
     func inquire(_ attempt: Attempt, payment: Payment, connection: Connection, timeoutMs: Int) async -> Inquiry {
-        let flow = connection.adapter.lookup
-        if let pspId = attempt.pspPaymentId, flow != nil {
-            return Inquiry(answer: await lookup(.pspPaymentId(pspId), connection: connection, timeoutMs: timeoutMs,
-                                                about: CallSubject(paymentId: payment.id, attemptId: attempt.id)), how: .lookup)
+        let recovery = connection.adapter.recovery
+        let subject = CallSubject(paymentId: payment.id, attemptId: attempt.id)
+        if let pspId = attempt.pspPaymentId, connection.adapter.lookup != nil {
+            return Inquiry(answer: await lookup(.pspPaymentId(pspId), connection: connection, timeoutMs: timeoutMs, about: subject), how: .lookup)
         }
-        if flow?.findsByReference == true {
-            let found = await lookup(.reference(attempt.id), connection: connection, timeoutMs: timeoutMs,
-                                     about: CallSubject(paymentId: payment.id, attemptId: attempt.id))
-            if case .found = found { return Inquiry(answer: found, how: .lookupByReference) }
+        if recovery.findsByReference {
+            let found = await lookup(.reference(attempt.id), connection: connection, timeoutMs: timeoutMs, about: subject)
+            switch found {
+            case .found, .identified: return Inquiry(answer: found, how: .lookupByReference)
+            case .failed where recovery.replay != .answersOriginal: return Inquiry(answer: found, how: .lookupByReference)
+            case .notFound where !recovery.mayReplay: return Inquiry(answer: found, how: .lookupByReference)
+            case .failed, .notFound: break
+            }
+        } else if let reason = recovery.unresolvable, !recovery.mayReplay {
+            return Inquiry(answer: .failed(.ambiguous(code: nil, message: "\(connection.config.name) cannot be asked: \(reason)")),
+                           how: .none, unresolvable: true)
         }
         let replay = await run(attempt: attempt, payment: payment, connection: connection, timeoutMs: timeoutMs)
-        return Inquiry(answer: .single(replay), how: .replay, duplicatesPossible: flow?.findsByReference == true)
+        guard replay.alreadyHeld else {
+            return Inquiry(answer: .single(replay), how: .replay, duplicatesPossible: recovery.replay == .mayCreateAnother)
+        }
+        // Refused as a repeat: the PSP holds the payment. Find it by reference, or leave it to a person.
+        guard recovery.findsByReference else { return Inquiry(answer: .single(replay), how: .replay, unresolvable: true) }
+        return Inquiry(answer: await lookup(.reference(attempt.id), connection: connection, timeoutMs: timeoutMs, about: subject),
+                       how: .replayThenLookup)
     }
 
     /// Settles an ambiguous create at the same PSP, never elsewhere. The PSP then either answers for the one payment,
     /// creates it now (the first never arrived), says it has none (the attempt may fail over), or leaves it unknown.
-    /// - Returns: the settled outcome, and whether a duplicate check is owed (see ``inquire(_:payment:connection:timeoutMs:)``).
+    /// - Returns: the settled outcome, and what is owed: a duplicate check, or a person's look when the PSP cannot be asked.
     func resolve(_ first: PSPOutcome, attempt: Attempt, payment: Payment, connection: Connection,
-                 timeoutMs: Int) async -> (PSPOutcome, Bool) {
+                 timeoutMs: Int) async -> (PSPOutcome, Inquiry) {
         var asked = attempt
         if asked.pspPaymentId == nil { asked.pspPaymentId = first.pspPaymentId }
         let inquiry = await inquire(asked, payment: payment, connection: connection, timeoutMs: timeoutMs)
         switch inquiry.answer {
         case .found(let outcomes):
             // Several payments under one reference: keep the first, the duplicate check cancels the rest.
-            return (outcomes[0], inquiry.duplicatesPossible || outcomes.count > 1)
+            return (outcomes[0], inquiry)
         case .notFound:
             var gone = PSPOutcome.notCreated(first.failureClass ?? .timeout, code: nil,
                                              message: "the PSP has no such payment after: \(first.errorMessage ?? "no answer")")
             gone.pspPaymentId = nil
-            return (gone, false)
+            return (gone, inquiry)
         case .failed(let later):
             var unknown = first
             unknown.errorMessage = "\(first.errorMessage ?? "no answer"); \(inquiry.how.rawValue): \(later.errorMessage ?? later.outcome.rawValue)"
             if unknown.pspPaymentId == nil { unknown.pspPaymentId = later.pspPaymentId }
-            return (unknown, inquiry.duplicatesPossible)
+            return (unknown, inquiry)
+        case .identified(let pspId):
+            var unknown = first
+            unknown.pspPaymentId = unknown.pspPaymentId ?? pspId
+            return (unknown, inquiry)
         }
     }
 

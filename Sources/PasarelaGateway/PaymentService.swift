@@ -91,7 +91,8 @@ extension Gateway {
         }
         var tried = 0
         for (index, name) in plan.targets.enumerated() where index >= first {
-            let connection: Connection, attempt: Attempt, joined: StoredPayment
+            let connection: Connection, attempt: Attempt
+            var joined: StoredPayment
             if index == first, let opening {
                 (connection, attempt, joined) = (opening.connection, opening.attempt, stored)
             } else {
@@ -117,9 +118,9 @@ extension Gateway {
             let timeoutMs = plan.policy.timeoutMs ?? connection.config.requestTimeoutMs
             let sent = await runKeepingTranscript(attempt: attempt, payment: payment, connection: connection, timeoutMs: timeoutMs)
             var result = sent.0
-            var checkDuplicates = false
+            var inquiry: Inquiry?
             if result.outcome == .unknown {
-                (result, checkDuplicates) = await resolve(result, attempt: attempt, payment: payment, connection: connection, timeoutMs: timeoutMs)
+                (result, inquiry) = await resolve(result, attempt: attempt, payment: payment, connection: connection, timeoutMs: timeoutMs)
             }
             // The breaker hears how the attempt settled, not the first try that lost its answer.
             breakers.record(name, failed: Self.unhealthy(result), config: connection.config.breaker, now: now())
@@ -135,8 +136,12 @@ extension Gateway {
             if !final {
                 GatewayMetrics.failover(from: name, reason: result.failureClass?.rawValue ?? (result.declineClass.map { "\($0.rawValue)_decline" } ?? "other"))
             }
+            if result.outcome == .unknown, let review = inquiry?.owed(connection: name, attempt: attempt.id) {
+                // The PSP cannot be asked whether it holds the payment: a person looks, from now, not after the looks.
+                joined = try await apply(.needsOperator(review), to: payment.id, current: joined).stored
+            }
             let fact = PaymentFact.attemptAnswered(attemptId: attempt.id, answer: result, final: final, durationMs: duration,
-                                                   checkDuplicates: checkDuplicates)
+                                                   checkDuplicates: inquiry?.checksDuplicates ?? false)
             var options = final ? finalOptions : WriteOptions()
             options.calls = sent.1.map { [$0] } ?? []
             let answered = try await apply(fact, to: payment.id, current: joined, options: options)

@@ -209,33 +209,45 @@ extension Gateway {
             return action(payment.id, .endedAsAttempted, try await apply(fact, to: payment.id, current: stored, options: look))
         }
         guard let connection = config.connections[attempt.connection] else {
-            return try await noNews(stored, look: look, because: "connection \(attempt.connection) is not configured")
+            return try await noNews(stored, look: look, because: "connection \(attempt.connection) is not configured", pspCanSay: false)
         }
         let inquiry = await inquire(attempt, payment: payment, connection: connection, timeoutMs: connection.config.requestTimeoutMs)
         switch inquiry.answer {
         case .found(let outcomes):
-            let fact = PaymentFact.lookupFound(attemptId: attempt.id, answer: outcomes[0],
-                                               checkDuplicates: inquiry.duplicatesPossible || outcomes.count > 1)
+            let fact = PaymentFact.lookupFound(attemptId: attempt.id, answer: outcomes[0], checkDuplicates: inquiry.checksDuplicates)
             return action(payment.id, .asked, try await apply(fact, to: payment.id, current: stored, options: look))
         case .notFound:
             return action(payment.id, .asked, try await apply(.lookupNotFound(attemptId: attempt.id), to: payment.id, current: stored, options: look))
         case .failed(let outcome):
-            return try await noNews(stored, look: look, because: outcome.errorMessage ?? "no answer")
+            return try await noNews(stored, look: look, because: outcome.errorMessage ?? "no answer", pspCanSay: !inquiry.unresolvable,
+                                    flag: inquiry.owed(connection: connection.config.name, attempt: attempt.id))
+        case .identified(let pspId):
+            return try await noNews(stored, look: look, because: "the PSP names payment \(pspId) but did not say its state")
         }
     }
 
-    /// A look that learnt nothing: counted, and after the connection's last look a `processing` payment ends `failed`
-    /// with a reason of its own (a genuine payment notification later still turns it `succeeded`, flagged).
-    func noNews(_ stored: StoredPayment, look: WriteOptions, because reason: String) async throws -> ReconcileAction {
+    /// A look that learnt nothing: counted, and waits longer before the next. A `processing` payment whose PSP can say
+    /// whether it holds it is never ended for the PSP's silence: after the connection's last look it is flagged
+    /// (`psp_not_answering`) and still asked. One whose PSP cannot say (no lookup by reference, no safe replay, no
+    /// connection) is flagged at once and ends `failed` (`outcome_unresolved`) after the last look; a genuine payment
+    /// notification later still turns it `succeeded`, flagged.
+    func noNews(_ stored: StoredPayment, look: WriteOptions, because reason: String, pspCanSay: Bool = true,
+                flag: ReviewReason? = nil) async throws -> ReconcileAction {
         let payment = stored.payment
-        let policy = config.connections[payment.connection ?? stored.lastAttempt?.connection ?? ""]?.config.reconcile
-            ?? .init()
-        if payment.status == .processing, payment.looks + 1 >= policy.maxLooks {
+        let connection = payment.connection ?? stored.lastAttempt?.connection ?? ""
+        let policy = config.connections[connection]?.config.reconcile ?? .init()
+        let lastLook = payment.status == .processing && payment.looks + 1 >= policy.maxLooks
+        if lastLook, !pspCanSay {
             return action(payment.id, .gaveUp, try await apply(.reconcileGaveUp, to: payment.id, current: stored, options: look))
         }
-        let applied = try await apply(.noNews, to: payment.id, current: stored, options: look)
-        let action = ReconcileAction(paymentId: payment.id, step: .asked, outcome: "no_news",
+        let fact: PaymentFact = if let flag { .needsOperator(flag) } else if lastLook { .needsOperator(.pspNotAnswering(connection: connection)) } else { .noNews }
+        let applied = try await apply(fact, to: payment.id, current: stored, options: look)
+        var action = ReconcileAction(paymentId: payment.id, step: .asked, outcome: "no_news",
                                      detail: "no news (\(reason.prefix(200))); look \(payment.looks + 1) of \(policy.maxLooks)")
+        if case .flagged(let reason) = applied.decision.verdict {
+            action.outcome = "flagged"
+            action.detail += "; flagged: \(reason.code)"
+        }
         countReconciled(applied.stored, action)
         return action
     }
@@ -256,6 +268,8 @@ extension Gateway {
             return try await noNews(stored, look: look, because: "the PSP has no payment \(pspId)")
         case .failed(let outcome):
             return try await noNews(stored, look: look, because: outcome.errorMessage ?? "no answer")
+        case .identified:
+            return try await noNews(stored, look: look, because: "the PSP did not say the state of \(pspId)")
         }
     }
 
@@ -347,7 +361,10 @@ extension Gateway {
                                   about: CallSubject(paymentId: paymentId, attemptId: attempt.id))
         var actions: [ReconcileAction] = []
         var pending = false
-        if case .failed = answer { return [] }
+        switch answer {
+        case .failed, .identified: return []
+        case .found, .notFound: break
+        }
         if case .found(let outcomes) = answer {
             for extra in outcomes where extra.pspPaymentId != keep && extra.pspPaymentId != nil {
                 if extra.status == .succeeded {

@@ -175,7 +175,7 @@ extension ConnectionConfig {
     static func parseReconcile(_ node: Node, reader: YAMLReader) -> ReconcileConfig {
         var config = ReconcileConfig()
         for item in reader.mapping(node, "reconcile", allowed: ["first_look_after_seconds", "every_seconds", "backoff_percent", "max_looks",
-                                                                "jitter_percent", "no_news_after_seconds"]) {
+                                                                "jitter_percent", "no_news_after_seconds", "max_wait_seconds"]) {
             let what = "reconcile.\(item.key)"
             switch item.key {
             case "first_look_after_seconds":
@@ -184,6 +184,7 @@ extension ConnectionConfig {
             case "backoff_percent": config.backoff = Double(reader.integer(item.value, what, range: 100...1000) ?? 100) / 100
             case "max_looks": config.maxLooks = reader.integer(item.value, what, range: 1...1000) ?? config.maxLooks
             case "jitter_percent": config.jitter = Double(reader.integer(item.value, what, range: 0...50) ?? 10) / 100
+            case "max_wait_seconds": config.maxWait = TimeInterval(reader.integer(item.value, what, range: 1...7 * 86_400) ?? Int(config.maxWait))
             default:
                 config.noNewsAfter = TimeInterval(reader.integer(item.value, what, range: 60...30 * 86_400) ?? Int(config.noNewsAfter))
             }

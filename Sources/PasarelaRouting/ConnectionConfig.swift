@@ -94,16 +94,20 @@ public struct ConnectionConfig: Sendable {
         public init() {}
     }
 
-    /// The reconciler's schedule for one connection (`reconcile:` in the adapter file). The defaults follow Hyperswitch's
-    /// payment sync: a first look after 60 s, then every 5 minutes, a bounded number of times.
+    /// The reconciler's schedule for one connection (`reconcile:` in the adapter file). A payment whose create answer was
+    /// lost is looked at soon and then less and less often: a first look after 10 s, then 15 s later, each wait doubling,
+    /// at most an hour apart.
     public struct ReconcileConfig: Sendable, Equatable {
         /// A payment still `processing` this long after its last change is looked up.
-        public var firstLookAfter: TimeInterval = 60
-        /// Then again this often...
-        public var every: TimeInterval = 300
+        public var firstLookAfter: TimeInterval = 10
+        /// Then again this long after...
+        public var every: TimeInterval = 15
         /// ...each wait multiplied by this factor (1 = fixed interval)...
-        public var backoff: Double = 1
-        /// ...until this many looks have learnt nothing: the payment then ends `failed` (`outcome_unresolved`).
+        public var backoff: Double = 2
+        /// ...never more than this apart.
+        public var maxWait: TimeInterval = 3600
+        /// After this many looks have learnt nothing, a payment whose PSP can say is flagged for review
+        /// (`psp_not_answering`) and still looked at; one whose PSP cannot say ends `failed` (`outcome_unresolved`).
         public var maxLooks = 6
         /// Each wait is spread by up to this fraction either way, so payments created together are not asked together.
         public var jitter: Double = 0.1
@@ -114,7 +118,7 @@ public struct ConnectionConfig: Sendable {
 
         /// The wait before look number `looks + 1`, given a draw in [0, 1) for the jitter.
         public func wait(afterLooks looks: Int, draw: Double) -> TimeInterval {
-            let base = looks == 0 ? firstLookAfter : every * pow(backoff, Double(looks - 1))
+            let base = looks == 0 ? firstLookAfter : min(maxWait, every * pow(backoff, Double(min(looks - 1, 64))))
             return base * (1 + jitter * (2 * draw - 1))
         }
     }

@@ -28,7 +28,10 @@ struct GenericDescriptorParser {
             reader.problem(at: root, "create is required for kind generic")
             return nil
         }
-        let create = parseEndpoint(createNode, "create", use: .create, hasToken: nodes["token"] != nil, responseKeys: Self.responseKeys)
+        var createNodes: [String: Node] = [:]
+        for entry in reader.mapping(createNode, "create", allowed: Self.endpointKeys.union(["replay"])) { createNodes[entry.key] = entry.value }
+        let create = parseEndpoint(nodes: createNodes.filter { $0.key != "replay" }, at: createNode, "create", use: .create,
+                                   hasToken: nodes["token"] != nil, responseKeys: Self.responseKeys)
         let hasToken = nodes["token"] != nil
         let lookup = nodes["lookup"].flatMap {
             parseEndpoint($0, "lookup", use: .lookup, hasToken: hasToken, responseKeys: Self.lookupResponseKeys)
@@ -50,6 +53,8 @@ struct GenericDescriptorParser {
         guard let create, let webhook else { return nil }
         var descriptor = GenericDescriptor(token: token, create: create, lookup: lookup, lookupByReference: byReference, cancel: cancel,
                                            webhook: webhook, statusMap: statusMap)
+        descriptor.replay = parseReplay(createNodes["replay"], duplicateDeclared: create.response.duplicate != nil,
+                                        findsByReference: byReference != nil)
         descriptor.documentTypes = nodes["document_types"].map(parseDocumentTypes)
         descriptor.refund = nodes["refund"].flatMap {
             parseEndpoint($0, "refund", use: .refund, hasToken: hasToken, responseKeys: Self.refundResponseKeys)
@@ -64,6 +69,22 @@ struct GenericDescriptorParser {
             reader.problem(at: root, "refund_status_map is required when a refund answer names a status")
         }
         return descriptor
+    }
+
+    /// `create.replay`: what the PSP does with the same create sent again. A PSP that may make a second payment is only
+    /// replayed where the file can find payments by reference (`lookup_by_reference`), to cancel the extra one.
+    func parseReplay(_ node: Node?, duplicateDeclared: Bool, findsByReference: Bool) -> CreateReplay {
+        guard let node else { return duplicateDeclared ? .refusedAsDuplicate : .never }
+        let words = CreateReplay.allCases.map(\.rawValue)
+        guard let text = reader.string(node, "create.replay") else { return .never }
+        guard let replay = CreateReplay(rawValue: text) else {
+            reader.problem(at: node, "create.replay must be one of \(words.joined(separator: ", "))")
+            return .never
+        }
+        if replay == .mayCreateAnother, !findsByReference {
+            reader.problem(at: node, "create.replay: may_create_another needs lookup_by_reference, to find and cancel a second payment")
+        }
+        return replay
     }
 
     /// `refund_status_map: { WORD: pending|succeeded|failed }`.

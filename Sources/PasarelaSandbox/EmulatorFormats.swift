@@ -46,6 +46,11 @@ enum EmulatorResponse {
         json((400..<500).contains(status) && status != 404 ? 409 : status, object: object)
     }
 
+    /// A 200 whose body is not JSON: a PSP behind a broken proxy, after it processed the request.
+    static var garbage: Response {
+        Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: "<html>502 upstream garbage")))
+    }
+
     static func html(_ text: String) -> Response {
         Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
     }

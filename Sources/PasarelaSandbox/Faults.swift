@@ -19,9 +19,29 @@ public enum Fault: Sendable, Equatable {
     case holdAfterProcessing
 }
 
-/// A queue of faults, each used by one API call, in order.
+extension Fault {
+    /// Faults an API call that only reads (a lookup) can show: an error status, or garbage.
+    var readable: Bool {
+        switch self {
+        case .status, .garbage: true
+        case .delayAfterProcessing, .delayBeforeProcessing, .holdBeforeProcessing, .holdAfterProcessing: false
+        }
+    }
+
+    /// The faults a struggling PSP shows at random (``FaultQueue/setFailureRate(percent:)``): 503 and 500 before it
+    /// processes anything, and a 200 with garbage after it processed the request.
+    static let struggling: [Fault] = [.status(503), .status(500), .garbage]
+}
+
+/// A queue of faults, each used by one API call, in order; and, when the queue is empty, a rate of calls that fail at
+/// random like a struggling PSP's.
 public final class FaultQueue: Sendable {
     private let queue = Mutex<[Fault]>([])
+    private let failureRate = Mutex(0)
+
+    /// From now on, this percentage of API calls (with no fault queued) fail at random: 503, 500, or 200 with garbage
+    /// after processing, in equal parts. 0 stops it.
+    public func setFailureRate(percent: Int) { failureRate.withLock { $0 = max(0, min(100, percent)) } }
 
     public init() {}
 
@@ -35,8 +55,8 @@ public final class FaultQueue: Sendable {
     /// Calls waiting under ``Fault/holdBeforeProcessing``.
     public var heldCount: Int { held.heldCount }
 
-    /// Lets every call held by ``Fault/holdBeforeProcessing`` be processed now.
-    @discardableResult public func releaseHeld() -> Int { held.release() }
+    /// Lets the calls held by ``Fault/holdBeforeProcessing`` be processed now: the `count` oldest, or all of them.
+    @discardableResult public func releaseHeld(count: Int? = nil) -> Int { held.release(count) }
 
     /// Waits until ``releaseHeld()``.
     func waitUntilReleased() async {
@@ -44,14 +64,21 @@ public final class FaultQueue: Sendable {
         await held.pass()
     }
 
-    /// Forgets every pending fault.
-    public func clear() { queue.withLock { $0.removeAll() } }
+    /// Forgets every pending fault and stops failing at random.
+    public func clear() {
+        queue.withLock { $0.removeAll() }
+        failureRate.withLock { $0 = 0 }
+    }
 
     /// The fault for the call now arriving, if any; with `only`, the next fault is taken only when it qualifies.
     func next(only: (Fault) -> Bool = { _ in true }) -> Fault? {
-        queue.withLock { queue in
-            guard let first = queue.first, only(first) else { return nil }
-            return queue.removeFirst()
+        let queued: Fault?? = queue.withLock { queue in
+            guard let first = queue.first else { return .none }
+            return only(first) ? .some(queue.removeFirst()) : .some(nil)
         }
+        if let queued { return queued }
+        let rate = failureRate.withLock { $0 }
+        guard rate > 0, Int.random(in: 0..<100) < rate, let fault = Fault.struggling.randomElement(), only(fault) else { return nil }
+        return fault
     }
 }

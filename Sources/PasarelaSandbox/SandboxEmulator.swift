@@ -31,13 +31,20 @@ extension PagoEfectivoEmulator: SandboxEmulator {}
 
 extension SandboxEmulator {
     /// Every control route, plus `POST faults` to inject misbehaviour over HTTP:
-    /// `{"status": 503, "times": 1}`, `{"garbage": true}`, `{"delay_after_ms": 2000}`, `{"delay_before_ms": 500}`.
+    /// `{"status": 503, "times": 1}`, `{"garbage": true}`, `{"delay_after_ms": 2000}`, `{"delay_before_ms": 500}`, and
+    /// `{"rate_percent": 30}`: from then on that share of calls fail at random (503, 500, or 200 garbage), 0 to stop.
     public func addAllControlRoutes<Router: RouterMethods>(to router: Router) {
         addControlRoutes(to: router)
         let faultKeys: [String: ControlBody.Kind] = ["status": .int(400...599), "garbage": .bool, "delay_after_ms": .int(0...60_000),
-                                                     "delay_before_ms": .int(0...60_000), "times": .int(1...100)]
+                                                     "delay_before_ms": .int(0...60_000), "times": .int(1...100),
+                                                     "rate_percent": .int(0...100)]
         router.post("/faults") { request, _ -> Response in
             try await ControlBody.handle(request, keys: faultKeys, required: true) { body in
+                if let rate = body.int("rate_percent") {
+                    guard body.keys == ["rate_percent"] else { return ControlBody.refusal("send rate_percent on its own") }
+                    self.faults.setFailureRate(percent: rate)
+                    return EmulatorResponse.json(200, object: ["rate_percent": rate])
+                }
                 let kinds = body.keys.subtracting(["times"])
                 let fault: Fault? = switch kinds.first {
                 case "status": body.int("status").map { .status($0) }
@@ -47,7 +54,7 @@ extension SandboxEmulator {
                 default: nil
                 }
                 guard kinds.count == 1, let fault else {
-                    return ControlBody.refusal("send one of status (400-599), garbage (true), delay_after_ms, delay_before_ms; times 1-100")
+                    return ControlBody.refusal("send one of status (400-599), garbage (true), delay_after_ms, delay_before_ms; times 1-100; or rate_percent alone")
                 }
                 let times = body.int("times") ?? 1
                 self.faults.inject(fault, times: times)

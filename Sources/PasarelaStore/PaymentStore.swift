@@ -148,9 +148,16 @@ public protocol StoreHealth: Sendable {
     func ping() async throws
 }
 
+/// What a running gateway records for the tools that share its database: its public URL (`public_url`), so that
+/// `pasarela reconcile --once` tells PSPs the webhook URL the gateway serves under.
+public protocol GatewaySettings: Sendable {
+    func setting(_ name: String) async throws -> String?
+    func setSetting(_ name: String, to value: String, at: Date) async throws
+}
+
 /// Everything the gateway keeps, by role; ``SQLiteStore`` and ``PostgresStore`` keep all of it.
 public typealias PaymentStore = PaymentLedger & IdempotencyKeys & WebhookInbox & Outbox & ReconcilerQueue & RefundQueries & PaymentQueries
-    & SettlementStore & StoreHealth & CallLog & MerchantStore
+    & SettlementStore & StoreHealth & CallLog & MerchantStore & GatewaySettings
 
 extension PaymentQueries {
     public func payments(merchantId: String, orderId: String?, limit: Int) async throws -> [StoredPayment] {

@@ -20,6 +20,8 @@ struct ReconcileCommand: AsyncParsableCommand {
     @Option(help: "Folder holding routes.yaml and adapters/.") var config = "."
     @Option(help: "A running `pasarela sandbox` the sandbox connections talk to.") var sandboxURL: String?
     @Flag(help: "Production mode: credentials from the environment, no sandbox.") var production = false
+    @Option(help: "URL PSPs reach the gateway at, for webhooks (default: the one the last `serve` on this database recorded).")
+    var publicURL: String?
 
     func validate() throws {
         guard once else { throw ValidationError("the gateway runs the reconciler itself; pass --once for one pass by hand") }
@@ -34,6 +36,7 @@ struct ReconcileCommand: AsyncParsableCommand {
         options.configDirectory = config
         options.sandbox = !production
         options.sandboxURL = sandboxURL
+        options.publicURL = publicURL
         let report: ReconcileReport
         do {
             report = try await Stack.offline(options).reconcileAll()

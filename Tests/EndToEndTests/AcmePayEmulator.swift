@@ -24,6 +24,8 @@ final class AcmePayEmulator: Sendable {
     }
 
     let charges = Mutex<[String: Charge]>([:])
+    /// Charges still to be answered with garbage after they are made (a lost answer).
+    let garbleNext = Mutex(0)
     let port = Mutex(0)
     let group = Mutex<ServiceGroup?>(nil)
 
@@ -40,6 +42,11 @@ final class AcmePayEmulator: Sendable {
             }
             let uid = "ch_\(Int.random(in: 100_000...999_999))"
             self.charges.withLock { $0[uid] = Charge(uid: uid, reference: reference, cents: cents, currency: currency.uppercased(), callback: callback, state: "WAITING") }
+            let garble = self.garbleNext.withLock { count in
+                defer { count = max(0, count - 1) }
+                return count > 0
+            }
+            if garble { return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "<html>upstream error"))) }
             return Self.json(200, ["result": "OK", "charge": ["uid": uid, "pay_code": "ACME-\(uid.dropFirst(3))", "state": "WAITING",
                                                               "link": "http://127.0.0.1:\(self.port.withLock { $0 })/pay/\(uid)",
                                                               "valid_until": "2030-01-01T00:00:00Z"]])

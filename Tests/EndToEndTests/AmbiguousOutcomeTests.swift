@@ -7,17 +7,47 @@ import Testing
     /// A timeout the held call always reaches, and the calls after it never do, however loaded the machine.
     static func shortTimeout(_ text: String) -> String { text.replacingOccurrences(of: "request_ms: 15000", with: "request_ms: 2000") }
 
-    @Test func aTimeoutAfterDLocalCreatedThePaymentChargesExactlyOnce() async throws {
+    /// dLocal made the payment and its answer was lost: the order lookup finds it, voucher and all, before the create
+    /// answers. Nothing is sent twice and nothing fails over.
+    @Test func aTimeoutAfterDLocalCreatedThePaymentIsFoundByItsOrder() async throws {
         try await Harness.with(adapterEdit: Self.shortTimeout) { harness in
             let dlocal = try #require(harness.stack.dlocal)
             dlocal.faults.inject(.holdAfterProcessing)
             let created = try await harness.call("POST", "/v1/payments", json: Harness.cashBody())
             dlocal.faults.releaseHeld()
-            #expect(created.json["status"] as? String == "processing", "\(created.text)")
+            #expect(created.json["status"] as? String == "requires_action", "\(created.text)")
+            #expect((created.json["next_action"] as? [String: Any])?["code"] as? String != nil)
+            #expect(created.json["psp_payment_id"] as? String == dlocal.ledger.first)
             let attempts = created.json["attempts"] as? [[String: Any]] ?? []
             #expect(attempts.count == 1)
-            #expect(attempts.first?["outcome"] as? String == "unknown")
-            #expect(((attempts.first?["error"] as? [String: Any])?["message"] as? String)?.contains("replay") == true)
+            #expect(attempts.first?["outcome"] as? String == "pending")
+            #expect(dlocal.ledger.count == 1)
+            #expect(harness.stack.pagoefectivo?.ledger.isEmpty == true)
+            let id = try #require(created.json["id"] as? String)
+            let calls = try await harness.stack.gateway.store.calls(paymentId: id, attemptId: nil)
+            // The create, the order lookup and the payment lookup; no replay.
+            #expect(calls.map(\.flow).sorted() == ["create", "lookup", "lookup"])
+        }
+    }
+
+    /// The original create was still on its way when its order was looked up (404), so the same create went again; the
+    /// original got there first and the repeat was refused with 5009: dLocal holds the payment, which is looked up by its
+    /// order, never taken for "not created".
+    @Test func aReplayRefusedAsARepeatIsLookedUpByItsOrder() async throws {
+        let timeout: (String) -> String = { $0.replacingOccurrences(of: "request_ms: 15000", with: "request_ms: 5000") }
+        try await Harness.with(adapterEdit: timeout) { harness in
+            let dlocal = try #require(harness.stack.dlocal)
+            // The original and the replay are both held before dLocal processes them.
+            dlocal.faults.inject(.holdBeforeProcessing, times: 2)
+            let creating = Task { try await harness.call("POST", "/v1/payments", json: Harness.cashBody()) }
+            try await harness.eventually("the original and the replay held", seconds: 30) { dlocal.faults.heldCount == 2 }
+            // The original first: dLocal makes the payment. Then the replay: refused as a repeated order id.
+            #expect(dlocal.faults.releaseHeld(count: 1) == 1)
+            try await harness.eventually("the original processed") { dlocal.ledger.count == 1 }
+            #expect(dlocal.faults.releaseHeld() == 1)
+            let created = try await creating.value
+            #expect(created.json["status"] as? String == "requires_action", "\(created.text)")
+            #expect(created.json["psp_payment_id"] as? String == dlocal.ledger.first)
             #expect(dlocal.ledger.count == 1)
             #expect(harness.stack.pagoefectivo?.ledger.isEmpty == true)
         }

@@ -1,4 +1,5 @@
 import Foundation
+@testable import PasarelaGateway
 import Testing
 
 /// A second PSP of the same shape needs a YAML file, not code: this descriptor has other paths, field names,
@@ -85,6 +86,48 @@ import Testing
                 let reply = try await harness.call("POST", "/webhooks/acmepay", body: forged,
                                                    headers: [("X-Acme-Timestamp", "1"), ("X-Acme-Signature", "sha256=AAAA")])
                 #expect(reply.status == 401)
+            }
+        } catch {
+            await acme.stop()
+            throw error
+        }
+        await acme.stop()
+    }
+
+    /// AcmePay can neither find a charge by our reference nor take a create again safely, and says so: a charge whose
+    /// answer was lost goes to an operator at once (not after half an hour of looks), is never sent again, ends
+    /// `outcome_unresolved` after the last look, and a genuine notification later still makes it `succeeded`.
+    @Test func aPSPThatCannotBeAskedSendsALostAnswerToAnOperatorAtOnce() async throws {
+        let acme = AcmePayEmulator()
+        try await acme.start()
+        let port = acme.port.withLock { $0 }
+        do {
+            try await Harness.with(routes: Self.routes, extraAdapters: ["acmepay": Self.descriptor(port: port)]) { harness in
+                let connections = try await harness.call("GET", "/v1/connections").json["data"] as? [[String: Any]] ?? []
+                let listed = connections.first { $0["name"] as? String == "acmepay" }
+                #expect((listed?["lost_answers"] as? String)?.contains("cannot be asked") == true, "\(listed ?? [:])")
+                acme.garbleNext.withLock { $0 = 1 }
+                let created = try await harness.call("POST", "/v1/payments", json: Harness.cashBody(value: 4550))
+                let id = try #require(created.json["id"] as? String)
+                #expect(created.json["status"] as? String == "processing", "\(created.text)")
+                #expect((created.json["review"] as? [String: Any])?["code"] as? String == "outcome_unknowable")
+                #expect(acme.charges.withLock { $0.count } == 1, "never sent twice")
+                var last = ReconcileReport()
+                for _ in 0..<6 {
+                    harness.clock.advance(by: 3700)
+                    last = await harness.reconcile()
+                }
+                #expect(last.actions.first?.step == .gaveUp, "\(last.lines)")
+                let ended = try await harness.payment(id)
+                #expect(ended["status"] as? String == "failed")
+                #expect((ended["failure"] as? [String: Any])?["code"] as? String == "outcome_unresolved")
+                #expect(acme.charges.withLock { $0.count } == 1)
+                let uid = try #require(acme.charges.withLock { $0.keys.first })
+                #expect(try await acme.settle(uid) == 200)
+                let paid = try await harness.payment(id)
+                #expect(paid["status"] as? String == "succeeded")
+                #expect(paid["late_payment"] as? Bool == true)
+                #expect(try await harness.eventTypes(id) == ["payment.processing", "payment.failed", "payment.succeeded"])
             }
         } catch {
             await acme.stop()

@@ -41,9 +41,24 @@ import Testing
         }
     }
 
-    @Test func garbageAfterProcessingIsAmbiguousAndLeavesThePaymentProcessing() async throws {
+    /// dLocal made the payment but its answer was unreadable: the order lookup finds it before the create answers.
+    @Test func garbageAfterProcessingIsFoundByItsOrderId() async throws {
         try await Harness.with { harness in
             harness.stack.dlocal?.faults.inject(.garbage)
+            let payment = try await create(harness)
+            #expect(payment["status"] as? String == "requires_action", "\(payment)")
+            #expect(attempt(payment)["outcome"] as? String == "pending")
+            #expect(payment["psp_payment_id"] as? String == harness.stack.dlocal?.ledger.first)
+            #expect((payment["next_action"] as? [String: Any])?["type"] as? String == "display_voucher")
+            #expect(harness.stack.dlocal?.ledger.count == 1)
+        }
+    }
+
+    /// The answer is unreadable and so is the lookup: the payment stays processing (never replayed blind, never failed).
+    @Test func garbageWhoseLookupFailsTooLeavesThePaymentProcessing() async throws {
+        try await Harness.with { harness in
+            harness.stack.dlocal?.faults.inject(.garbage)
+            harness.stack.dlocal?.faults.inject(.status(503))
             let payment = try await create(harness)
             #expect(payment["status"] as? String == "processing")
             #expect(attempt(payment)["outcome"] as? String == "unknown")
@@ -53,10 +68,11 @@ import Testing
         }
     }
 
-    @Test func aTimeoutAfterTheRequestWasSentIsAmbiguous() async throws {
+    @Test func aTimeoutAfterTheRequestWasSentIsAmbiguousUntilThePSPSays() async throws {
         let shortTimeout: (String) -> String = { $0.replacingOccurrences(of: "request_ms: 15000", with: "request_ms: 2000") }
         try await Harness.with(adapterEdit: shortTimeout) { harness in
             harness.stack.dlocal?.faults.inject(.holdAfterProcessing)
+            harness.stack.dlocal?.faults.inject(.status(503))
             defer { harness.stack.dlocal?.faults.releaseHeld() }
             let payment = try await create(harness)
             #expect(payment["status"] as? String == "processing")

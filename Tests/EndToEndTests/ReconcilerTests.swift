@@ -1,4 +1,5 @@
 import Foundation
+import PasarelaApp
 @testable import PasarelaGateway
 import PasarelaCore
 import PasarelaStore
@@ -34,18 +35,19 @@ import Testing
         }
     }
 
-    @Test func anAmbiguousAnswerIsSettledByTheReplayOnceThePSPHonoursItsKey() async throws {
+    /// dLocal made the payment, its answer was unreadable and so was the order lookup: the create answers processing,
+    /// and the reconciler's first look (seconds later, not minutes) finds it by its order id. No replay, one payment.
+    @Test func anUnreadableAnswerIsFoundByItsOrderAtTheFirstLook() async throws {
         try await Harness.with(adapterEdit: Self.shortTimeout) { harness in
             let dlocal = try #require(harness.stack.dlocal)
             dlocal.faults.inject(.garbage)
+            dlocal.faults.inject(.status(503))
             let created = try await harness.call("POST", "/v1/payments", json: Harness.cashBody())
             let id = try #require(created.json["id"] as? String)
-            // dLocal created the payment but answered garbage, and its replay got 5009: nobody knows its id yet.
             #expect(created.json["status"] as? String == "processing", "\(created.text)")
             #expect(dlocal.ledger.count == 1)
-            #expect(await harness.reconcile().actions.isEmpty, "a processing payment is first looked at after a minute")
-            #expect(dlocal.applySetting("honour_idempotency_key", true))
-            let report = await Self.nextLook(harness, seconds: 120)
+            #expect(await harness.reconcile().actions.isEmpty, "the first look is due after first_look_after_seconds")
+            let report = await Self.nextLook(harness, seconds: 12)
             #expect(report.actions.first?.step == .asked)
             let settled = try await harness.payment(id)
             #expect(settled["status"] as? String == "requires_action")
@@ -53,29 +55,36 @@ import Testing
             #expect((settled["next_action"] as? [String: Any])?["type"] as? String == "display_voucher")
             #expect(try await harness.eventTypes(id) == ["payment.processing", "payment.requires_action"])
             #expect(dlocal.ledger.count == 1)
+            let flows = try await harness.stack.gateway.store.calls(paymentId: id, attemptId: nil).map(\.flow)
+            #expect(flows.filter { $0 == "create" }.count == 1, "never sent again: \(flows)")
         }
     }
 
-    @Test func theHardCaseEndsUnresolvedAndALaterGenuineNotificationStillSucceedsFlagged() async throws {
+    /// A PSP that can say whether it holds the payment is never taken for one that cannot: however long dLocal stays
+    /// silent, the payment stays processing (flagged for review after the last look, and still asked), and when dLocal
+    /// answers again the payment takes its state and the flag goes.
+    @Test func aSilentPSPThatCanSayNeverHasItsPaymentFailed() async throws {
         try await Harness.with(adapterEdit: Self.shortTimeout) { harness in
             let dlocal = try #require(harness.stack.dlocal)
             dlocal.faults.inject(.garbage)
+            dlocal.faults.setFailureRate(percent: 100)
             let created = try await harness.call("POST", "/v1/payments", json: Harness.cashBody())
             let id = try #require(created.json["id"] as? String)
-            // dLocal does not honour X-Idempotency-Key here: every replay is 5009 and no lookup by order_id exists.
+            #expect(created.json["status"] as? String == "processing", "\(created.text)")
             var last = ReconcileReport()
-            for _ in 0..<6 { last = await Self.nextLook(harness) }
-            #expect(last.actions.first?.step == .gaveUp)
-            let failed = try await harness.payment(id)
-            #expect(failed["status"] as? String == "failed")
-            #expect((failed["failure"] as? [String: Any])?["code"] as? String == "outcome_unresolved")
-            // The payer pays the voucher Pasarela never saw; dLocal's notification echoes our reference.
-            let pspId = try #require(dlocal.ledger.first)
-            #expect(try await harness.call("POST", "/sandbox/dlocal/payments/\(pspId)/pay").status == 200)
-            let paid = try await harness.payment(id)
-            #expect(paid["status"] as? String == "succeeded")
-            #expect(paid["late_payment"] as? Bool == true)
-            #expect(try await harness.eventTypes(id) == ["payment.processing", "payment.failed", "payment.succeeded"])
+            for _ in 0..<8 { last = await Self.nextLook(harness, seconds: 3700) }
+            #expect(last.actions.first?.step == .asked, "\(last.lines)")
+            let waiting = try await harness.payment(id)
+            #expect(waiting["status"] as? String == "processing")
+            #expect((waiting["review"] as? [String: Any])?["code"] as? String == "psp_not_answering")
+            #expect(try await harness.stack.gateway.store.payment(id: id, merchantId: nil)?.payment.nextLookAt != nil, "still asked")
+            dlocal.faults.clear()
+            _ = await Self.nextLook(harness, seconds: 3700)
+            let found = try await harness.payment(id)
+            #expect(found["status"] as? String == "requires_action")
+            #expect(found["review"] is NSNull)
+            #expect(dlocal.ledger.count == 1)
+            #expect(try await harness.eventTypes(id) == ["payment.processing", "payment.requires_action"])
         }
     }
 
@@ -145,6 +154,7 @@ import Testing
             let cash = try await harness.call("POST", "/v1/payments", json: Harness.cashBody())
             pagoefectivo.faults.releaseHeld()
             dlocal.faults.inject(.garbage)
+            dlocal.faults.inject(.status(503))
             let card = try await harness.call("POST", "/v1/payments",
                                               json: Harness.body(country: "PE", currency: "PEN", value: 500, method: #"{"type":"card","token":"CV-x"}"#))
             let cashId = try #require(cash.json["id"] as? String), cardId = try #require(card.json["id"] as? String)
@@ -203,6 +213,24 @@ import Testing
             let breaker = connections.first { $0["name"] as? String == "checkout" }?["breaker"] as? [String: Any]
             #expect(breaker?["consecutive_failures"] as? Int == 0, "\(connections)")
             #expect(breaker?["state"] as? String == "closed")
+        }
+    }
+
+    /// `pasarela reconcile --once` builds its gateway with `Stack.offline`: it tells PSPs the webhook URL the running
+    /// gateway serves under (recorded in the database), not the default 127.0.0.1:8080, unless told otherwise.
+    @Test func reconcileOnceSendsTheWebhookURLTheGatewayServesUnder() async throws {
+        let path = NSTemporaryDirectory() + "pasarela-offline-\(UUID().uuidString).sqlite"
+        try await Harness.with(databasePath: path) { harness in
+            var options = StackOptions()
+            options.database = path
+            options.configDirectory = Harness.repositoryRoot
+            let served = harness.stack.gateway.publicBaseURL
+            #expect(!served.hasSuffix(":8080"))
+            let offline = try await Stack.offline(options)
+            #expect(offline.publicBaseURL == served)
+            #expect(offline.config.connections["dlocal"]?.context.webhookURL == "\(served)/webhooks/dlocal")
+            options.publicURL = "https://pay.example.com"
+            #expect(try await Stack.offline(options).publicBaseURL == "https://pay.example.com")
         }
     }
 }

@@ -139,16 +139,57 @@ import Testing
         }
     }
 
-    @Test func lookupOf404SaysNotFoundAndThereIsNoLookupByOrderId() {
+    @Test func lookupOf404SaysNotFound() {
         let answer = adapter.parseLookup(InboundMessage(status: 404, headers: [], body: Array(#"{"code":4000,"message":"Payment not found"}"#.utf8)),
                                          key: .pspPaymentId("D-4-x"))
         #expect(answer == .notFound)
-        #expect(!adapter.findsByReference)
-        #expect(throws: AdapterError.self) { try adapter.buildLookup(.reference("att_1"), now: now, context: context) }
         guard case .failed = adapter.parseLookup(InboundMessage(status: 500, headers: [], body: []), key: .pspPaymentId("D-4-x")) else {
             Issue.record("a 500 teaches nothing")
             return
         }
+    }
+
+    /// A create whose answer was lost is found by its order id (our attempt id): the order names the payment, which is
+    /// read next by its id (the order object has no ticket). dLocal says so as its recovery.
+    @Test func aLostCreateIsFoundByItsOrderId() throws {
+        #expect(adapter.recovery == CreateRecovery(findsByReference: true, replay: .refusedAsDuplicate))
+        #expect(adapter.recovery.unresolvable == nil)
+        let request = try adapter.buildLookup(.reference("att_1/x"), now: now, context: context)
+        #expect(request.method == "GET")
+        #expect(request.url == "https://sandbox.dlocal.com/orders/att_1%2Fx")
+        #expect(request.body.isEmpty)
+        #expect(request.header("Authorization")
+            == DLocalSignature.authorization(login: "L0GIN", date: "2018-02-20T15:44:42.310Z", body: [], secretKey: "S3CRET"))
+        let order = #"{"order_id":"att_1/x","payment_id":"D-4-a291131e","currency":"PEN","amount":150.00,"created_date":"2020-02-18T21:30:35.000+0000","status":"PENDING","status_code":"100","status_detail":"The payment is pending."}"#
+        #expect(adapter.parseLookup(InboundMessage(status: 200, headers: [], body: Array(order.utf8)), key: .reference("att_1/x"))
+            == .identified(pspPaymentId: "D-4-a291131e"))
+        let unknown = #"{"code":4000,"message":"Order not found"}"#
+        #expect(adapter.parseLookup(InboundMessage(status: 404, headers: [], body: Array(unknown.utf8)), key: .reference("att_1")) == .notFound)
+        for garbage in ["<html>", #"{"order_id":"att_1"}"#] {
+            guard case .failed(let outcome) = adapter.parseLookup(InboundMessage(status: 200, headers: [], body: Array(garbage.utf8)),
+                                                                  key: .reference("att_1")) else {
+                Issue.record("an unreadable order teaches nothing: \(garbage)")
+                continue
+            }
+            #expect(outcome.outcome == .unknown)
+        }
+        guard case .failed = adapter.parseLookup(InboundMessage(status: 503, headers: [], body: []), key: .reference("att_1")) else {
+            Issue.record("a 503 teaches nothing")
+            return
+        }
+    }
+
+    /// 5009 on a create means dLocal holds a payment under the order id: never "not created", always "look it up".
+    @Test func aRepeatedOrderIdMeansDLocalHoldsThePayment() {
+        let refused = adapter.parseCreate(InboundMessage(status: 400, headers: [], body: Array(#"{"code":5009,"message":"Order ID duplicated"}"#.utf8)),
+                                          input: input())
+        #expect(refused.outcome == .unknown)
+        #expect(refused.alreadyHeld)
+        #expect(refused.errorCode == "5009")
+        let other = adapter.parseCreate(InboundMessage(status: 400, headers: [], body: Array(#"{"code":5001,"message":"Invalid parameter","param":"payer.document"}"#.utf8)),
+                                        input: input())
+        #expect(!other.alreadyHeld)
+        #expect(other.outcome == .failed)
     }
 
     @Test func cancelIsASignedPostAndOnlyCANCELLEDCounts() throws {

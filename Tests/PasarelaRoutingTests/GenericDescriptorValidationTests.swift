@@ -59,7 +59,8 @@ import Testing
             ("  psp_payment_id: data.cip\n    voucher_code", "  psp_payment_id: data..cip\n    voucher_code", "is not a field path"),
             ("amount: { $value: \"{amount}\", $type: number }", "amount: { $value: \"{amount}\", $type: money }", "unknown $type 'money'"),
             ("    dedupe_key: [data.cip, eventType, operationNumber]\n", "", "dedupe_key is required"),
-            ("create:\n  method: POST", "crate:\n  method: POST", "unknown key 'crate'"),
+            ("create:\n  replay:", "crate:\n  replay:", "unknown key 'crate'"),
+            ("replay: may_create_another", "replay: sometimes", "create.replay must be one of answers_original, refused_as_duplicate, may_create_another, never"),
         ]
         for (from, to, message) in edits {
             #expect(original.contains(from), "fixture drifted: \(from)")
@@ -80,7 +81,7 @@ import Testing
             ("    amount: amount\n    currency: currency\n", "    amount: amount\n", line(of: "  response: &search"),
              "amount needs lookup.response.currency"),
             ("  max_looks: 6", "  max_looks: 0", line(of: "  max_looks:"), "reconcile.max_looks must be between 1 and 1000"),
-            ("  every_seconds: 300", "  every_second: 300", line(of: "  every_seconds:"),
+            ("  every_seconds: 15", "  every_second: 15", line(of: "  every_seconds:"),
              "unknown key 'every_second' in reconcile (did you mean 'every_seconds'?)"),
         ]
         for (from, to, at, message) in edits {

@@ -114,6 +114,9 @@ import Testing
         let byReference = try adapter.buildLookup(.reference("att_1"), now: now, context: context)
         #expect(String(decoding: byReference.body, as: UTF8.self) == #"{"data":[{"transactionCode":"att_1"}]}"#)
         #expect(adapter.findsByReference)
+        // Found by search; when none is found the CIP request goes again, and a second CIP it may make is canceled.
+        #expect(adapter.recovery == CreateRecovery(findsByReference: true, replay: .mayCreateAnother))
+        #expect(adapter.recovery.mayReplay)
         let answer = #"{"code":"100","message":"ok","data":[{"cip":2523136,"currency":"PEN","amount":150.00,"transactionCode":"att_1","dateExpiry":"2026-12-01T10:00:00-05:00","status":"PENDING","cipUrl":"https://pay/x"},{"cip":2523137,"currency":"PEN","amount":150.00,"transactionCode":"att_9","status":"PAID"}]}"#
         let found = adapter.parseLookup(InboundMessage(status: 200, headers: [], body: Array(answer.utf8)), key: .reference("att_1"))
         guard case .found(let outcomes) = found else { Issue.record("expected found, got \(found)"); return }

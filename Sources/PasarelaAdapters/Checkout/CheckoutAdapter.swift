@@ -14,6 +14,9 @@ public struct CheckoutAdapter: PSPAdapter {
 
     public init() {}
 
+    /// The same `Cko-Idempotency-Key` is answered with the payment the first request made (2.2).
+    public var replay: CreateReplay { .answersOriginal }
+
     /// LatAm cash sources (2.4) by country and network.
     static let cashSources: [String: [String?: String]] = [
         "MX": [nil: "oxxo", "oxxo": "oxxo"], "BR": [nil: "boleto", "boleto": "boleto"],

@@ -5,9 +5,10 @@ import PasarelaCore
 /// (X-Trans-Key) and `secret_key` (the HMAC key).
 ///
 /// The dLocal `order_id` is Pasarela's attempt id, so a replayed attempt is refused as a duplicate (5009)
-/// instead of charging twice, and the attempt id is also sent as `X-Idempotency-Key` (2019 docs; unconfirmed today),
-/// so that a dLocal honouring it answers the replay with the payment it already holds.
-/// Flows: create, lookup (`GET /payments/{id}`), cancel (`POST /payments/{id}/cancel`), capture (`POST /payments` with
+/// instead of charging twice, and a create whose answer was lost is found by it (`GET /orders/{order_id}`). The attempt id
+/// is also sent as `X-Idempotency-Key` (2019 docs; unconfirmed today), so that a dLocal honouring it answers the replay
+/// with the payment it already holds.
+/// Flows: create, lookup (`GET /payments/{id}`, and by order `GET /orders/{order_id}`), cancel (`POST /payments/{id}/cancel`), capture (`POST /payments` with
 /// `authorization_id`), refund (`POST /refunds`), refund lookup (`GET /refunds/{id}/status`), webhook (payments and refunds).
 /// dLocal has no request field for a ticket's expiry ([U] in 1.5): the expiry is the one dLocal returns.
 public struct DLocalAdapter: PSPAdapter {
@@ -16,6 +17,9 @@ public struct DLocalAdapter: PSPAdapter {
     public static let userAgent = "Pasarela/0.1"
 
     public init() {}
+
+    /// A repeated `order_id` is refused with 5009: the payment exists, and is then looked up by its order.
+    public var replay: CreateReplay { .refusedAsDuplicate }
 
     public func unsupportedReason(_ request: PaymentRequest) -> String? {
         guard DLocalMethods.id(for: request.method, country: request.country) != nil else {
@@ -96,8 +100,8 @@ public struct DLocalAdapter: PSPAdapter {
         switch (response.status, error?.code) {
         case (404, _): return .notCreated(.rejected, code: code ?? "4000", message: message)
         case (_, 5009):
-            // Order id duplicated: this attempt already reached dLocal. Only a lookup can tell its state.
-            return .ambiguous(code: code, message: message)
+            // Order id duplicated: this attempt already reached dLocal, which holds its payment. Look it up by the order.
+            return .alreadyHeld(code: code, message: message)
         case (429, _): return .notCreated(.rateLimited, code: code, message: message)
         case (504, _): return .ambiguous(code: code, message: message)
         case (500..<600, _): return .notCreated(.http5xx, code: code, message: message)

@@ -38,6 +38,21 @@ struct DLocalPayment {
     static func read(_ bytes: [UInt8]) -> DLocalPayment? { try? DLocalPayment(JSONFields.parse(bytes)) }
 }
 
+/// dLocal's order object (`GET /orders/{order_id}`): the payment made for one of our order ids.
+struct DLocalOrder {
+    var orderId: String
+    var paymentId: String
+    var status: String?
+
+    init(_ json: JSONFields) throws(JSONFields.Unreadable) {
+        orderId = try json.required("order_id")
+        paymentId = try json.required("payment_id")
+        status = try json.string("status")
+    }
+
+    static func read(_ bytes: [UInt8]) -> DLocalOrder? { try? DLocalOrder(JSONFields.parse(bytes)) }
+}
+
 struct DLocalTicket {
     var number: String?
     var barcode: String?

@@ -55,6 +55,9 @@ extension PSPAdapter {
     public var settlement: SettlementLayout? { nil }
     public func misconfiguration(_ response: InboundMessage) -> Misconfiguration? { nil }
 
+    /// How a create whose answer was lost is settled at this PSP: what the adapter declares, read by the gateway.
+    public var recovery: CreateRecovery { CreateRecovery(findsByReference: lookup?.findsByReference == true, replay: replay) }
+
     /// The flows this adapter offers, by name, for operators (`GET /v1/connections`).
     public var flowNames: [String] {
         let optional: [(String, Bool)] = [("lookup", lookup != nil), ("cancel", cancel != nil), ("capture", capture != nil),
@@ -66,6 +69,10 @@ extension PSPAdapter {
 
 /// Creating a payment: the one flow every PSP has.
 public protocol CreateFlow: Sendable {
+    /// What this PSP does with the same create sent again unchanged: with a lookup by reference, how a create whose
+    /// answer was lost is settled here (``CreateRecovery``). Every adapter says; nothing is assumed.
+    var replay: CreateReplay { get }
+
     /// Builds the signed create-payment request.
     func buildCreate(_ input: CreateInput, context: AdapterContext) throws(AdapterError) -> OutboundRequest
 
@@ -98,6 +105,62 @@ extension WebhookFlow {
     public func signedAt(_ message: InboundMessage) -> SignedTime { .absent }
 }
 
+/// What a PSP does with a create sent again unchanged (same reference, same idempotency key).
+public enum CreateReplay: String, Sendable, CaseIterable {
+    /// It answers with the payment the first create made: an idempotency key it honours (Checkout's `Cko-Idempotency-Key`).
+    case answersOriginal = "answers_original"
+    /// It refuses the repeat because it holds a payment under the reference (dLocal's 5009 for an `order_id` it has):
+    /// safe to send, and a refusal means "look it up".
+    case refusedAsDuplicate = "refused_as_duplicate"
+    /// It may make a second payment under the reference: sent only where payments are found by reference, so that the
+    /// extra one is found and canceled.
+    case mayCreateAnother = "may_create_another"
+    /// It is never sent again: it could charge twice.
+    case never
+}
+
+/// How a create whose answer was lost (no answer, a timeout after sending, an unreadable answer) is settled at its PSP,
+/// from what the adapter declares: find the payment by Pasarela's reference, and send the create again only where that
+/// is safe. A connection that can do neither cannot be asked; its payments go to an operator at once.
+public struct CreateRecovery: Sendable, Equatable {
+    /// Whether the PSP finds payments by Pasarela's reference (the attempt id).
+    public var findsByReference: Bool
+    public var replay: CreateReplay
+
+    public init(findsByReference: Bool, replay: CreateReplay) {
+        self.findsByReference = findsByReference
+        self.replay = replay
+    }
+
+    /// Whether the same create may be sent again when the PSP cannot be found to hold it: only where the PSP answers or
+    /// refuses a repeat, or where a second payment it makes can be found by reference and canceled.
+    public var mayReplay: Bool {
+        switch replay {
+        case .answersOriginal, .refusedAsDuplicate: true
+        case .mayCreateAnother: findsByReference
+        case .never: false
+        }
+    }
+
+    /// Why the PSP cannot tell whether it holds a payment whose create answer was lost, or `nil` when it can: it finds
+    /// payments by reference, or answers a replay with the payment it holds.
+    public var unresolvable: String? {
+        guard !findsByReference, replay != .answersOriginal else { return nil }
+        return "it finds no payment by Pasarela's reference (no lookup by reference) and does not answer a repeated create with the payment it holds (replay: \(replay.rawValue))"
+    }
+
+    /// For operators: how a lost answer is settled here.
+    public var summary: String {
+        switch (findsByReference, mayReplay) {
+        case (true, true): "looked up by reference, else the same create sent again (\(replay.rawValue))"
+        case (true, false): "looked up by reference"
+        case (false, _) where replay == .answersOriginal: "the same create sent again, answered with the payment held"
+        case (false, true): "the same create sent again once (\(replay.rawValue)); if refused, an operator decides"
+        case (false, false): "cannot be asked: an operator decides"
+        }
+    }
+}
+
 /// Asking a PSP what became of a payment.
 public protocol LookupFlow: Sendable {
     /// Whether the PSP can find payments by Pasarela's reference (the attempt id) when its own id was never learnt.
@@ -122,6 +185,9 @@ public enum LookupKey: Sendable, Equatable {
 public enum LookupAnswer: Sendable, Equatable {
     /// The PSP holds these payments under the key: one for an id, possibly more for a reference.
     case found([PSPOutcome])
+    /// The PSP holds a payment under the reference and names it; its state is read by a lookup by that id (dLocal's
+    /// order object names the payment, whose own object carries the voucher).
+    case identified(pspPaymentId: String)
     /// The PSP has no payment under the key.
     case notFound
     /// Nothing was learnt (an error, an unreadable answer); the outcome says why.

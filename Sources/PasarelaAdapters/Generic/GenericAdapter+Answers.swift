@@ -9,7 +9,7 @@ extension GenericAdapter {
         let code = json.flatMap { body in fields.errorCode.flatMap { $0.text(in: body) } }
         let message = json.flatMap { body in fields.errorMessage.flatMap { $0.text(in: body) } }
         if let duplicate = fields.duplicate, let json, duplicate.path.text(in: json) == duplicate.equals {
-            return .failure(.init(.ambiguous(code: code, message: "the PSP already holds this attempt: \(message ?? "duplicate")")))
+            return .failure(.init(.alreadyHeld(code: code, message: "the PSP already holds this attempt: \(message ?? "duplicate")")))
         }
         guard (200..<300).contains(response.status) else {
             let text = message ?? "HTTP \(response.status)"

@@ -3,7 +3,8 @@ import PasarelaCore
 
 /// A PSP described entirely by its adapter file (``GenericDescriptor``). PagoEfectivo's CIP API is the first;
 /// a PSP of the same shape needs a YAML file, not code. Create and webhook always; lookup, lookup by reference, cancel,
-/// refund, refund lookup and token exchange when the file declares them.
+/// refund, refund lookup and token exchange when the file declares them. How a lost create answer is settled follows
+/// from `lookup_by_reference` and `create.replay` (``CreateRecovery``).
 public struct GenericAdapter: PSPAdapter {
     public let kind = "generic"
     public let descriptor: GenericDescriptor
@@ -19,6 +20,8 @@ public struct GenericAdapter: PSPAdapter {
     public var refund: (any RefundFlow)? { descriptor.refund != nil ? self : nil }
     public var refundLookup: (any RefundLookupFlow)? { descriptor.refundLookup != nil ? self : nil }
     public var settlement: SettlementLayout? { descriptor.settlement }
+
+    public var replay: CreateReplay { descriptor.replay }
 
     public func buildCreate(_ input: CreateInput, context: AdapterContext) throws(AdapterError) -> OutboundRequest {
         try build(descriptor.create, TemplateValues(input: input, context: context, now: input.now))

@@ -6,6 +6,9 @@ public struct GenericDescriptor: Sendable {
     /// An optional token exchange run before other calls; its token is `{token}` in templates.
     public var token: TokenExchange?
     public var create: Endpoint
+    /// What the PSP does with the same create sent again (`create.replay`); by default `refused_as_duplicate` when the
+    /// file says how the PSP refuses a repeat (`create.response.duplicate`), else `never`.
+    public var replay: CreateReplay = .never
     /// How to ask the PSP for one payment's state; `{psp_payment_id}` names it.
     public var lookup: Endpoint?
     /// How to find the payments the PSP holds under our reference (`{attempt.id}`), when its id was never learnt.

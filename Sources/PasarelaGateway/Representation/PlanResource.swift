@@ -78,6 +78,7 @@ public enum ConnectionResource {
                         ("opened_at", breaker.openedAt.map { .string(Timestamps.utc($0)) } ?? .null),
                     ])),
                     ("flows", .array(connection.adapter.flowNames.map { .string($0) })),
+                    ("lost_answers", .string(connection.adapter.recovery.summary)),
                     ("webhooks", counts(row.webhooks)),
                     ("reconciler", counts(row.reconciler)),
                     ("alerts", .array(row.alerts.map(alert))),

@@ -13,7 +13,8 @@ extension DLocalEmulator {
             let amount = request.amount ?? payment.amount
             guard amount > 0 else { return .failure(.missing("amount")) }
             guard amount <= payment.amount else { return .failure(EmulatorError(http: 400, code: 5007, message: "Amount exceeded")) }
-            guard state.orderIds.insert(orderId).inserted else { return .failure(EmulatorError(http: 400, code: 5009, message: "Order ID duplicated")) }
+            guard state.orders[orderId] == nil else { return .failure(EmulatorError(http: 400, code: 5009, message: "Order ID duplicated")) }
+            state.orders[orderId] = authorizationId
             payment.status = Completion.paid.status
             payment.statusCode = Completion.paid.code
             payment.statusDetail = Completion.paid.detail

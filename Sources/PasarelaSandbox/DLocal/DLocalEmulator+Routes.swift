@@ -27,8 +27,7 @@ extension DLocalEmulator {
             }
             switch fault {
             case .garbage:
-                return Response(status: .ok, headers: [.contentType: "application/json"],
-                                body: .init(byteBuffer: ByteBuffer(string: "<html>502 upstream garbage")))
+                return EmulatorResponse.garbage
             case .delayAfterProcessing(let milliseconds):
                 try await Task.sleep(for: .milliseconds(milliseconds))
             case .holdAfterProcessing: await self.faults.waitUntilReleased()
@@ -51,11 +50,13 @@ extension DLocalEmulator {
             }
         }
         router.get("/payments/:id") { request, context -> Response in
-            do throws(EmulatorError) {
-                let payment = try self.payment(id: context.parameters.get("id") ?? "", headers: Self.headers(request))
-                return EmulatorResponse.json(200, Self.encode(payment))
-            } catch {
-                return EmulatorResponse.json(error.http, error.body)
+            Self.reading(self.faults.next(only: \.readable)) { () throws(EmulatorError) in
+                Self.encode(try self.payment(id: context.parameters.get("id") ?? "", headers: Self.headers(request)))
+            }
+        }
+        router.get("/orders/:order_id") { request, context -> Response in
+            Self.reading(self.faults.next(only: \.readable)) { () throws(EmulatorError) in
+                try self.order(id: context.parameters.get("order_id") ?? "", headers: Self.headers(request))
             }
         }
         router.get("/payments/:id/status") { request, context -> Response in
@@ -153,6 +154,21 @@ extension DLocalEmulator {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             return EmulatorResponse.json(200, Array(try encoder.encode(refunds)))
+        }
+    }
+
+    /// A read's answer, or the fault it shows: an error status without reading, or garbage after reading.
+    static func reading(_ fault: Fault?, _ read: () throws(EmulatorError) -> [UInt8]) -> Response {
+        if case .status(let status)? = fault {
+            return EmulatorResponse.json(status, EmulatorError(http: status, code: status == 429 ? 6000 : status >= 500 ? 7000 : 5000,
+                                                               message: "Injected fault").body)
+        }
+        do throws(EmulatorError) {
+            let body = try read()
+            if fault == .garbage { return EmulatorResponse.garbage }
+            return EmulatorResponse.json(200, body)
+        } catch {
+            return EmulatorResponse.json(error.http, error.body)
         }
     }
 

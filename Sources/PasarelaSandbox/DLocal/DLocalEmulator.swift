@@ -63,7 +63,8 @@ public final class DLocalEmulator: Sendable {
 
     struct State {
         var payments = SpillingLedger<String, EmulatedPayment>()
-        var orderIds: Set<String> = []
+        /// `order_id` → the payment made under it (a capture's order names the payment it captured).
+        var orders: [String: String] = [:]
         /// `X-Idempotency-Key` → the payment it created.
         var idempotencyKeys: [String: String] = [:]
         var refunds: [String: EmulatedRefund] = [:]
@@ -182,7 +183,8 @@ public final class DLocalEmulator: Sendable {
         }
         let stored = payment
         let inserted: Bool = state.withLock { state in
-            guard state.orderIds.insert(orderId).inserted else { return false }
+            guard state.orders[orderId] == nil else { return false }
+            state.orders[orderId] = stored.id
             state.payments[stored.id] = stored
             if let key { state.idempotencyKeys[key] = stored.id }
             return true
@@ -232,6 +234,22 @@ public final class DLocalEmulator: Sendable {
             throw EmulatorError.paymentNotFound
         }
         return payment
+    }
+
+    /// `GET /orders/{order_id}`: the order object for one of the merchant's order ids, naming the payment made under it
+    /// (`{order_id, payment_id, currency, amount, created_date, approved_date, status, status_code, status_detail}`);
+    /// an unknown order is 404 4000.
+    func order(id orderId: String, headers: [(name: String, value: String)]) throws(EmulatorError) -> [UInt8] {
+        try authenticate(headers: headers, body: [])
+        guard let payment = state.withLock({ state in state.orders[orderId].flatMap { state.payments[$0] } }) else {
+            throw EmulatorError(http: 404, code: 4000, message: "Order not found")
+        }
+        let order = EmulatedOrder(orderId: orderId, paymentId: payment.id, currency: payment.currency, amount: payment.amount,
+                                  createdDate: payment.createdDate, approvedDate: payment.approvedDate, status: payment.status,
+                                  statusCode: payment.statusCode, statusDetail: payment.statusDetail)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return Array((try? encoder.encode(order)) ?? Data())
     }
 
     /// `POST /payments/{id}/cancel`: a PENDING or AUTHORIZED payment becomes CANCELLED (then notified); any other is
@@ -311,7 +329,7 @@ extension DLocalEmulator: PersistentLedger {
                 let payment = try LedgerJournal.value(line, as: EmulatedPayment.self)
                 state.withLock { state in
                     state.payments[payment.id] = payment
-                    state.orderIds.insert(payment.orderId)
+                    state.orders[payment.orderId] = payment.id
                 }
             case "key":
                 let record = try LedgerJournal.value(line, as: KeyRecord.self)

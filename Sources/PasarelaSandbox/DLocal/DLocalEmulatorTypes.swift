@@ -89,6 +89,29 @@ public struct EmulatedPayment: Codable, Sendable {
     }
 }
 
+/// dLocal's order object (`GET /orders/{order_id}`, 1.4).
+struct EmulatedOrder: Encodable {
+    var orderId: String
+    var paymentId: String
+    var currency: String
+    var amount: Decimal
+    var createdDate: String
+    var approvedDate: String?
+    var status: String
+    var statusCode: String
+    var statusDetail: String
+
+    enum CodingKeys: String, CodingKey {
+        case currency, amount, status
+        case orderId = "order_id"
+        case paymentId = "payment_id"
+        case createdDate = "created_date"
+        case approvedDate = "approved_date"
+        case statusCode = "status_code"
+        case statusDetail = "status_detail"
+    }
+}
+
 struct EmulatedPayer: Codable, Sendable {
     var name: String
     var email: String

@@ -227,6 +227,13 @@ enum PostgresMigrations {
             CREATE INDEX payments_merchant_status ON payments (merchant_id, status, created_at, id);
             CREATE INDEX payments_merchant_order ON payments (merchant_id, order_id, created_at, id);
             """),
+        ("v10_gateway_settings", """
+            CREATE TABLE gateway_settings (
+                name TEXT PRIMARY KEY,
+                value TEXT NOT NULL,
+                updated_at TIMESTAMPTZ NOT NULL
+            );
+            """),
     ]
 }
 

@@ -93,6 +93,19 @@ extension SQLBackedStore {
         })
     }
 
+    public func setting(_ name: String) async throws -> String? {
+        try await executor.read(ReadPlan([Statement("SELECT value FROM gateway_settings WHERE name = ?", [name])]) { rows in
+            try rows[0].first?.text("value")
+        })
+    }
+
+    public func setSetting(_ name: String, to value: String, at: Date) async throws {
+        try await executor.write(WritePlan([.run(Statement("""
+            INSERT INTO gateway_settings (name, value, updated_at) VALUES (?, ?, ?)
+            ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
+            """, [name, value, at]))]) { _ in () })
+    }
+
     public func ping() async throws {
         try await executor.read(ReadPlan([Statement("SELECT 1 AS one")]) { _ in () })
     }

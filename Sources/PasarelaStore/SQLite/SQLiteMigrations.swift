@@ -248,6 +248,17 @@ enum SQLiteMigrations {
                 CREATE INDEX payments_merchant_order ON payments (merchant_id, order_id, created_at, id);
                 """)
         }
+        // What a running gateway tells the tools that share its database (`pasarela reconcile --once` sends PSPs the
+        // webhook URL the gateway serves under).
+        migrator.registerMigration("v10_gateway_settings") { db in
+            try db.execute(sql: """
+                CREATE TABLE gateway_settings (
+                    name TEXT PRIMARY KEY NOT NULL,
+                    value TEXT NOT NULL,
+                    updated_at TEXT NOT NULL
+                );
+                """)
+        }
         return migrator
     }
 }
