@@ -29,54 +29,93 @@ struct Applied: Sendable {
 
 extension Gateway {
     /// The one way a payment changes: read it, let ``PaymentMachine`` decide what `fact` does, and write that decision by
-    /// compare-and-set on the version read. When someone else wrote first, read again and decide again: the same fact
-    /// applied to the newer state. A decision that changes nothing is recorded (inbox, replies) without touching the row.
+    /// compare-and-set on the version read. When someone else wrote first (or refunds grew past what the read saw), the
+    /// same fact is decided again on the payment as the store holds it, in a transaction that holds the payment
+    /// (``PaymentLedger/commitHolding(paymentId:_:)``): writers of one payment that contend are serialised there, so no
+    /// retry can run out however many arrive at once. A decision that changes nothing is recorded (inbox, replies)
+    /// without touching the row.
     /// - Parameters:
     ///   - current: a read the caller already holds, used for the first decision.
     func apply(_ fact: PaymentFact, to paymentId: String, current: StoredPayment? = nil,
                options: WriteOptions = WriteOptions()) async throws -> Applied {
         var read = current
-        for _ in 0..<Self.maximumConflicts {
-            var fetched = read
-            if fetched == nil { fetched = try await store.payment(id: paymentId, merchantId: nil) }
-            guard let stored = fetched else { throw GatewayFailure.paymentVanished(paymentId) }
-            let at = now()
-            var (decision, after) = decide(fact, on: stored, at: at, options: options)
-            if !decision.writes, after.payment == stored.payment, options.reply == nil {
-                // Nothing to write but, for a webhook, its record, and the transcripts of the calls.
-                let inbox = options.inbox?(decision)
-                guard inbox != nil || !options.calls.isEmpty else { return Applied(decision: decision, stored: stored, result: .committed) }
-                var write = PaymentWrite(payment: nil, expectedVersion: stored.payment.version, inbox: inbox)
-                write.calls = options.calls
-                return Applied(decision: decision, stored: stored, result: try await store.commit(write))
-            }
-            after.payment.version = stored.payment.version + 1
-            let merchant = await merchantInfo(id: after.payment.merchantId)
-            let events = decision.events.map { EventResource.make($0, for: after, merchant: merchant, at: at) }
-                + decision.refundEvents.compactMap { EventResource.make($0, for: after, merchant: merchant, at: at) }
-            var write = PaymentWrite(
-                payment: after.payment, expectedVersion: stored.payment.version, attempts: decision.changedAttempts, events: events,
-                inbox: options.inbox?(decision), reply: options.reply?(after),
-                settleOpenCreateKey: options.isLook ? IdempotencyReply(key: "", status: 201, body: PaymentResource.json(after).bytes) : nil)
-            write.refunds = decision.changedRefunds
-            write.calls = options.calls
-            // The store checks again, in the same transaction, that refunds never add up to more than was captured.
-            if !decision.changedRefunds.isEmpty { write.refundCeiling = after.captured.minorUnits }
-            switch try await store.commit(write) {
-            case .committed:
-                if !events.isEmpty { outbox.wake() }
-                return Applied(decision: decision, stored: after, result: .committed)
-            case .duplicate, .refundCeilingExceeded:
-                return Applied(decision: decision, stored: stored, result: .duplicate)
-            case .conflict:
-                read = nil
-                logger.debug("payment changed meanwhile; deciding again", metadata: ["payment": .string(paymentId)])
-            }
+        if read == nil { read = try await store.payment(id: paymentId, merchantId: nil) }
+        guard let stored = read else { throw GatewayFailure.paymentVanished(paymentId) }
+        let merchant = await merchantInfo(id: stored.payment.merchantId)
+        let optimistic = try prepare(fact, on: stored, merchant: merchant, options: options)
+        var result = CommitResult.committed
+        if let write = optimistic.write { result = try await store.commit(write) }
+        switch result {
+        case .committed, .duplicate:
+            return try await finished(optimistic.applied(result), write: optimistic.write)
+        case .conflict, .refundCeilingExceeded:
+            logger.debug("payment changed meanwhile; deciding again while holding it", metadata: ["payment": .string(paymentId)])
         }
-        throw GatewayFailure.tooManyConflicts(paymentId)
+        let (prepared, held) = try await store.commitHolding(paymentId: paymentId) { [self] stored in
+            guard let stored else { throw GatewayFailure.paymentVanished(paymentId) }
+            let prepared = try prepare(fact, on: stored, merchant: merchant, options: options)
+            return (prepared.write, prepared)
+        }
+        return try await finished(prepared.applied(held), write: prepared.write)
     }
 
-    static let maximumConflicts = 20
+    /// After a commit: the outbox woken for new events, a repeated webhook event counted.
+    func finished(_ applied: Applied, write: PaymentWrite?) async throws -> Applied {
+        switch applied.result {
+        case .committed:
+            if !(write?.events.isEmpty ?? true) { outbox.wake() }
+        case .duplicate:
+            // Another delivery of the event was recorded between the duplicate check and this decision, which was rolled
+            // back whole: the repeat is counted here (a write of the inbox row alone counts it itself).
+            if let write, write.payment != nil, let inbox = write.inbox {
+                _ = try await store.recordIfDuplicate(connection: inbox.connection, dedupeKey: inbox.dedupeKey)
+            }
+        case .conflict, .refundCeilingExceeded:
+            break
+        }
+        return applied
+    }
+
+    /// One fact decided on one read of the payment, and the write that records it (`nil`: nothing to write).
+    struct Prepared: Sendable {
+        var decision: Decision
+        var before: StoredPayment
+        var after: StoredPayment
+        var write: PaymentWrite?
+
+        func applied(_ result: CommitResult) -> Applied {
+            Applied(decision: decision, stored: result == .committed && write?.payment != nil ? after : before, result: result)
+        }
+    }
+
+    /// Decides `fact` on `stored` and builds the write: the payment by compare-and-set on the version read, with the
+    /// decision's attempts, refunds, events (rendered for `merchant`), the webhook's inbox row, the request's reply and
+    /// the calls' transcripts.
+    func prepare(_ fact: PaymentFact, on stored: StoredPayment, merchant: Merchant?, options: WriteOptions) throws -> Prepared {
+        let at = now()
+        var (decision, after) = decide(fact, on: stored, at: at, options: options)
+        if !decision.writes, after.payment == stored.payment, options.reply == nil {
+            // Nothing to write but, for a webhook, its record, and the transcripts of the calls.
+            let inbox = options.inbox?(decision)
+            guard inbox != nil || !options.calls.isEmpty else { return Prepared(decision: decision, before: stored, after: stored, write: nil) }
+            var write = PaymentWrite(payment: nil, expectedVersion: stored.payment.version, inbox: inbox)
+            write.calls = options.calls
+            return Prepared(decision: decision, before: stored, after: stored, write: write)
+        }
+        after.payment.version = stored.payment.version + 1
+        let events = decision.events.map { EventResource.make($0, for: after, merchant: merchant, at: at) }
+            + decision.refundEvents.compactMap { EventResource.make($0, for: after, merchant: merchant, at: at) }
+        var write = PaymentWrite(
+            payment: after.payment, expectedVersion: stored.payment.version, attempts: decision.changedAttempts, events: events,
+            inbox: options.inbox?(decision), reply: options.reply?(after),
+            settleOpenCreateKey: options.isLook ? IdempotencyReply(key: "", status: 201, body: PaymentResource.json(after).bytes) : nil)
+        write.refunds = decision.changedRefunds
+        write.calls = options.calls
+        write.endsLease = options.endsLease
+        // The store checks again, in the same transaction, that refunds never add up to more than was captured.
+        if !decision.changedRefunds.isEmpty { write.refundCeiling = after.captured.minorUnits }
+        return Prepared(decision: decision, before: stored, after: after, write: write)
+    }
 
     /// What `fact` makes of `stored` (the machine's decision) and the payment after it, with its next look scheduled.
     func decide(_ fact: PaymentFact, on stored: StoredPayment, at: Date, options: WriteOptions) -> (Decision, StoredPayment) {
@@ -147,12 +186,10 @@ extension Gateway {
 /// Failures of the gateway itself (never a merchant's or a PSP's): logged, answered 500.
 enum GatewayFailure: Error, CustomStringConvertible {
     case paymentVanished(String)
-    case tooManyConflicts(String)
 
     var description: String {
         switch self {
         case .paymentVanished(let id): "payment \(id) is not in the store"
-        case .tooManyConflicts(let id): "payment \(id) kept changing while a fact was applied"
         }
     }
 }

@@ -44,11 +44,16 @@ extension Gateway {
         let refund = Refund(id: id, paymentId: payment.id, amount: amount, reason: body.reason, connection: connection.config.name,
                             bankAccount: body.bankAccount, createdAt: at, updatedAt: at)
         // The refund is on disk, checked against what is left, before the PSP hears of it.
+        // Refunds arriving together are decided one after another on the payment as it stands (see `apply`): a refund
+        // beyond what is left by then is refused with what is left then.
         let requested = try await apply(.refundRequested(refund), to: payment.id, current: stored)
         if case .unchanged(.refundRefused(let refusal)) = requested.decision.verdict { throw Self.error(for: refusal, payment: requested.stored.payment) }
         guard requested.result == .committed, requested.stored.refund(id) != nil else {
-            let refusal = PaymentMachine.refundCheck(requested.stored, amount: amount) ?? RefundRefusal.exceedsRemaining(remaining: remaining)
-            throw Self.error(for: refusal, payment: requested.stored.payment)
+            // The store's own ceiling check refused what the machine allowed: refunds written past the machine. Say what
+            // is left as the store has it now.
+            let now = try await store.payment(id: payment.id, merchantId: nil) ?? requested.stored
+            let left = Money(minorUnits: max(0, now.captured.minorUnits - now.amountRefunded.minorUnits), currency: amount.currency)
+            throw Self.error(for: PaymentMachine.refundCheck(now, amount: amount) ?? .exceedsRemaining(remaining: left), payment: now.payment)
         }
         let input = RefundInput(refund: refund, pspPaymentId: pspId, method: payment.request.method.type,
                                 full: amount == stored.captured, now: at)

@@ -47,8 +47,12 @@ public final class WebhookSender: Sendable {
     let firstBackoffMs = 100
     private let behaviour = Mutex(Behaviour())
     private let held = Mutex<[Pending]>([])
+    private let answered = Mutex<[Int: Int]>([:])
 
     public init() {}
+
+    /// How many times each HTTP status came back to a notification try since start: what the receiver answered.
+    public var answers: [Int: Int] { answered.withLock { $0 } }
 
     public func set(_ value: Behaviour) { behaviour.withLock { $0 = value } }
     public var current: Behaviour { behaviour.withLock { $0 } }
@@ -113,6 +117,7 @@ public final class WebhookSender: Sendable {
                 let response = try await client.execute(request, timeout: .seconds(10))
                 _ = try? await response.body.collect(upTo: 1 << 16)
                 delivery.status = Int(response.status.code)
+                answered.withLock { $0[Int(response.status.code), default: 0] += 1 }
                 delivery.error = nil
                 if (200..<300).contains(delivery.status!) { return delivery }
             } catch {

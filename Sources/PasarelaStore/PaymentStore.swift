@@ -15,6 +15,15 @@ public protocol PaymentLedger: Sendable {
     /// events that announce it, the webhook inbox entry and idempotency replies, all in one transaction.
     func commit(_ write: PaymentWrite) async throws -> CommitResult
 
+    /// Reads the payment and writes what `decide` makes of it in one transaction that holds the payment: no other writer
+    /// changes it in between (SQLite's one writer; PostgreSQL's row lock, `SELECT … FOR UPDATE`), so the write cannot
+    /// lose its compare-and-set. For the writers of a payment that contend: one whose ``commit(_:)`` lost decides again
+    /// here, once, instead of retrying a bounded number of times that load can exhaust.
+    /// - Parameter decide: called with the payment as stored (`nil` when there is none); returns the write (`nil`: none)
+    ///   and what to hand back with the result.
+    func commitHolding<T: Sendable>(paymentId: String,
+                                    _ decide: @escaping @Sendable (StoredPayment?) throws -> (PaymentWrite?, T)) async throws -> (T, CommitResult)
+
     /// A payment and its attempts and refunds, if it exists (and belongs to `merchantId` when given).
     func payment(id: String, merchantId: String?) async throws -> StoredPayment?
 

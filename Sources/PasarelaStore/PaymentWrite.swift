@@ -25,6 +25,9 @@ public struct PaymentWrite: Sendable {
     public var settleOpenCreateKey: IdempotencyReply?
     /// Transcripts of the PSP calls this decision was made on, kept in the same transaction.
     public var calls: [RecordedCall] = []
+    /// The create path's last write: its lease on the payment ends (`lease_until` is otherwise left as the lease's
+    /// keeper last renewed it, never written back from an older read).
+    public var endsLease = false
 
     public init(payment: Payment?, expectedVersion: Int, attempts: [Attempt] = [], events: [NewEvent] = [], inbox: InboxEntry? = nil,
                 reply: IdempotencyReply? = nil, settleOpenCreateKey: IdempotencyReply? = nil) {
@@ -43,7 +46,8 @@ public enum CommitResult: Sendable, Equatable {
     case committed
     /// Someone else wrote the payment since it was read: read it again and apply the same fact again.
     case conflict
-    /// The webhook event was recorded before: nothing was written.
+    /// The webhook event was recorded before (the repeat is counted when nothing else was to be written; otherwise the
+    /// caller counts it): nothing was written.
     case duplicate
     /// Refunds would add up to more than the ceiling: nothing was written.
     case refundCeilingExceeded

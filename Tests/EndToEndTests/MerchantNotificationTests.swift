@@ -98,6 +98,10 @@ import Testing
         let first = try await Harness.start(databasePath: database, notificationSchedule: [.seconds(1), .seconds(1), .seconds(1)])
         let created = try await first.call("POST", "/v1/payments", json: Harness.cashBody(notificationURL: receiver.url))
         #expect(created.status == 201)
+        // The first try has failed (and is recorded) before the gateway stops; a loaded machine may take a while.
+        let firstEvent = try await first.call("GET", "/v1/events").json["data"] as? [[String: Any]] ?? []
+        let eventId = try #require(firstEvent.first?["id"] as? String)
+        try await first.eventually("the first delivery try") { try await first.deliveryTries(eventId).count == 1 }
         await first.stop()
         // Second run on the same database, merchant back up: the pending notification goes out.
         let back = MerchantReceiver(secret: Self.secret)

@@ -99,6 +99,52 @@ import Testing
         }
     }
 
+    /// 50 partial refunds at once on one payment, each answered by dLocal and then notified: the refunds, their
+    /// notifications and their status changes all write the same payment. Every answer is a refund (201) or a 422 that
+    /// names what is left, the accepted ones never add up to more than was paid, and dLocal's notifications all get 200.
+    @Test func aBurstOfRefundsOnOnePaymentIsNeverA500() async throws {
+        try await Harness.with { harness in
+            let id = try await Self.paidCash(harness, value: 15000)
+            let replies = try await withThrowingTaskGroup(of: Harness.Reply.self) { group in
+                for _ in 0..<50 { group.addTask { try await refund(harness, id, value: 400, account: true) } }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(replies.allSatisfy { [201, 422].contains($0.status) }, "\(replies.filter { ![201, 422].contains($0.status) }.map(\.text))")
+            let accepted = replies.filter { $0.status == 201 }
+            #expect(accepted.count == 37, "15000 holds 37 refunds of 400")
+            for refused in replies where refused.status == 422 {
+                #expect(refused.error["code"] as? String == "amount_exceeds_remaining", "\(refused.text)")
+                #expect((refused.error["message"] as? String)?.contains("At most 200 (") == true, "\(refused.text)")
+            }
+            try await harness.eventually("every accepted refund settled", seconds: 60) {
+                try await refundStatuses(harness, id).filter { $0 == "succeeded" }.count == 37
+            }
+            #expect(try await refunded(harness, id) == 14800)
+            let answers = try #require(harness.stack.dlocal).sender.answers
+            #expect(answers.keys.allSatisfy { (200..<300).contains($0) }, "notifications answered \(answers)")
+            #expect(answers.values.reduce(0, +) >= 37)
+        }
+    }
+
+    /// At the boundary: what is left can be refunded to the last minor unit, and not one unit more.
+    @Test func refundingExactlyWhatIsLeftIsAcceptedAndOneUnitMoreIsNot() async throws {
+        try await Harness.with { harness in
+            let id = try await Self.paidCash(harness, value: 15000)
+            #expect(try await refund(harness, id, value: 9999, account: true).status == 201)
+            let over = try await refund(harness, id, value: 5002, account: true)
+            #expect(over.status == 422, "\(over.text)")
+            #expect(over.error["code"] as? String == "amount_exceeds_remaining")
+            #expect((over.error["message"] as? String)?.contains("At most 5001 (") == true, "\(over.text)")
+            let exact = try await refund(harness, id, value: 5001, account: true)
+            #expect(exact.status == 201, "\(exact.text)")
+            let none = try await refund(harness, id, value: 1, account: true)
+            #expect(none.status == 422)
+            #expect((none.error["message"] as? String)?.contains("Nothing is left to refund") == true)
+            try await harness.eventually("both refunds settled") { try await refundStatuses(harness, id) == ["succeeded", "succeeded"] }
+            #expect(try await refunded(harness, id) == 15000)
+        }
+    }
+
     @Test func duplicatedAndReorderedRefundWebhooksSettleEachRefundOnce() async throws {
         try await Harness.with { harness in
             let id = try await Self.capturedCard(harness, value: 10000)

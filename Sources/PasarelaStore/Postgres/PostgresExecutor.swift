@@ -31,6 +31,26 @@ struct PostgresExecutor: SQLExecutor {
         }
     }
 
+    /// The read and the write in one READ COMMITTED transaction: the read's `FOR UPDATE` holds its rows until the commit,
+    /// and the statements after the lock see what was committed before it.
+    func write<Read: Sendable, Result: Sendable>(reading: ReadPlan<Read>,
+                                                 then plan: @escaping @Sendable (Read) throws -> WritePlan<Result>) async throws -> Result {
+        let started = ContinuousClock.now
+        defer { StoreMetrics.commit(store: "postgres", since: started) }
+        do {
+            return try await withConnection { connection in
+                try await connection.withTransaction(logger: logger) { connection in
+                    var sets: [[any SQLRow]] = []
+                    for statement in reading.statements { sets.append(try await Self.query(statement, on: connection)) }
+                    return try await Self.run(try plan(try reading.result(sets)), on: connection)
+                }
+            }
+        } catch let error as PostgresTransactionError {
+            if let stopped = error.closureError as? StoppedPlan<Result> { return stopped.result }
+            throw classify(error.closureError ?? error.beginError ?? error.commitError ?? error)
+        }
+    }
+
     func read<Result: Sendable>(_ plan: ReadPlan<Result>) async throws -> Result {
         try await withConnection { connection in
             try await Self.query(Statement("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"), on: connection)

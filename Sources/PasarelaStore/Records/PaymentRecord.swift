@@ -25,11 +25,11 @@ enum PaymentRecord {
 
     /// The columns a decision may change, in the order `insert` and `update` write them after their own.
     static let stateColumns = ["version", "announced", "failure_code", "failure_detail", "late_payment", "review_json", "needs_review",
-                               "pending_cancel", "lease_until", "looks", "next_look_at", "amount_captured", "pending_capture", "succeeded_at"]
+                               "pending_cancel", "looks", "next_look_at", "amount_captured", "pending_capture", "succeeded_at"]
 
     static func stateValues(_ payment: Payment) throws -> [(any SQLBindable)?] {
         [payment.version, payment.announced, payment.failure?.code, payment.failure?.detail, payment.latePayment,
-         try payment.review.map(json), payment.review?.message, payment.pendingCancel?.rawValue, payment.leaseUntil, payment.looks,
+         try payment.review.map(json), payment.review?.message, payment.pendingCancel?.rawValue, payment.looks,
          payment.nextLookAt, payment.amountCaptured?.minorUnits, payment.pendingCapture?.minorUnits, payment.succeededAt]
     }
 
@@ -44,27 +44,27 @@ enum PaymentRecord {
         let columns = ["id", "merchant_id", "livemode", "status", "amount_value", "currency", "country", "method_type", "method_bank",
                        "method_token", "order_id", "description", "customer_json", "metadata_json", "notification_url", "return_url",
                        "requested_expires_at", "connection", "psp_payment_id", "next_action_json", "expires_at", "rule", "config_version",
-                       "created_at", "updated_at", "method_network", "capture_method"] + stateColumns
+                       "created_at", "updated_at", "method_network", "capture_method", "lease_until"] + stateColumns
         let values: [(any SQLBindable)?] = [
             payment.id, payment.merchantId, payment.livemode, payment.status.rawValue, request.amount.minorUnits,
             request.amount.currency.code, request.country, request.method.type.rawValue, bank, token, request.orderId,
             request.description, StoredJSON.encode(request.customer), StoredJSON.encode(request.metadata), request.notificationURL,
             request.returnURL, request.expiresAt, payment.connection, payment.pspPaymentId,
             payment.nextAction.map(StoredJSON.encode), payment.expiresAt, payment.rule, payment.configVersion,
-            payment.createdAt, payment.updatedAt, network, request.capture.rawValue,
+            payment.createdAt, payment.updatedAt, network, request.capture.rawValue, payment.leaseUntil,
         ] + (try stateValues(payment))
         let marks = Array(repeating: "?", count: columns.count).joined(separator: ", ")
         return Statement("INSERT INTO payments (\(columns.joined(separator: ", "))) VALUES (\(marks))", values)
     }
 
     /// Writes a decision over the row read at `expectedVersion`, returning its id only when the version was still that
-    /// (compare-and-set); the row's version becomes `payment.version`.
-    static func update(_ payment: Payment, expectedVersion: Int) throws -> Statement {
+    /// (compare-and-set); the row's version becomes `payment.version`. The lease is the keeper's: it is only ended here.
+    static func update(_ payment: Payment, expectedVersion: Int, endsLease: Bool = false) throws -> Statement {
         let columns = ["status", "connection", "psp_payment_id", "next_action_json", "expires_at", "updated_at"] + stateColumns
         let values: [(any SQLBindable)?] = [payment.status.rawValue, payment.connection, payment.pspPaymentId,
                                             payment.nextAction.map(StoredJSON.encode), payment.expiresAt, payment.updatedAt]
             + (try stateValues(payment)) + [payment.id, expectedVersion]
-        let sets = columns.map { "\($0) = ?" }.joined(separator: ", ")
+        let sets = columns.map { "\($0) = ?" }.joined(separator: ", ") + (endsLease ? ", lease_until = NULL" : "")
         return Statement("UPDATE payments SET \(sets) WHERE id = ? AND version = ? RETURNING id", values)
     }
 

@@ -50,6 +50,10 @@ public struct ReadPlan<Result: Sendable>: Sendable {
 public protocol SQLExecutor: Sendable {
     func write<Result: Sendable>(_ plan: WritePlan<Result>) async throws -> Result
     func read<Result: Sendable>(_ plan: ReadPlan<Result>) async throws -> Result
+    /// Reads, then writes the plan made from what was read, in one transaction: what was read cannot change before the
+    /// write (SQLite's one writer runs both; PostgreSQL holds the rows the read locks with `/*FOR UPDATE*/`).
+    func write<Read: Sendable, Result: Sendable>(reading: ReadPlan<Read>,
+                                                 then plan: @escaping @Sendable (Read) throws -> WritePlan<Result>) async throws -> Result
 }
 
 /// Carries a stopped plan's result out of a transaction that must roll back.

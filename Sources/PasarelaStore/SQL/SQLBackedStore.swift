@@ -21,29 +21,59 @@ extension SQLBackedStore {
     }
 
     public func commit(_ write: PaymentWrite) async throws -> CommitResult {
-        var steps: [WritePlan<CommitResult>.Step] = []
-        if let inbox = write.inbox {
-            steps.append(.expectRow(InboxRecord.insert(inbox), otherwise: .init(keep: true, then: [InboxRecord.countDuplicate(inbox)]) { _ in .duplicate }))
+        let plan = try Self.plan(write) { $0 }
+        guard !plan.steps.isEmpty else { return .committed }
+        return try await executor.write(plan)
+    }
+
+    public func commitHolding<T: Sendable>(paymentId: String,
+                                           _ decide: @escaping @Sendable (StoredPayment?) throws -> (PaymentWrite?, T)) async throws -> (T, CommitResult) {
+        let stored = PaymentRecord.stored("WHERE id = ? LIMIT 1", [paymentId])
+        // The lock first: the reads after it see the payment as the last writer left it, and no writer gets in before
+        // this transaction ends. On SQLite the one writer already runs nothing else meanwhile.
+        let lock = Statement("SELECT id FROM payments WHERE id = ? /*FOR UPDATE*/", [paymentId])
+        let reading = ReadPlan([lock] + stored.statements) { rows in try stored.result(Array(rows.dropFirst())).first }
+        return try await executor.write(reading: reading) { payment in
+            let (write, value) = try decide(payment)
+            guard let write else { return WritePlan([]) { _ in (value, .committed) } }
+            return try Self.plan(write) { (value, $0) }
         }
-        if var payment = write.payment {
-            payment.version = write.expectedVersion + 1
-            // A lost compare-and-set undoes the inbox row with the rest: the caller reads again and decides again.
-            steps.append(.expectRow(try PaymentRecord.update(payment, expectedVersion: write.expectedVersion),
-                                    otherwise: .init(keep: false) { _ in .conflict }))
-            steps += write.attempts.map { .run(PaymentRecord.upsert($0)) }
-            steps += try write.refunds.map { .run(try RefundRecord.upsert($0, merchantId: payment.merchantId)) }
-            if let ceiling = write.refundCeiling {
-                steps.append(.atMost(RefundRecord.committed(paymentId: payment.id), ceiling, otherwise: .init(keep: false) { _ in .refundCeilingExceeded }))
+    }
+
+    /// One decision's transaction. The payment's row comes first, so every transaction that writes a payment takes its
+    /// row before anything else (no two can wait on each other); a lost compare-and-set, a webhook event recorded
+    /// meanwhile or refunds above the ceiling roll the whole decision back.
+    static func plan<Result: Sendable>(_ write: PaymentWrite,
+                                       _ result: @escaping @Sendable (CommitResult) -> Result) throws -> WritePlan<Result> {
+        var steps: [WritePlan<Result>.Step] = []
+        guard var payment = write.payment else {
+            // No payment to write (an orphaned webhook, transcripts): the inbox row alone, a repeat counted.
+            if let inbox = write.inbox {
+                steps.append(.expectRow(InboxRecord.insert(inbox), otherwise: .init(keep: true, then: [InboxRecord.countDuplicate(inbox)]) { _ in result(.duplicate) }))
             }
-            steps += write.events.flatMap { EventRecord.insert($0, merchantId: payment.merchantId, paymentId: payment.id) }.map { .run($0) }
-            if let reply = write.reply { steps.append(.run(IdempotencyRecord.store(reply, merchantId: payment.merchantId))) }
-            if let reply = write.settleOpenCreateKey {
-                steps.append(.run(IdempotencyRecord.settleOpenCreateKey(paymentId: payment.id, reply: reply)))
-            }
+            steps += write.calls.map { .run(CallRecord.insert($0)) }
+            return WritePlan(steps) { _ in result(.committed) }
+        }
+        payment.version = write.expectedVersion + 1
+        steps.append(.expectRow(try PaymentRecord.update(payment, expectedVersion: write.expectedVersion, endsLease: write.endsLease),
+                                otherwise: .init(keep: false) { _ in result(.conflict) }))
+        if let inbox = write.inbox {
+            // Recorded meanwhile by another delivery of the same event: nothing of this decision is written (the caller
+            // counts the repeat).
+            steps.append(.expectRow(InboxRecord.insert(inbox), otherwise: .init(keep: false) { _ in result(.duplicate) }))
+        }
+        steps += write.attempts.map { .run(PaymentRecord.upsert($0)) }
+        steps += try write.refunds.map { .run(try RefundRecord.upsert($0, merchantId: payment.merchantId)) }
+        if let ceiling = write.refundCeiling {
+            steps.append(.atMost(RefundRecord.committed(paymentId: payment.id), ceiling, otherwise: .init(keep: false) { _ in result(.refundCeilingExceeded) }))
+        }
+        steps += write.events.flatMap { EventRecord.insert($0, merchantId: payment.merchantId, paymentId: payment.id) }.map { .run($0) }
+        if let reply = write.reply { steps.append(.run(IdempotencyRecord.store(reply, merchantId: payment.merchantId))) }
+        if let reply = write.settleOpenCreateKey {
+            steps.append(.run(IdempotencyRecord.settleOpenCreateKey(paymentId: payment.id, reply: reply)))
         }
         steps += write.calls.map { .run(CallRecord.insert($0)) }
-        guard !steps.isEmpty else { return .committed }
-        return try await executor.write(WritePlan(steps) { _ in .committed })
+        return WritePlan(steps) { _ in result(.committed) }
     }
 
     public func payment(id: String, merchantId: String?) async throws -> StoredPayment? {

@@ -26,7 +26,8 @@ extension SQLValue: SQLBindable { public var sqlValue: SQLValue { self } }
 /// One SQL statement written once for both stores: `?` placeholders, standard SQL both SQLite and PostgreSQL run
 /// (`ON CONFLICT`, `RETURNING`, row values, `WITH … AS MATERIALIZED`), and `/*SKIP LOCKED*/` after the query that picks
 /// rows to claim (a comment to SQLite, whose one writer already serialises claims; `FOR UPDATE SKIP LOCKED` to
-/// PostgreSQL, so instances claim different rows). The pick is a materialized CTE, run once: as an `IN (…)` subquery
+/// PostgreSQL, so instances claim different rows), `/*FOR UPDATE*/` after a query whose rows the transaction holds until
+/// it ends (a comment to SQLite, whose one writer holds everything; `FOR UPDATE` to PostgreSQL). The pick is a materialized CTE, run once: as an `IN (…)` subquery
 /// PostgreSQL may evaluate it again and lock, skip and limit other rows than it returned.
 public struct Statement: Sendable {
     public var sql: String
@@ -40,7 +41,9 @@ public struct Statement: Sendable {
     /// The text PostgreSQL runs: `$1`, `$2`... for the placeholders, and the claim clause.
     public var postgresSQL: String {
         var out = "", number = 0, quoted = false
-        for character in sql.replacingOccurrences(of: "/*SKIP LOCKED*/", with: "FOR UPDATE SKIP LOCKED") {
+        let clauses = sql.replacingOccurrences(of: "/*SKIP LOCKED*/", with: "FOR UPDATE SKIP LOCKED")
+            .replacingOccurrences(of: "/*FOR UPDATE*/", with: "FOR UPDATE")
+        for character in clauses {
             if character == "'" { quoted.toggle() }
             if character == "?", !quoted {
                 number += 1

@@ -56,6 +56,21 @@ struct SQLiteExecutor: SQLExecutor {
         try await pool.read { db in try plan.result(try plan.statements.map { try Self.rows($0, in: db) }) }
     }
 
+    /// The read and the write run on the writer, in one savepoint of its group: nothing else writes in between.
+    func write<Read: Sendable, Result: Sendable>(reading: ReadPlan<Read>,
+                                                 then plan: @escaping @Sendable (Read) throws -> WritePlan<Result>) async throws -> Result {
+        let started = ContinuousClock.now
+        defer { StoreMetrics.commit(store: "sqlite", since: started) }
+        do {
+            return try await writer.write { db in
+                let read = try reading.result(try reading.statements.map { try Self.rows($0, in: db) })
+                return try Self.run(try plan(read), in: db)
+            }
+        } catch let stopped as StoppedPlan<Result> {
+            return stopped.result
+        }
+    }
+
     static func run<Result: Sendable>(_ plan: WritePlan<Result>, in db: Database) throws -> Result {
         var last: [any SQLRow] = []
         for step in plan.steps {
