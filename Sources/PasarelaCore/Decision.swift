@@ -14,6 +14,8 @@ public struct Decision: Sendable, Equatable {
     public var changedRefunds: [Refund] = []
     /// One event per refund status reached, in order.
     public var refundEvents: [RefundAnnouncement] = []
+    /// Why a cancel the PSP had accepted was declined, announced with `payment.cancel_failed`.
+    public var cancelFailure: String?
 
     /// Whether anything must be written.
     public var writes: Bool { changesPayment || !changedAttempts.isEmpty || !changedRefunds.isEmpty }

@@ -43,6 +43,9 @@ public struct PSPOutcome: Sendable, Equatable {
         PSPOutcome(outcome: .failed, failureClass: failure, errorCode: code, errorMessage: message)
     }
 
+    /// The PSP holds the payment and states that it ended without money moving (canceled, expired): not "not created".
+    public var endedAtPSP: Bool { outcome == .failed && (status == .canceled || status == .expired) }
+
     /// The PSP already holds a payment under this create's reference: it refused the repeat.
     public static func alreadyHeld(code: String?, message: String) -> PSPOutcome {
         var outcome = PSPOutcome.ambiguous(code: code, message: message)

@@ -24,6 +24,8 @@ public enum PaymentFact: Sendable, Equatable {
     case cancelAbandoned
     /// The PSP confirmed the cancel or void the merchant asked for.
     case canceledByMerchant
+    /// The PSP declined a cancel or void it had accepted, for this reason: the payment stays as it was.
+    case cancelDeclined(reason: String)
     /// The voucher's `expires_at` passed and the PSP confirmed it unpaid (and canceled it there where it can).
     case voucherExpired
     /// The merchant asks for a refund: it joins the payment, pending, before the PSP hears of it.
@@ -51,7 +53,8 @@ public enum PaymentFact: Sendable, Equatable {
         case .noConnectionAvailable, .lookupFound, .lookupNotFound, .reconcileGaveUp, .interruptedBeforePSP: true
         case .attemptStarted, .pspEvent, .cancelRequested, .cancelAbandoned, .canceledByMerchant, .voucherExpired, .duplicatesChecked, .noNews,
              .needsOperator,
-             .refundRequested, .refundOutcome, .captureRequested, .captureAnswered, .captureDeclined:
+             .refundRequested, .refundOutcome, .captureRequested, .captureAnswered, .captureDeclined,
+             .cancelDeclined:
             false
         }
     }

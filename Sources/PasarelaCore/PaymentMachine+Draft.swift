@@ -7,6 +7,7 @@ extension PaymentMachine {
         var stored: StoredPayment
         var events: [StatusEventType] = []
         var refundEvents: [RefundAnnouncement] = []
+        var cancelFailure: String?
         var verdict: Verdict?
         let now: Date
 
@@ -59,6 +60,11 @@ extension PaymentMachine {
         /// The payment's state after its attempt's answer (create, replay or lookup).
         mutating func settle(_ answer: PSPOutcome, attempt: Attempt) {
             switch answer.outcome {
+            case .failed where answer.endedAtPSP:
+                // The PSP holds the payment and says it ended (a void or cancel it confirms, a voucher it expired).
+                take(attempt.id)
+                report(status: answer.status ?? .canceled, attempt: attempt, amount: answer.amount, nextAction: nil, expiresAt: nil,
+                       failure: nil)
             case .failed:
                 // Nothing was created, so nothing else can have moved the payment.
                 guard payment.status == .processing else { return keep(.wrongStatus(payment.status)) }
@@ -217,7 +223,8 @@ extension PaymentMachine {
             let wrote = changesPayment || !changedAttempts.isEmpty || !changedRefunds.isEmpty
             let verdict = self.verdict ?? (wrote ? .recorded : .unchanged(.nothingLearnt))
             return Decision(verdict: verdict, stored: stored, changedAttempts: changedAttempts, events: events,
-                            changesPayment: changesPayment, changedRefunds: changedRefunds, refundEvents: refundEvents)
+                            changesPayment: changesPayment, changedRefunds: changedRefunds, refundEvents: refundEvents,
+                            cancelFailure: cancelFailure)
         }
     }
 }

@@ -27,7 +27,7 @@ public enum PaymentMachine {
             if final { draft.settle(answer, attempt: attempt) }
         case .lookupFound(let id, let answer, let checkDuplicates):
             guard let attempt = current.attempt(id) else { return draft.unchanged(.unknownAttempt(id)) }
-            guard answer.outcome != .unknown, answer.outcome != .failed else { return draft.unchanged(.nothingLearnt) }
+            guard answer.outcome != .unknown, answer.outcome != .failed || answer.endedAtPSP else { return draft.unchanged(.nothingLearnt) }
             draft.merge(answer, into: id, durationMs: nil)
             if checkDuplicates { draft.update(id) { $0.needsDuplicateCheck = true } }
             draft.settle(answer, attempt: attempt)
@@ -56,6 +56,12 @@ public enum PaymentMachine {
         case .cancelAbandoned:
             guard payment.pendingCancel != nil else { return draft.unchanged(.nothingLearnt) }
             draft.payment.pendingCancel = nil
+        case .cancelDeclined(let reason):
+            guard !payment.status.isTerminal, payment.pendingCancel != nil else { return draft.unchanged(.nothingLearnt) }
+            draft.payment.pendingCancel = nil
+            draft.events.append(.cancelFailed)
+            draft.cancelFailure = reason
+            draft.verdict = .recorded
         case .canceledByMerchant:
             guard [.requiresAction, .authorized, .processing].contains(payment.status) else {
                 return draft.unchanged(.wrongStatus(payment.status))

@@ -175,12 +175,16 @@ public enum PSPNotification: Sendable, Equatable {
     case refund(RefundEvent)
     /// A capture the PSP accepted was declined after all: the payment stays authorized.
     case captureDeclined(pspPaymentId: String, reference: String?, dedupeKey: String)
+    /// A cancel or void the PSP accepted was declined after all (Checkout's `payment_void_declined`): the payment stays
+    /// as it was, for this reason.
+    case cancelDeclined(pspPaymentId: String, reference: String?, reason: String, dedupeKey: String)
 
     public var dedupeKey: String {
         switch self {
         case .payment(let event): event.dedupeKey
         case .refund(let event): event.dedupeKey
         case .captureDeclined(_, _, let key): key
+        case .cancelDeclined(_, _, _, let key): key
         }
     }
 }

@@ -7,6 +7,8 @@ public enum StatusEventType: String, Sendable, CaseIterable {
     case failed = "payment.failed"
     case expired = "payment.expired"
     case canceled = "payment.canceled"
+    /// A cancel or void the PSP had accepted was declined: the payment stays as it was (the event says why).
+    case cancelFailed = "payment.cancel_failed"
     case refundPending = "refund.pending"
     case refundSucceeded = "refund.succeeded"
     case refundFailed = "refund.failed"

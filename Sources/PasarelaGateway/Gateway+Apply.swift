@@ -103,7 +103,9 @@ extension Gateway {
             return Prepared(decision: decision, before: stored, after: stored, write: write)
         }
         after.payment.version = stored.payment.version + 1
-        let events = decision.events.map { EventResource.make($0, for: after, merchant: merchant, at: at) }
+        let events = decision.events.map { type in
+            EventResource.make(type, for: after, merchant: merchant, at: at, reason: type == .cancelFailed ? decision.cancelFailure : nil)
+        }
             + decision.refundEvents.compactMap { EventResource.make($0, for: after, merchant: merchant, at: at) }
         var write = PaymentWrite(
             payment: after.payment, expectedVersion: stored.payment.version, attempts: decision.changedAttempts, events: events,
@@ -121,13 +123,14 @@ extension Gateway {
     func decide(_ fact: PaymentFact, on stored: StoredPayment, at: Date, options: WriteOptions) -> (Decision, StoredPayment) {
         let decision = PaymentMachine.apply(fact, to: stored, now: at)
         var after = decision.stored
-        schedule(&after.payment, decision: decision, attempts: after.attempts, now: at, options: options)
+        schedule(&after.payment, before: stored.payment, decision: decision, attempts: after.attempts, now: at, options: options)
         return (decision, after)
     }
 
-    /// Sets when the reconciler looks at the payment next. A status change starts the schedule over; a look that learnt
-    /// nothing counts and waits longer; a final payment is never looked at again.
-    func schedule(_ payment: inout Payment, decision: Decision, attempts: [Attempt], now: Date, options: WriteOptions) {
+    /// Sets when the reconciler looks at the payment next. A status change, or a capture or cancel asked of the PSP,
+    /// starts the schedule over; a look that learnt nothing counts and waits longer; a final payment is never looked at
+    /// again.
+    func schedule(_ payment: inout Payment, before: Payment, decision: Decision, attempts: [Attempt], now: Date, options: WriteOptions) {
         if options.endsLease { payment.leaseUntil = nil }
         let refundPending = decision.stored.refunds.contains { $0.status == .pending }
         guard !payment.status.isTerminal || refundPending else {
@@ -138,12 +141,13 @@ extension Gateway {
         let policy = config.connections[payment.connection ?? attempts.last?.connection ?? ""]?.config.reconcile
             ?? ConnectionConfig.ReconcileConfig()
         let moved: Bool = if case .applied = decision.verdict { true } else { !decision.refundEvents.isEmpty }
-        if moved || payment.nextLookAt == nil || options.endsLease {
+        let asked = payment.pendingCapture != nil && before.pendingCapture == nil || payment.pendingCancel != nil && before.pendingCancel == nil
+        if moved || asked || payment.nextLookAt == nil || options.endsLease {
             payment.looks = 0
             payment.nextLookAt = Self.firstLook(payment, policy: policy, now: now)
         } else if options.isLook {
             payment.looks += 1
-            let waiting = payment.status == .processing || payment.status.isTerminal || payment.pendingCapture != nil
+            let waiting = payment.status == .processing || payment.status.isTerminal || Self.waitsOnPSP(payment)
             let wait = waiting ? policy.wait(afterLooks: payment.looks, draw: Double.random(in: 0..<1)) : policy.noNewsAfter
             payment.nextLookAt = Self.earliest(now.addingTimeInterval(wait), Self.expiryLook(payment))
         }
@@ -154,8 +158,8 @@ extension Gateway {
 
     /// The first look at a payment in its current status.
     static func firstLook(_ payment: Payment, policy: ConnectionConfig.ReconcileConfig, now: Date) -> Date? {
-        if payment.status.isTerminal || payment.pendingCapture != nil {
-            // A refund or capture waiting on its PSP.
+        if payment.status.isTerminal || waitsOnPSP(payment) {
+            // A refund, capture or cancel waiting on its PSP.
             return now.addingTimeInterval(policy.wait(afterLooks: 0, draw: Double.random(in: 0..<1)))
         }
         switch payment.status {
@@ -168,6 +172,9 @@ extension Gateway {
             return nil
         }
     }
+
+    /// Whether a capture or cancel asked of the PSP waits for its confirmation.
+    static func waitsOnPSP(_ payment: Payment) -> Bool { payment.pendingCapture != nil || payment.pendingCancel != nil }
 
     /// A voucher is looked at when it expires.
     static func expiryLook(_ payment: Payment) -> Date? {

@@ -6,8 +6,10 @@ import PasarelaStore
 
 extension Gateway {
     /// `POST /v1/payments/{id}/cancel`: cancels an unpaid voucher or voids an uncaptured card payment at its PSP, then
-    /// states the PSP's confirmation as a fact. A payment that is paid, ended or not yet settled is refused with 409; a
-    /// PSP that gives no answer leaves the payment as it was (502, safe to retry with the same key).
+    /// states the PSP's confirmation as a fact: 200 with the payment `canceled`. A PSP that confirms later (Checkout's
+    /// void) answers 202: the payment stays `authorized` with `pending_cancel` until the PSP's notification or a lookup
+    /// confirms it, or its refusal clears it (`payment.cancel_failed`). A payment that is paid, ended or not yet settled
+    /// is refused with 409; a PSP that gives no answer leaves the payment as it was (502, safe to retry with the same key).
     /// - Parameters:
     ///   - rawBody: empty, or `{"reason": "..."}`.
     public func cancelPayment(id: String, merchant: Merchant, rawBody: [UInt8], idempotencyKey: String?) async throws -> APIReply {
@@ -43,8 +45,16 @@ extension Gateway {
                              payment: requested.stored.payment)
         }
         let answer = await cancelAtPSP(attempt, pspPaymentId: pspId, connection: connection)
-        if case .canceled = answer {} else { _ = try await apply(.cancelAbandoned, to: payment.id) }
         switch answer {
+        case .canceled, .accepted: break
+        case .refused, .failed: _ = try await apply(.cancelAbandoned, to: payment.id)
+        }
+        switch answer {
+        case .accepted:
+            // Asked, not done: the PSP confirms (or declines) later. The payment shows the cancel pending until then.
+            logger.info("payment cancel asked", metadata: ["payment": .string(payment.id), "connection": .string(connection.config.name)])
+            guard let current = try await store.payment(id: payment.id, merchantId: nil) else { throw GatewayFailure.paymentVanished(payment.id) }
+            return APIReply(status: current.payment.status == .canceled ? 200 : 202, body: PaymentResource.json(current).bytes)
         case .canceled:
             let applied = try await apply(.canceledByMerchant, to: payment.id)
             logger.info("payment canceled", metadata: ["payment": .string(payment.id), "connection": .string(connection.config.name)])

@@ -324,10 +324,17 @@ extension Gateway {
             let requested = try await apply(.cancelRequested(.expiry), to: payment.id, current: stored)
             guard requested.stored.payment.pendingCancel == .expiry else { return action(payment.id, .expired, requested) }
             let answer = await cancelAtPSP(attempt, pspPaymentId: pspId, connection: connection)
-            if case .canceled = answer {} else { _ = try await apply(.cancelAbandoned, to: payment.id) }
+            switch answer {
+            case .canceled, .accepted: break
+            case .refused, .failed: _ = try await apply(.cancelAbandoned, to: payment.id)
+            }
             switch answer {
             case .canceled:
                 break
+            case .accepted:
+                // The PSP confirms later; the cancel stays asked and the next look (soon) reads where it stands.
+                let current = try await store.payment(id: payment.id, merchantId: nil) ?? stored
+                return try await noNews(current, look: look, because: "the PSP accepted the cancel and confirms it later")
             case .refused:
                 // Refused: perhaps paid at the last minute. The PSP's word decides.
                 if case .found(let outcomes) = await lookup(.pspPaymentId(pspId), connection: connection,
@@ -374,7 +381,7 @@ extension Gateway {
                 }
                 guard extra.status == .requiresAction || extra.status == .processing, let extraId = extra.pspPaymentId else { continue }
                 switch await cancelAtPSP(attempt, pspPaymentId: extraId, connection: connection) {
-                case .canceled, .refused:
+                case .canceled, .accepted, .refused:
                     let action = ReconcileAction(paymentId: paymentId, step: .duplicateCanceled, outcome: "canceled",
                                                  detail: "canceled \(extraId) at \(connection.config.name); kept \(keep ?? "-")")
                     countReconciled(current, action)

@@ -155,6 +155,10 @@ extension Gateway {
             let found = try await store.paymentOf(connection: connection, pspPaymentId: pspPaymentId, reference: reference)
             target = found.map { ($0.0.paymentId, .captureDeclined) }
             current = found?.1
+        case .cancelDeclined(let pspPaymentId, let reference, let reason, _):
+            let found = try await store.paymentOf(connection: connection, pspPaymentId: pspPaymentId, reference: reference)
+            target = found.map { ($0.0.paymentId, .cancelDeclined(reason: reason)) }
+            current = found?.1
         }
         guard let target else {
             let write = PaymentWrite(payment: nil, expectedVersion: 0, inbox: entry(nil, .orphaned))
@@ -173,6 +177,7 @@ extension PSPNotification {
         case .payment(let event): event.pspPaymentId
         case .refund(let event): event.pspRefundId ?? event.pspPaymentId ?? "-"
         case .captureDeclined(let id, _, _): id
+        case .cancelDeclined(let id, _, _, _): id
         }
     }
 
@@ -182,6 +187,7 @@ extension PSPNotification {
         case .payment(let event): event.pspStatus
         case .refund(let event): event.outcome.pspStatus ?? "refund \(event.outcome.result.rawValue)"
         case .captureDeclined: "capture declined"
+        case .cancelDeclined: "cancel declined"
         }
     }
 }

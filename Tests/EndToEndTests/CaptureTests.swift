@@ -51,16 +51,73 @@ import Testing
         }
     }
 
-    @Test func checkoutVoidsAnAuthorizedPaymentWhenItIsCanceled() async throws {
+    /// Checkout's void is asynchronous: its 202 means "asked". The payment shows the cancel pending (still authorized)
+    /// until `payment_voided` confirms it; only then is it canceled.
+    @Test func checkoutVoidsAnAuthorizedPaymentOnlyOnceCheckoutConfirms() async throws {
         try await Harness.with { harness in
             let id = try await Self.authorize(harness, token: "tok_visa4242")
+            let checkout = try #require(harness.stack.checkout)
+            try await harness.eventually("the approval webhook") { try await harness.eventTypes(id) == ["payment.authorized"] }
             let pspId = try #require(try await harness.payment(id)["psp_payment_id"] as? String)
-            let canceled = try await harness.call("POST", "/v1/payments/\(id)/cancel", json: "{}")
-            #expect(canceled.status == 200, "\(canceled.text)")
-            #expect(canceled.json["status"] as? String == "canceled")
-            #expect(harness.stack.checkout?.status(of: pspId) == "Voided")
+            checkout.sender.set(.init(hold: true))
+            let asked = try await harness.call("POST", "/v1/payments/\(id)/cancel", json: "{}")
+            #expect(asked.status == 202, "\(asked.text)")
+            #expect(asked.json["status"] as? String == "authorized")
+            #expect(asked.json["pending_cancel"] as? Bool == true)
+            #expect(checkout.status(of: pspId) == "Voided")
+            #expect(try await harness.payment(id)["status"] as? String == "authorized", "not canceled before Checkout says so")
+            _ = await checkout.sender.release(reversed: false)
+            try await harness.eventually("payment_voided applied") { try await harness.payment(id)["status"] as? String == "canceled" }
+            let canceled = try await harness.payment(id)
+            #expect(canceled["pending_cancel"] as? Bool == false)
+            #expect((canceled["failure"] as? [String: Any])?["code"] as? String == "canceled_by_merchant")
+            #expect(try await harness.eventTypes(id) == ["payment.authorized", "payment.canceled"])
             let late = try await capture(harness, id)
             #expect(late.status == 409)
+        }
+    }
+
+    /// Checkout accepts the void and then declines it: the payment was never canceled. The pending cancel goes, the
+    /// payment stays authorized (and capturable), and the merchant hears why in `payment.cancel_failed`.
+    @Test func aDeclinedVoidLeavesThePaymentAuthorizedAndSaysWhy() async throws {
+        try await Harness.with { harness in
+            let checkout = try #require(harness.stack.checkout)
+            #expect(checkout.applySetting("decline_voids", true))
+            let id = try await Self.authorize(harness, token: "tok_visa4242")
+            try await harness.eventually("the approval webhook") { try await harness.eventTypes(id) == ["payment.authorized"] }
+            let asked = try await harness.call("POST", "/v1/payments/\(id)/cancel", json: "{}")
+            #expect(asked.status == 202, "\(asked.text)")
+            try await harness.eventually("payment_void_declined applied") {
+                try await harness.eventTypes(id) == ["payment.authorized", "payment.cancel_failed"]
+            }
+            let payment = try await harness.payment(id)
+            #expect(payment["status"] as? String == "authorized")
+            #expect(payment["pending_cancel"] as? Bool == false)
+            let events = try await harness.call("GET", "/v1/payments/\(id)/events").json["data"] as? [[String: Any]] ?? []
+            let failed = try #require(events.last?["data"] as? [String: Any])
+            #expect((failed["reason"] as? String)?.contains("Checkout declined the void") == true, "\(failed)")
+            #expect(((failed["object"] as? [String: Any])?["status"]) as? String == "authorized")
+            let captured = try await capture(harness, id)
+            #expect(captured.status == 200, "\(captured.text)")
+        }
+    }
+
+    /// The void's webhook is lost: the reconciler's look (soon after the cancel was asked) finds the payment Voided.
+    @Test func aVoidWhoseWebhookIsLostIsConfirmedByALookup() async throws {
+        try await Harness.with { harness in
+            let checkout = try #require(harness.stack.checkout)
+            let id = try await Self.authorize(harness, token: "tok_visa4242")
+            try await harness.eventually("the approval webhook") { try await harness.eventTypes(id) == ["payment.authorized"] }
+            checkout.sender.set(.init(dropNext: 1))
+            #expect(try await harness.call("POST", "/v1/payments/\(id)/cancel", json: "{}").status == 202)
+            try await harness.eventually("the void's webhook dropped") { checkout.sender.current.dropNext == 0 }
+            #expect(try await harness.payment(id)["status"] as? String == "authorized")
+            harness.clock.advance(by: 12)
+            let report = await harness.reconcile()
+            #expect(report.actions.first?.reached == .canceled, "\(report.lines)")
+            let canceled = try await harness.payment(id)
+            #expect(canceled["status"] as? String == "canceled")
+            #expect((canceled["failure"] as? [String: Any])?["code"] as? String == "canceled_by_merchant")
         }
     }
 

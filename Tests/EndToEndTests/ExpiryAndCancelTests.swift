@@ -102,10 +102,15 @@ import Testing
             let id = try #require(created.json["id"] as? String)
             let pspId = try #require(created.json["psp_payment_id"] as? String)
             try await harness.eventually("the approval webhook") { try await harness.eventTypes(id) == ["payment.authorized"] }
+            checkout.sender.set(.init(hold: true))
             let voided = try await cancel(harness, id, key: "void-1")
-            #expect(voided.status == 200, "\(voided.text)")
-            #expect(voided.json["status"] as? String == "canceled")
+            #expect(voided.status == 202, "\(voided.text)")
+            #expect(voided.json["pending_cancel"] as? Bool == true)
             #expect(checkout.status(of: pspId) == "Voided")
+            // The same key replays the answer: asked, not done.
+            #expect(try await cancel(harness, id, key: "void-1").bytes == voided.bytes)
+            _ = await checkout.sender.release(reversed: false)
+            try await harness.eventually("payment_voided applied") { try await harness.payment(id)["status"] as? String == "canceled" }
             // The held capture finds the payment voided and does nothing; the void's own webhook changes nothing.
             checkout.captures.open()
             try await harness.eventually("payment_voided recorded") { checkout.sentEvents.count == 2 }

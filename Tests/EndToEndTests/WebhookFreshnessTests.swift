@@ -67,6 +67,34 @@ import Testing
         }
     }
 
+    /// Checkout signs the whole body, `created_on` included: an old event under a new `evt_` id (which dedupe cannot
+    /// catch) is refused like a stale dLocal notification.
+    @Test func aStaleCheckoutEventIsRefusedWhateverItsId() async throws {
+        try await Harness.with { harness in
+            let body = Harness.body(country: "PE", currency: "PEN", value: 5000, method: #"{"type":"card","token":"tok_visa4242"}"#)
+                .replacingOccurrences(of: #""description":"Pedido""#, with: #""description":"Pedido","capture":"manual""#)
+            let created = try await harness.call("POST", "/v1/payments", json: body)
+            let id = try #require(created.json["id"] as? String), pspId = try #require(created.json["psp_payment_id"] as? String)
+            try await harness.eventually("the approval webhook") { try await harness.eventTypes(id) == ["payment.authorized"] }
+            func event(_ createdOn: String) -> [UInt8] {
+                Array(#"{"id":"evt_\#(UUID().uuidString.lowercased().prefix(26))","type":"payment_canceled","version":"1.0.9","created_on":"\#(createdOn)","data":{"id":"\#(pspId)","amount":5000,"currency":"PEN"}}"#.utf8)
+            }
+            func post(_ body: [UInt8]) async throws -> Harness.Reply {
+                try await harness.call("POST", "/webhooks/checkout", body: body,
+                                       headers: [("Cko-Signature", CheckoutSignature.signature(body: body, key: "whsec_pasarela_sandbox"))])
+            }
+            for createdOn in [Timestamps.utcMillis(Date().addingTimeInterval(-3600)), "2021-06-11T12:01:26.316+00:00", "last week"] {
+                let refused = try await post(event(createdOn))
+                #expect(refused.status == 401, "\(createdOn): \(refused.text)")
+                #expect(refused.error["code"] as? String == "signature_stale")
+            }
+            #expect(try await harness.payment(id)["status"] as? String == "authorized")
+            let fresh = try await post(event(Timestamps.utcMillis(Date())))
+            #expect(fresh.status == 200, "\(fresh.text)")
+            #expect(try await harness.payment(id)["status"] as? String == "canceled")
+        }
+    }
+
     @Test func aForwardedAddressFromACallerThatIsNoTrustedProxyIsIgnored() async throws {
         // The caller (127.0.0.1) is not the trusted proxy: its X-Forwarded-For naming an allowed address proves nothing.
         let allowList: (String) -> String = { $0 + "webhook:\n  allow_ips: [203.0.113.0/24]\n  trusted_proxies: [192.0.2.10/32]\n  client_ip_header: X-Forwarded-For\n" }

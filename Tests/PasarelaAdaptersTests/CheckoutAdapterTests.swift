@@ -118,7 +118,7 @@ import Testing
         #expect(outcomes.first?.status == .authorized)
     }
 
-    @Test func aVoidIsAPostWithItsOwnIdempotencyKeyAndA202IsCanceled() throws {
+    @Test func aVoidIsAPostWithItsOwnIdempotencyKeyAndA202IsOnlyAsked() throws {
         let request = try adapter.buildCancel(CancelTarget(pspPaymentId: "pay_abc", attemptId: "att_1"), now: Date(), context: context)
         #expect(request.method == "POST")
         #expect(request.url == "https://api.sandbox.checkout.com/payments/pay_abc/voids")
@@ -127,7 +127,8 @@ import Testing
         #expect(adapter.cancels(.card, status: .authorized))
         #expect(!adapter.cancels(.cash, status: .requiresAction))
         let accepted = Array(#"{"action_id":"act_1","reference":"att_1"}"#.utf8)
-        #expect(adapter.parseCancel(InboundMessage(status: 202, headers: [], body: accepted)) == .canceled)
+        // 202 means "asked": payment_voided (or a lookup) confirms it, payment_void_declined refuses it.
+        #expect(adapter.parseCancel(InboundMessage(status: 202, headers: [], body: accepted)) == .accepted)
         guard case .refused = adapter.parseCancel(InboundMessage(status: 403, headers: [], body: [])) else { Issue.record("403 refuses"); return }
         guard case .failed = adapter.parseCancel(InboundMessage(status: 502, headers: [], body: [])) else { Issue.record("502 says nothing"); return }
         guard case .failed = adapter.parseCancel(InboundMessage(status: 202, headers: [], body: Array("<html>".utf8))) else {

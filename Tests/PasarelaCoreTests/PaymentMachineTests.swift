@@ -255,4 +255,57 @@ import Testing
             return permutations(rest).map { [first] + $0 }
         }
     }
+
+    /// A PSP that cannot be asked flags the payment at once; the flag says "not known yet" and goes when the payment
+    /// moves. A terminal payment is never flagged that way.
+    @Test func aPaymentNobodyCanAskIsFlaggedUntilItMoves() {
+        let unknown = PSPOutcome.ambiguous(code: nil, message: "garbage", failure: .invalidResponse)
+        let review = ReviewReason.outcomeUnknowable(connection: "acmepay", reference: "att_1")
+        let (flagged, events) = Self.run([.needsOperator(review), .attemptAnswered(attemptId: "att_1", answer: unknown, final: true)])
+        #expect(flagged.payment.status == .processing)
+        #expect(flagged.payment.review == review)
+        #expect(events == [.processing])
+        #expect(PaymentMachine.apply(.needsOperator(review), to: flagged, now: Self.start).verdict == .unchanged(.alreadyFlagged))
+        let paid = PaymentMachine.apply(.pspEvent(attemptId: "att_1", event: Self.event(.succeeded)), to: flagged, now: Self.start)
+        #expect(paid.stored.payment.status == .succeeded)
+        #expect(paid.stored.payment.review == nil)
+        #expect(PaymentMachine.apply(.needsOperator(.pspNotAnswering(connection: "dlocal")), to: paid.stored, now: Self.start).verdict
+            == .unchanged(.wrongStatus(.succeeded)))
+        // A flag that is not about a missing answer stays.
+        var mismatch = flagged
+        mismatch.payment.review = .amountUnreadable
+        let moved = PaymentMachine.apply(.pspEvent(attemptId: "att_1", event: Self.event(.requiresAction, amount: .absent, action: Self.voucher)),
+                                         to: mismatch, now: Self.start)
+        #expect(moved.stored.payment.status == .requiresAction)
+        #expect(moved.stored.payment.review == .amountUnreadable)
+    }
+
+    /// A lookup that finds the payment ended at the PSP (voided, expired) applies it; "not created" it is not.
+    @Test func aLookupFindingThePaymentEndedAtThePSPAppliesIt() {
+        let authorized = Self.run([.attemptAnswered(attemptId: "att_1", answer: Self.answer(.authorized), final: true)]).0
+        let asked = PaymentMachine.apply(.cancelRequested(.merchant), to: authorized, now: Self.start).stored
+        let voided = PaymentMachine.apply(.lookupFound(attemptId: "att_1", answer: Self.answer(.canceled)), to: asked, now: Self.start)
+        #expect(voided.verdict == .applied(.canceled))
+        #expect(voided.stored.payment.failure == .canceledByMerchant)
+        let voucher = Self.run([.attemptAnswered(attemptId: "att_1", answer: Self.answer(.requiresAction, action: Self.voucher), final: true)]).0
+        let expired = PaymentMachine.apply(.lookupFound(attemptId: "att_1", answer: Self.answer(.expired)), to: voucher, now: Self.start)
+        #expect(expired.stored.payment.status == .expired)
+        #expect(expired.stored.payment.failure == .expiredAtPSP)
+        let refused = PaymentMachine.apply(.lookupFound(attemptId: "att_1", answer: .notCreated(.http5xx, code: "500", message: "x")),
+                                           to: voucher, now: Self.start)
+        #expect(refused.verdict == .unchanged(.nothingLearnt))
+    }
+
+    /// A void the PSP accepted and then declined: the pending cancel goes, the status stays, the reason is announced.
+    @Test func aDeclinedCancelClearsThePendingCancelAndSaysWhy() {
+        let authorized = Self.run([.attemptAnswered(attemptId: "att_1", answer: Self.answer(.authorized), final: true)]).0
+        let asked = PaymentMachine.apply(.cancelRequested(.merchant), to: authorized, now: Self.start).stored
+        #expect(asked.payment.pendingCancel == .merchant)
+        let declined = PaymentMachine.apply(.cancelDeclined(reason: "20057: not permitted"), to: asked, now: Self.start)
+        #expect(declined.stored.payment.status == .authorized)
+        #expect(declined.stored.payment.pendingCancel == nil)
+        #expect(declined.events == [.cancelFailed])
+        #expect(declined.cancelFailure == "20057: not permitted")
+        #expect(PaymentMachine.apply(.cancelDeclined(reason: "again"), to: declined.stored, now: Self.start).verdict == .unchanged(.nothingLearnt))
+    }
 }

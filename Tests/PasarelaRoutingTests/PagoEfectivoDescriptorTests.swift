@@ -106,6 +106,19 @@ import Testing
                                              dedupeKey: "2523136:cip.paid:0001"))])
     }
 
+    /// Freshness reads the payment date a callback carries; an expiry carries none and is not refused for it, while a
+    /// date that cannot be read is.
+    @Test func onlyAPaidCallbackCarriesASignedTime() throws {
+        let paid = Array(#"{"eventType":"cip.paid","operationNumber":"0001","data":{"cip":1,"paymentDate":"2020-07-20T11:05:00-05:00"}}"#.utf8)
+        #expect(adapter.signedAt(InboundMessage(headers: [], body: paid)) == .at(Timestamps.parse("2020-07-20T11:05:00-05:00")!))
+        let expired = Array(#"{"eventType":"cip.expired","operationNumber":"0002","data":{"cip":1,"currency":"PEN","amount":10.00}}"#.utf8)
+        #expect(adapter.signedAt(InboundMessage(headers: [], body: expired)) == .absent)
+        let nullDate = Array(#"{"eventType":"cip.expired","data":{"cip":1,"paymentDate":null}}"#.utf8)
+        #expect(adapter.signedAt(InboundMessage(headers: [], body: nullDate)) == .absent)
+        let garbled = Array(#"{"eventType":"cip.paid","data":{"cip":1,"paymentDate":"ayer"}}"#.utf8)
+        #expect(adapter.signedAt(InboundMessage(headers: [], body: garbled)) == .unreadable("ayer"))
+    }
+
     @Test func aSearchFindsCIPsByNumberOrByReference() throws {
         let byNumber = try adapter.buildLookup(.pspPaymentId("2523136"), now: now, context: context)
         #expect(byNumber.url == "https://pre1a.services.pagoefectivo.pe/v1/cips/search")

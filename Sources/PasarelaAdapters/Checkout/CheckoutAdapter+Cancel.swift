@@ -16,10 +16,11 @@ extension CheckoutAdapter: CancelFlow {
                     idempotencyKey: "void-\(target.attemptId)", context: context)
     }
 
-    /// 202 with an `action_id` is a void accepted; 403/404/422 a refusal (captured already, unknown); the rest nothing.
+    /// 202 with an `action_id` is a void asked for, not done: `payment_voided` (or a lookup finding it Voided) confirms
+    /// it, `payment_void_declined` refuses it. 403/404/422 a refusal (captured already, unknown); the rest nothing.
     public func parseCancel(_ response: InboundMessage) -> CancelAnswer {
         switch action(response) {
-        case .accepted: .canceled
+        case .accepted: .accepted
         case .refused(let code, let message): .refused(code: code, message: message)
         case .unknown(let code, let message): .failed(code: code, message: message)
         }

@@ -2,9 +2,20 @@ import Foundation
 import PasarelaCore
 
 extension CheckoutAdapter {
+    /// The event's `created_on` (older events: `timestamp`), inside the signed body: an old event replayed with a new
+    /// `evt_` id is refused like a stale dLocal notification. An event with neither is judged by its id and the status
+    /// order.
+    public func signedAt(_ message: InboundMessage) -> SignedTime {
+        guard let json = try? JSONFields.parse(message.body) else { return .absent }
+        let stated: String?
+        do { stated = try json.string("created_on") ?? json.string("timestamp") } catch { return .unreadable("created_on is not text") }
+        guard let text = stated else { return .absent }
+        return Timestamps.parse(text).map(SignedTime.at) ?? .unreadable(String(text.prefix(40)))
+    }
+
     /// Verifies `Cko-Signature` (hex HMAC-SHA256 of the raw body with `webhook_secret`) and reads the event: a payment
     /// status, a refund (`payment_refunded`, `payment_refund_pending`, `payment_refund_declined`, matched by the refund
-    /// action's id or our reference), or a declined capture. The dedupe key is the event's `evt_` id: Checkout delivers at
+    /// action's id or our reference), a declined capture, or a declined void. The dedupe key is the event's `evt_` id: Checkout delivers at
     /// least once and out of order.
     public func parseWebhook(_ message: InboundMessage, context: AdapterContext) throws(WebhookError) -> [PSPNotification] {
         guard let presented = message.header(CheckoutSignature.header) else {
@@ -33,6 +44,10 @@ extension CheckoutAdapter {
         }
         if event.type == "payment_capture_declined" {
             return [.captureDeclined(pspPaymentId: data.id, reference: data.reference, dedupeKey: event.id)]
+        }
+        if event.type == "payment_void_declined" {
+            let reason = "Checkout declined the void (\(data.responseCode ?? "no code"): \(data.responseSummary ?? "no reason given"))"
+            return [.cancelDeclined(pspPaymentId: data.id, reference: data.reference, reason: reason, dedupeKey: event.id)]
         }
         guard let mapped = CheckoutEventType.status(of: event.type) else {
             throw .malformed("unknown Checkout event type '\(event.type.prefix(40))'")

@@ -55,8 +55,8 @@ enum CheckoutEventType {
         case "payment_declined", "payment_authentication_failed", "card_verification_declined": .some(.failed)
         case "payment_expired": .some(.expired)
         case "payment_canceled", "payment_voided": .some(.canceled)
-        // Refund and capture-decline events are read apart (CheckoutAdapter+Webhook); these move nothing.
-        case "payment_void_declined", "payment_retry_scheduled", "payment_returned":
+        // Refund, capture-decline and void-decline events are read apart (CheckoutAdapter+Webhook); these move nothing.
+        case "payment_retry_scheduled", "payment_returned":
             .some(nil)
         default: nil
         }

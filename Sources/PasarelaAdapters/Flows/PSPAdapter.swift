@@ -193,11 +193,13 @@ public enum LookupAnswer: Sendable, Equatable {
     /// Nothing was learnt (an error, an unreadable answer); the outcome says why.
     case failed(PSPOutcome)
 
-    /// The answer for one payment read as an outcome: found when the PSP stated its status, else nothing learnt.
+    /// The answer for one payment read as an outcome: found when the PSP stated its status (an ended one too:
+    /// canceled, expired), else nothing learnt.
     public static func single(_ outcome: PSPOutcome) -> LookupAnswer {
         switch outcome.outcome {
         case .succeeded, .pending, .declined: .found([outcome])
-        case .failed, .unknown: .failed(outcome)
+        case .failed: outcome.endedAtPSP ? .found([outcome]) : .failed(outcome)
+        case .unknown: .failed(outcome)
         }
     }
 }
@@ -229,6 +231,9 @@ public struct CancelTarget: Sendable, Equatable {
 public enum CancelAnswer: Sendable, Equatable {
     /// The PSP canceled it (or had already).
     case canceled
+    /// The PSP took the request and confirms it later (Checkout's void: 202, then `payment_voided` or
+    /// `payment_void_declined`): asked, not done.
+    case accepted
     /// The PSP refuses: the payment cannot be canceled (paid already, not found).
     case refused(code: String?, message: String)
     /// No definite answer (5xx, timeout, unreadable): asking again is safe.

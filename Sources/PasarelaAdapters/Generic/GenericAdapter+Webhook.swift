@@ -2,11 +2,17 @@ import Foundation
 import PasarelaCore
 
 extension GenericAdapter {
-    /// The body time `webhook.fields.signed_at` names, which the body's signature covers.
+    /// The body time `webhook.fields.signed_at` names, which the body's signature covers. An event that carries none
+    /// (PagoEfectivo's `cip.expired` has no `paymentDate`: nothing was paid) is judged by its dedupe key and the status
+    /// order instead; one whose time cannot be read is refused like a stale one.
     public func signedAt(_ message: InboundMessage) -> SignedTime {
-        guard let path = descriptor.webhook.signedAt else { return .absent }
-        guard let json = Self.json(message.body), let text = path.text(in: json) else { return .unreadable("no time at \(path)") }
-        return Timestamps.parse(text).map(SignedTime.at) ?? .unreadable(String(text.prefix(40)))
+        guard let path = descriptor.webhook.signedAt, let json = Self.json(message.body) else { return .absent }
+        switch path.value(in: json) {
+        case nil, .null?: return .absent
+        default:
+            guard let text = path.text(in: json) else { return .unreadable("the time at \(path) is not text") }
+            return Timestamps.parse(text).map(SignedTime.at) ?? .unreadable(String(text.prefix(40)))
+        }
     }
 
     /// Verifies the declared signature over the raw bytes, then reads the declared fields. An amount that cannot be

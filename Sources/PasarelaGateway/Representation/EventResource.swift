@@ -11,12 +11,14 @@ public enum EventResource {
         return make(announcement.type, object: RefundResource.json(refund), payment: stored.payment, merchant: merchant, at: date)
     }
 
-    /// A new event announcing `type`, carrying the payment as it is after the change, with the merchant's notification URL.
-    static func make(_ type: StatusEventType, for stored: StoredPayment, merchant: Merchant?, at date: Date) -> NewEvent {
-        make(type, object: PaymentResource.json(stored), payment: stored.payment, merchant: merchant, at: date)
+    /// A new event announcing `type`, carrying the payment as it is after the change, with the merchant's notification URL;
+    /// `reason` says why something the merchant asked for did not happen (`payment.cancel_failed`).
+    static func make(_ type: StatusEventType, for stored: StoredPayment, merchant: Merchant?, at date: Date, reason: String? = nil) -> NewEvent {
+        make(type, object: PaymentResource.json(stored), payment: stored.payment, merchant: merchant, at: date, reason: reason)
     }
 
-    static func make(_ type: StatusEventType, object: JSONBody, payment: Payment, merchant: Merchant?, at date: Date) -> NewEvent {
+    static func make(_ type: StatusEventType, object: JSONBody, payment: Payment, merchant: Merchant?, at date: Date,
+                     reason: String? = nil) -> NewEvent {
         let id = Identifier.make("evt")
         let body = JSONBody.object([
             ("id", .string(id)),
@@ -25,7 +27,7 @@ public enum EventResource {
             ("created_at", .string(Timestamps.utc(date))),
             ("payment_id", .string(payment.id)),
             ("livemode", .bool(payment.livemode)),
-            ("data", .object([("object", object)])),
+            ("data", .fields([("object", object), ("reason", reason.map(JSONBody.string))])),
         ]).bytes
         return NewEvent(id: id, type: type, createdAt: date, body: body,
                         notificationURL: payment.request.notificationURL ?? merchant?.notificationURL)

@@ -37,6 +37,7 @@ public enum PaymentResource {
             ("capture", .string(request.capture.rawValue)),
             ("amount_captured", captured),
             ("pending_capture", pendingCapture),
+            ("pending_cancel", .bool(payment.pendingCancel != nil)),
             ("amount_refunded", money(stored.amountRefunded)),
             ("failure", failure),
             ("late_payment", .bool(payment.latePayment)),

@@ -69,8 +69,14 @@ extension CheckoutEmulator {
         case .void:
             guard payment.status == "Authorized" else { throw .notAllowed("payment_not_voidable") }
             action.amount = payment.amount
-            payment.status = "Voided"
-            event = "payment_voided"
+            if settings.declineVoids {
+                // Accepted (202), then declined by the acquirer: the payment stays Authorized.
+                action.decline()
+                event = "payment_void_declined"
+            } else {
+                payment.status = "Voided"
+                event = "payment_voided"
+            }
         case .refund:
             let available = payment.captured - payment.refunded
             guard available > 0 else { throw .notAllowed("refund_not_allowed") }

@@ -54,6 +54,7 @@ public final class CheckoutEmulator: Sendable {
     struct Settings {
         var declineRefunds = false
         var declineCaptures = false
+        var declineVoids = false
     }
 
     struct State {
@@ -78,12 +79,13 @@ public final class CheckoutEmulator: Sendable {
         webhookURL.withLock { $0 = url }
         journal.withLock { $0?.append("target", url ?? "") }
     }
-    public var settingNames: Set<String> { ["decline_refunds", "decline_captures"] }
+    public var settingNames: Set<String> { ["decline_refunds", "decline_captures", "decline_voids"] }
 
     public func applySetting(_ name: String, _ value: Bool) -> Bool {
         switch name {
         case "decline_refunds": settings.withLock { $0.declineRefunds = value }
         case "decline_captures": settings.withLock { $0.declineCaptures = value }
+        case "decline_voids": settings.withLock { $0.declineVoids = value }
         default: return false
         }
         return true

@@ -229,11 +229,13 @@ public final class PagoEfectivoEmulator: Sendable {
         return (200, ["cip": cip, "status": status, "notification": delivery.json])
     }
 
-    /// Sends a callback: `{eventType, operationNumber, data{cip, currency, amount, paymentDate, transactionCode}}`.
+    /// Sends a callback: `{eventType, operationNumber, data{cip, currency, amount, paymentDate, transactionCode}}`. Only a
+    /// payment has a `paymentDate`: an expiry (`cip.expired`) carries none, since nothing was paid.
     func notify(_ cip: CIP, eventType: String, operation: Int) async -> WebhookSender.Delivery {
         let amount = NSDecimalNumber(decimal: cip.amount).stringValue
+        let paymentDate = eventType == "cip.paid" ? #""paymentDate":"\#(Self.limaText(now()))","# : ""
         let body = Array("""
-            {"eventType":"\(eventType)","operationNumber":"\(String(format: "%06d", operation))","data":{"cip":\(cip.cip),"currency":"\(cip.currency)","amount":\(amount),"paymentDate":"\(Self.limaText(now()))","transactionCode":"\(cip.transactionCode)"}}
+            {"eventType":"\(eventType)","operationNumber":"\(String(format: "%06d", operation))","data":{"cip":\(cip.cip),"currency":"\(cip.currency)","amount":\(amount),\(paymentDate)"transactionCode":"\(cip.transactionCode)"}}
             """.utf8)
         let signature = PagoEfectivoSignature.signature(body: body, secretKey: credentials.secretKey)
         return await sender.deliver(to: notificationURL.withLock { $0 }, headers: [(PagoEfectivoSignature.header, signature)], body: body)
