@@ -32,7 +32,7 @@ public enum Stack {
 
         let gateway = Gateway(snapshot: snapshot, store: store, merchants: merchants,
                               publicBaseURL: options.publicURL ?? "http://\(options.host):\(options.port)", logger: logger, now: options.now,
-                              workLease: options.workLease, sandbox: options.sandbox)
+                              workLease: options.workLease, requestLease: options.requestLease, sandbox: options.sandbox)
         let openAPI = try? String(contentsOfFile: options.configDirectory + "/openapi.yaml", encoding: .utf8)
         let mounted = emulators
         let (port, group, run) = try await launch(logger: logger, signals: signals) { onRunning in
@@ -116,6 +116,7 @@ public enum Stack {
         let recorded = options.publicURL == nil ? try await store.setting(publicURLSetting) : nil
         return Gateway(snapshot: snapshot, store: store, merchants: merchants,
                        publicBaseURL: options.publicURL ?? recorded ?? "http://\(options.host):\(options.port)",
-                       logger: logger ?? Logger(label: "pasarela"), now: options.now, workLease: options.workLease, sandbox: options.sandbox)
+                       logger: logger ?? Logger(label: "pasarela"), now: options.now, workLease: options.workLease,
+                       requestLease: options.requestLease, sandbox: options.sandbox)
     }
 }

@@ -12,6 +12,9 @@ public struct StackOptions: Sendable {
     public var databasePoolSize: Int = 10
     /// How long the reconciler and the outbox dispatcher hold the work they claim (another instance takes it up after).
     public var workLease: TimeInterval = 60
+    /// How long a request (a create, a cancel, a capture, a refund) holds its payment and idempotency key, and how often it
+    /// renews that hold while it runs: an instance that dies lets go within one lease.
+    public var requestLease = RequestLease()
     /// The folder holding `routes.yaml` and `adapters/`.
     public var configDirectory: String = "."
     /// Sandbox mode: the built-in emulators stand in for every sandbox connection, and a test key is configured.

@@ -110,7 +110,8 @@ extension Gateway {
         var write = PaymentWrite(
             payment: after.payment, expectedVersion: stored.payment.version, attempts: decision.changedAttempts, events: events,
             inbox: options.inbox?(decision), reply: options.reply?(after),
-            settleOpenCreateKey: options.isLook ? IdempotencyReply(key: "", status: 201, body: PaymentResource.json(after).bytes) : nil)
+            settleOpenCreateKey: options.isLook && after.payment.status != .processing
+                ? IdempotencyReply(key: "", status: 201, body: PaymentResource.json(after).bytes) : nil)
         write.refunds = decision.changedRefunds
         write.calls = options.calls
         write.endsLease = options.endsLease

@@ -21,7 +21,7 @@ extension Gateway {
                       abandoned: () async throws -> APIReply?) async throws -> CommandClaim {
         guard let key else { return .run(nil) }
         let claim = IdempotencyClaim(key: key, requestHash: Hex.encode(SHA256.hash(data: Array("\(route)\n".utf8) + body)))
-        let lease = now().addingTimeInterval(Self.commandLease(stored, config: config))
+        let lease = now().addingTimeInterval(requestLease.duration)
         switch try await store.claim(claim, merchantId: merchant.id, paymentId: stored.payment.id, operation: operation, leaseUntil: lease) {
         case .created: return .run(claim)
         case .replay(let reply): return .answer(APIReply(status: reply.status, body: reply.body))
@@ -39,17 +39,12 @@ extension Gateway {
         }
     }
 
-    /// How long a command (cancel, capture, refund) holds its key: its PSP call and a margin.
-    static func commandLease(_ stored: StoredPayment, config: LiveConfig) -> TimeInterval {
-        let connection = config.connections[stored.payment.connection ?? stored.lastAttempt?.connection ?? ""]?.config
-        return TimeInterval((connection?.requestTimeoutMs ?? 15_000) + (connection?.connectTimeoutMs ?? 2_000)) / 1000 * 2 + 30
-    }
-
     /// Runs a command and stores its answer for the key: a refusal is the answer too; a transient failure (the outcome
     /// is not known yet, a PSP gave no answer) frees the key for a retry.
     func settled(_ claim: IdempotencyClaim?, merchant: Merchant, _ command: () async throws -> APIReply) async throws -> APIReply {
         do {
-            let reply = try await command()
+            // The key's hold is renewed while the command runs: a retry waits (409) only while this instance lives.
+            let reply = try await keepingLease(merchantId: merchant.id, key: claim?.key, paymentId: nil, command)
             if let claim {
                 let stored = try await store.settle(key: claim.key, merchantId: merchant.id,
                                                     reply: IdempotencyReply(key: claim.key, status: reply.status, body: reply.body))

@@ -55,6 +55,8 @@ public final class Gateway: Sendable {
     /// How long the reconciler and the outbox dispatcher hold the work they claim: another instance takes it up when a
     /// claimer dies before finishing.
     public let workLease: TimeInterval
+    /// How long a request holds its payment and key, renewed while it runs.
+    public let requestLease: RequestLease
     private let live: Mutex<LiveConfig>
     let tokens = TokenCache()
     /// One circuit breaker per connection.
@@ -96,7 +98,8 @@ public final class Gateway: Sendable {
 
     public init(snapshot: ConfigSnapshot, store: any PaymentStore, merchants: MerchantDirectory, publicBaseURL: String,
                 executor: HTTPExecutor = HTTPExecutor(), logger: Logger = Logger(label: "pasarela"),
-                now: @escaping @Sendable () -> Date = Date.init, workLease: TimeInterval = 60, sandbox: Bool = true) {
+                now: @escaping @Sendable () -> Date = Date.init, workLease: TimeInterval = 60, requestLease: RequestLease = RequestLease(),
+                sandbox: Bool = true) {
         self.store = store
         self.merchants = merchants
         self.executor = executor
@@ -105,6 +108,7 @@ public final class Gateway: Sendable {
         self.logger = logger
         self.now = now
         self.workLease = workLease
+        self.requestLease = requestLease
         self.sandbox = sandbox
         self.live = Mutex(Gateway.build(snapshot, publicBaseURL: trimmed))
     }

@@ -46,7 +46,8 @@ extension Gateway {
             throw APIError.invalid("payment_method", "No connection can take \(request.method.type.rawValue) in \(request.country) with \(request.amount.currency.code) (rule \(plan.rule)\(reasons.isEmpty ? "" : "; " + reasons)).",
                                    code: "payment_method_unavailable")
         }
-        let lease = started.addingTimeInterval(Self.leaseDuration(plan, config: config))
+        // The request holds the payment and its key for a short lease, renewed while it runs (``keepingLease``).
+        let lease = started.addingTimeInterval(requestLease.duration)
         let payment = Payment(id: Identifier.make("pay"), merchantId: merchant.id, livemode: merchant.livemode,
                               status: .processing, request: request,
                               expiresAt: request.expiresAt ?? started.addingTimeInterval(Self.defaultExpiry),
@@ -81,7 +82,7 @@ extension Gateway {
         case .inFlight(let id):
             throw APIError.idempotency("idempotency_in_flight", "A request with this Idempotency-Key is still being processed (payment \(id)). Retry shortly.")
         case .abandoned(let id):
-            return try await settleAbandoned(key: claim!.key, merchant: merchant, paymentId: id, status: 201)
+            return try await takeOver(key: claim!.key, merchant: merchant, paymentId: id)
         case .mismatch:
             throw APIError.idempotency("idempotency_key_reused", "This Idempotency-Key was used with a different request body.")
         }
@@ -89,6 +90,16 @@ extension Gateway {
         if let key = claim?.key {
             finalOptions.reply = { stored in IdempotencyReply(key: key, status: 201, body: PaymentResource.json(stored).bytes) }
         }
+        return try await keepingLease(merchantId: merchant.id, key: claim?.key, paymentId: payment.id) {
+            try await self.attempt(plan, payment: payment, stored: stored, first: first, opening: opening, finalOptions: finalOptions, config: config)
+        }
+    }
+
+    /// Tries the plan's targets from `first` (whose attempt, `opening`, is already stored with the payment) until one
+    /// answer is final, and settles the payment with the request's reply.
+    func attempt(_ plan: RoutePlan, payment: Payment, stored initial: StoredPayment, first: Int, opening: (connection: Connection, attempt: Attempt)?,
+                 finalOptions: WriteOptions, config: LiveConfig) async throws -> APIReply {
+        var stored = initial
         var tried = 0
         for (index, name) in plan.targets.enumerated() where index >= first {
             let connection: Connection, attempt: Attempt
@@ -167,24 +178,20 @@ extension Gateway {
         return PaymentResource.json(applied.stored)
     }
 
-    /// How long a create may hold its payment: every attempt's call, lookup and replay, plus a token exchange and a margin.
-    /// After that the reconciler may settle the payment and a retry with the key gets the payment as it stands.
-    static func leaseDuration(_ plan: RoutePlan, config: LiveConfig) -> TimeInterval {
-        let attempts = min(plan.policy.maxAttempts, plan.targets.count)
-        var slowest: TimeInterval = 1
-        for name in plan.targets {
-            guard let connection = config.connections[name]?.config else { continue }
-            let call = plan.policy.timeoutMs ?? connection.requestTimeoutMs
-            slowest = max(slowest, TimeInterval(call + connection.requestTimeoutMs + connection.connectTimeoutMs) / 1000)
+    /// A retry of a create whose request died without replying (its instance stopped renewing the lease): this request
+    /// settles the payment now, as the reconciler would (asking its PSP), and answers it. A settled payment's reply is
+    /// stored for the key, so every later retry gets the same bytes; one whose PSP still cannot say is answered as it
+    /// stands (processing) and the key waits for the reconciler to settle it.
+    func takeOver(key: String, merchant: Merchant, paymentId: String) async throws -> APIReply {
+        if let stored = try await store.payment(id: paymentId, merchantId: merchant.id), stored.payment.status == .processing {
+            do { _ = try await reconcile(stored, force: false) } catch {
+                logger.warning("could not settle an abandoned create", metadata: ["payment": .string(paymentId), "error": .string("\(type(of: error))")])
+            }
         }
-        return Double(attempts) * slowest * 2 + 30
-    }
-
-    /// A retry of a request that died without replying, after its lease: the answer is the payment as it stands now,
-    /// stored for the key so that every later retry gets the same bytes.
-    func settleAbandoned(key: String, merchant: Merchant, paymentId: String, status: Int) async throws -> APIReply {
-        guard let current = try await currentReply(paymentId, merchant: merchant, status: status) else { throw APIError.internalError }
-        let reply = try await store.settle(key: key, merchantId: merchant.id, reply: IdempotencyReply(key: key, status: current.status, body: current.body))
+        guard let current = try await store.payment(id: paymentId, merchantId: merchant.id) else { throw APIError.internalError }
+        let body = PaymentResource.json(current).bytes
+        guard current.payment.status != .processing else { return APIReply(status: 201, body: body) }
+        let reply = try await store.settle(key: key, merchantId: merchant.id, reply: IdempotencyReply(key: key, status: 201, body: body))
         return APIReply(status: reply.status, body: reply.body)
     }
 

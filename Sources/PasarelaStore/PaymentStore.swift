@@ -50,6 +50,10 @@ public protocol IdempotencyKeys: Sendable {
 
     /// Idempotency keys whose request never stored a reply, for checks after a crash.
     func keysInFlight() async throws -> [InFlightKey]
+
+    /// Extends a running request's hold on its key (still without a reply) and, for a create, on its payment (still held),
+    /// to `until`: the request renews it while it lives, so it lapses soon after the request's instance dies.
+    func renewLease(merchantId: String, key: String?, paymentId: String?, until: Date) async throws
 }
 
 /// Verified PSP webhook events (recorded by ``PaymentLedger/commit(_:)`` with what they decided).
@@ -90,8 +94,8 @@ public protocol Outbox: Sendable {
 
 /// The reconciler's work. Promise: a payment due for a look is claimed by one reconciler at a time, for a lease.
 public protocol ReconcilerQueue: Sendable {
-    /// Claims payments whose next look is due, oldest due first: their next look moves to `leaseUntil`, so no other
-    /// reconciler takes them meanwhile, and one that dies leaves them due again then.
+    /// Claims payments whose next look is due, oldest due first, leaving those a running request still holds: their next
+    /// look moves to `leaseUntil`, so no other reconciler takes them meanwhile, and one that dies leaves them due again then.
     func claimDue(now: Date, limit: Int, leaseUntil: Date) async throws -> [StoredPayment]
 
     /// Payments not in a final status, or with a refund pending, by id, after the payment `after` when given.

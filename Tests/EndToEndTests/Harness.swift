@@ -24,11 +24,14 @@ struct Harness {
     static func start(adapterEdit: ((String) -> String)? = nil, environment: [String: String] = [:], routes: String? = nil,
                       extraAdapters: [String: String] = [:], copyConfig: Bool = false, databasePath: String? = nil,
                       notificationSchedule: [Duration] = [.milliseconds(100), .milliseconds(200), .milliseconds(300)],
-                      clock: TestClock = TestClock(), sandboxURL: String? = nil) async throws -> Harness {
+                      clock: TestClock = TestClock(), sandboxURL: String? = nil,
+                      requestLease: RequestLease = RequestLease(renewEvery: nil)) async throws -> Harness {
         var options = StackOptions()
         options.now = { clock.now() }
         // The reconciler runs when a test says so (`reconcile()`), never behind its back.
         options.reconcileInterval = nil
+        // A request's hold is not renewed unless a test says so: a request stuck in process stands for a dead instance.
+        options.requestLease = requestLease
         options.sandboxURL = sandboxURL
         options.configPollInterval = .milliseconds(100)
         options.notificationSchedule = notificationSchedule
@@ -173,10 +176,11 @@ struct Harness {
     static func with(adapterEdit: ((String) -> String)? = nil, environment: [String: String] = [:], routes: String? = nil,
                      extraAdapters: [String: String] = [:], copyConfig: Bool = false, databasePath: String? = nil,
                      notificationSchedule: [Duration] = [.milliseconds(100), .milliseconds(200), .milliseconds(300)],
-                     clock: TestClock = TestClock(), _ body: (Harness) async throws -> Void) async throws {
+                     clock: TestClock = TestClock(), requestLease: RequestLease = RequestLease(renewEvery: nil),
+                     _ body: (Harness) async throws -> Void) async throws {
         let harness = try await start(adapterEdit: adapterEdit, environment: environment, routes: routes, extraAdapters: extraAdapters,
                                       copyConfig: copyConfig, databasePath: databasePath, notificationSchedule: notificationSchedule,
-                                      clock: clock)
+                                      clock: clock, requestLease: requestLease)
         do {
             try await body(harness)
         } catch {

@@ -13,6 +13,25 @@ import Testing
 /// with SIGKILL mid-load while the other carries on and, after the leases, finishes the dead one's work.
 @Suite(.serialized, .enabled(if: TestPostgres.isAvailable, Comment(rawValue: TestPostgres.skipReason)))
 struct MultiInstanceTests {
+    /// An instance dies while its create waits for dLocal: the same key sent to the survivor is told "in flight" only
+    /// while the dead instance's hold lasts (renewed while it lived, lapsing one lease after its death); then the survivor
+    /// takes the payment over, finds it at dLocal by its order, and the key answers the settled payment, well within 30 s.
+    @Test func aDeadInstancesCreateIsTakenOverWithinThirtySeconds() async throws {
+        let run = try await MultiInstanceRun(requestMs: 60_000)
+        do {
+            let takeover = try await run.takeOver()
+            print("multi-instance takeover: the key answered the settled payment \(String(format: "%.1f", takeover.seconds)) s after the kill; answers before: \(takeover.before)")
+            #expect(takeover.seconds <= 30)
+            #expect(takeover.status == "requires_action")
+            #expect(Set(takeover.before).isSubset(of: [409]), "\(takeover.before)")
+            #expect(takeover.ledger == 1)
+        } catch {
+            await run.cleanUp()
+            throw error
+        }
+        await run.cleanUp()
+    }
+
     @Test func twoInstancesShareOneDatabaseAndSurviveEachOther() async throws {
         let run = try await MultiInstanceRun()
         do {
@@ -93,17 +112,17 @@ final class MultiInstanceRun: @unchecked Sendable {
     /// Requests a kill cut off, retried at the survivor.
     let cutOff = Mutex(0)
 
-    init() async throws {
+    init(requestMs: Int = 2000) async throws {
         folder = NSTemporaryDirectory() + "pasarela-multi-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: folder + "/adapters", withIntermediateDirectories: true)
         database = try await TestPostgres.createDatabase()
-        // Short PSP timeouts keep the create lease (and so the wait for the dead instance's work) near its 30 s margin.
+        // Short PSP timeouts and looks keep the run short.
         for file in try FileManager.default.contentsOfDirectory(atPath: Harness.repositoryRoot + "/adapters") where file.hasSuffix(".yaml") {
             var text = try String(contentsOfFile: Harness.repositoryRoot + "/adapters/" + file, encoding: .utf8)
             text = text.replacingOccurrences(of: "connect_ms: 2000", with: "connect_ms: 500")
-                .replacingOccurrences(of: "request_ms: 15000", with: "request_ms: 2000")
-                .replacingOccurrences(of: "first_look_after_seconds: 60", with: "first_look_after_seconds: 2")
-                .replacingOccurrences(of: "every_seconds: 300", with: "every_seconds: 3")
+                .replacingOccurrences(of: "request_ms: 15000", with: "request_ms: \(requestMs)")
+                .replacingOccurrences(of: "first_look_after_seconds: 10", with: "first_look_after_seconds: 2")
+                .replacingOccurrences(of: "every_seconds: 15", with: "every_seconds: 3")
             try text.write(toFile: "\(folder)/adapters/\(file)", atomically: true, encoding: .utf8)
         }
         try FileManager.default.copyItem(atPath: Harness.repositoryRoot + "/routes.yaml", toPath: folder + "/routes.yaml")
@@ -237,6 +256,38 @@ final class MultiInstanceRun: @unchecked Sendable {
         }
         await store.close()
         return counts
+    }
+
+    /// One create held at dLocal (processed, its answer 40 s late) in the first instance, which is then killed; the same
+    /// key goes to the second instance every half second until it answers the payment.
+    func takeOver() async throws -> (seconds: Double, status: String?, before: [Int], ledger: Int) {
+        try await receiver.start()
+        let sandbox = try PasarelaProcess(["sandbox", "--port", "0", "--config", folder], folder: folder)
+        processes.append(sandbox)
+        let sandboxURL = try await sandbox.url(after: "Pasarela sandbox listening on ")
+        let (first, firstURL) = try await gateway(sandboxURL)
+        let (_, secondURL) = try await gateway(sandboxURL)
+        _ = try await CrashRun.post(sandboxURL + "/sandbox/dlocal/faults", Array(#"{"delay_after_ms":40000}"#.utf8))
+        let key = "takeover-\(UUID().uuidString.prefix(8))"
+        let cut = Task { _ = try? await CrashRun.post(firstURL + "/v1/payments", CrashRun.body(key), key: key, timeout: 60) }
+        for _ in 0..<200 {
+            if (try await CrashRun.get(sandboxURL + "/sandbox/dlocal/payments") as? [[String: Any]] ?? []).count == 1 { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        first.kill()
+        let killedAt = Date()
+        _ = await cut.value
+        var before: [Int] = []
+        for _ in 0..<240 {
+            let (status, json) = try await CrashRun.post(secondURL + "/v1/payments", CrashRun.body(key), key: key, timeout: 15)
+            if status == 201 {
+                let ledger = (try await CrashRun.get(sandboxURL + "/sandbox/dlocal/payments") as? [[String: Any]] ?? []).count
+                return (Date().timeIntervalSince(killedAt), json["status"] as? String, before, ledger)
+            }
+            before.append(status)
+            try await Task.sleep(for: .milliseconds(500))
+        }
+        return (Date().timeIntervalSince(killedAt), nil, before, -1)
     }
 
     /// POSTs a dLocal notification, signed as dLocal signs it with the sandbox credentials.

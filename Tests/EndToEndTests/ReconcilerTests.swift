@@ -88,10 +88,12 @@ import Testing
         }
     }
 
-    @Test func aCreateThatDiedMidAttemptIsSettledAndItsKeyAnswersTheSettledReply() async throws {
+    /// A create stuck mid-attempt in an instance that no longer renews its hold (it died): while the lease runs a retry
+    /// is told the request is in flight; once it lapses the retry itself takes the payment over (asks dLocal by the order)
+    /// and answers it settled, and every later retry gets the same bytes. One payment at dLocal.
+    @Test func aCreateThatDiedMidAttemptIsTakenOverByTheRetryOnceItsLeaseLapses() async throws {
         try await Harness.with { harness in
             let dlocal = try #require(harness.stack.dlocal)
-            #expect(dlocal.applySetting("honour_idempotency_key", true))
             // The PSP processes the request but its answer never arrives: the create stays stuck mid-attempt, as if
             // the gateway had died there.
             dlocal.replies.hold()
@@ -103,9 +105,8 @@ import Testing
             let inFlight = try await harness.call("POST", "/v1/payments", json: body, headers: headers)
             #expect(inFlight.status == 409)
             #expect(inFlight.error["code"] as? String == "idempotency_in_flight")
-            // The create's lease ends; the reconciler asks dLocal (an identical replay) and settles the payment.
-            let report = await Self.nextLook(harness, seconds: 3600)
-            #expect(report.actions.count == 1)
+            #expect(await harness.reconcile().actions.isEmpty, "the reconciler leaves a payment a request holds")
+            harness.clock.advance(by: harness.stack.gateway.requestLease.duration + 1)
             let retry = try await harness.call("POST", "/v1/payments", json: body, headers: headers)
             #expect(retry.status == 201, "\(retry.text)")
             #expect(retry.json["status"] as? String == "requires_action")
@@ -114,6 +115,37 @@ import Testing
             dlocal.replies.open()
             _ = try await stuck.value
             #expect(try await harness.call("POST", "/v1/payments", json: body, headers: headers).bytes == retry.bytes)
+        }
+    }
+
+    /// A request that lives renews its hold: however long its PSP takes, a retry with its key is told it is in flight and
+    /// the reconciler leaves its payment alone, past the first lease and the next.
+    @Test func aLiveRequestKeepsItsHoldPastItsFirstLease() async throws {
+        let lease = RequestLease(duration: 15, renewEvery: .milliseconds(50))
+        try await Harness.with(requestLease: lease) { harness in
+            let dlocal = try #require(harness.stack.dlocal)
+            dlocal.replies.hold()
+            let body = Harness.cashBody(order: "slow-1")
+            let headers = [("Authorization", "Bearer \(harness.key)"), ("Idempotency-Key", "slow-1")]
+            let slow = Task { try await harness.call("POST", "/v1/payments", json: body, headers: headers) }
+            try await harness.eventually("dLocal holding its answer") { dlocal.replies.heldCount == 1 }
+            dlocal.replies.stopHolding()
+            let id = try #require(try await harness.call("GET", "/v1/payments?order_id=slow-1").json["data"] as? [[String: Any]]).first?["id"] as? String
+            for _ in 0..<2 {
+                harness.clock.advance(by: 20)
+                let advanced = harness.clock.now()
+                try await harness.eventually("the hold renewed") {
+                    (try await harness.stack.gateway.store.payment(id: id ?? "", merchantId: nil)?.payment.leaseUntil ?? .distantPast) > advanced
+                }
+                let retry = try await harness.call("POST", "/v1/payments", json: body, headers: headers)
+                #expect(retry.status == 409, "\(retry.text)")
+                #expect(await harness.reconcile().actions.isEmpty)
+            }
+            dlocal.replies.open()
+            let created = try await slow.value
+            #expect(created.status == 201)
+            #expect(created.json["status"] as? String == "requires_action")
+            #expect(try await harness.stack.gateway.store.payment(id: id ?? "", merchantId: nil)?.payment.leaseUntil == nil)
         }
     }
 

@@ -116,10 +116,11 @@ extension SQLBackedStore {
 
     public func claimDue(now: Date, limit: Int, leaseUntil: Date) async throws -> [StoredPayment] {
         let ids = try await executor.write(WritePlan([.run(Statement("""
-            WITH picked AS MATERIALIZED (SELECT id FROM payments WHERE next_look_at <= ? ORDER BY next_look_at LIMIT ? /*SKIP LOCKED*/)
+            WITH picked AS MATERIALIZED (SELECT id FROM payments WHERE next_look_at <= ? AND (lease_until IS NULL OR lease_until <= ?)
+                                         ORDER BY next_look_at LIMIT ? /*SKIP LOCKED*/)
             UPDATE payments SET next_look_at = ? WHERE id IN (SELECT id FROM picked)
             RETURNING id
-            """, [now, limit, leaseUntil]))]) { rows in try rows.map { try $0.text(required: "id") } })
+            """, [now, now, limit, leaseUntil]))]) { rows in try rows.map { try $0.text(required: "id") } })
         guard !ids.isEmpty else { return [] }
         let marks = Array(repeating: "?", count: ids.count).joined(separator: ", ")
         return try await executor.read(PaymentRecord.stored("WHERE id IN (\(marks)) ORDER BY id", ids))

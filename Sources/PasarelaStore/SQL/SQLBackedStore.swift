@@ -140,6 +140,19 @@ extension SQLBackedStore {
         try await executor.read(ReadPlan([Statement("SELECT 1 AS one")]) { _ in () })
     }
 
+    public func renewLease(merchantId: String, key: String?, paymentId: String?, until: Date) async throws {
+        var steps: [WritePlan<Void>.Step] = []
+        if let key {
+            steps.append(.run(Statement("UPDATE idempotency_keys SET lease_until = ? WHERE merchant_id = ? AND key = ? AND reply_status IS NULL",
+                                        [until, merchantId, key])))
+        }
+        if let paymentId {
+            steps.append(.run(Statement("UPDATE payments SET lease_until = ? WHERE id = ? AND lease_until IS NOT NULL", [until, paymentId])))
+        }
+        guard !steps.isEmpty else { return }
+        try await executor.write(WritePlan(steps) { _ in () })
+    }
+
     public func keysInFlight() async throws -> [InFlightKey] {
         try await executor.read(ReadPlan([Statement("SELECT merchant_id, key, payment_id, operation FROM idempotency_keys WHERE reply_status IS NULL")]) { rows in
             try rows[0].map {
