@@ -6,8 +6,13 @@ import Synchronization
 /// What a connection's PSP says about its configuration: an alert per kind, raised by an answer that means the setup is
 /// wrong (bad credentials, an IP not registered) or by a burst of webhooks failing their signature, shown in
 /// `GET /v1/connections`, logged at warning level with the fix, counted in metrics, and cleared by the next call (or
-/// verified webhook) that proves the setup right.
+/// verified webhook) that proves the setup right. The same board holds merchants' alerts (a notification URL the
+/// outbound policy refuses), keyed by merchant id.
 public final class ConnectionAlerts: Sendable {
+    /// What the alerts are about: a connection's setup, or a merchant's.
+    public enum Subject: String, Sendable {
+        case connection, merchant
+    }
     public struct Alert: Sendable, Equatable {
         public var kind: String
         public var fix: String
@@ -21,14 +26,15 @@ public final class ConnectionAlerts: Sendable {
         var signatureFailures: [String: [Date]] = [:]
     }
     private let state = Mutex(State())
+    let subject: Subject
 
     /// Webhook signature failures that make an alert: this many within the window.
     static let signatureBurst = 5
     static let signatureWindow: TimeInterval = 600
 
-    public init() {}
+    public init(subject: Subject = .connection) { self.subject = subject }
 
-    /// The connection's alerts now, oldest first.
+    /// The connection's (or merchant's) alerts now, oldest first.
     public func active(_ connection: String) -> [Alert] {
         state.withLock { ($0.alerts[connection] ?? [:]).values.sorted { $0.firstAt < $1.firstAt } }
     }
@@ -42,12 +48,17 @@ public final class ConnectionAlerts: Sendable {
             state.alerts[connection, default: [:]][problem.kind] = alert
             return alert.count == 1
         }
-        GatewayMetrics.alert(connection: connection, kind: problem.kind)
+        GatewayMetrics.alert(subject: subject.rawValue, name: connection, kind: problem.kind)
         // Every occurrence is counted; the log says it once per alert, not once per payment.
         if first {
-            logger.warning("connection misconfigured", metadata: ["connection": .string(connection), "alert": .string(problem.kind),
-                                                                  "fix": .string(problem.fix)])
+            logger.warning(subject == .connection ? "connection misconfigured" : "merchant setup refused",
+                           metadata: [subject.rawValue: .string(connection), "alert": .string(problem.kind), "fix": .string(problem.fix)])
         }
+    }
+
+    /// A merchant's alert: what is wrong and how to fix it.
+    func raise(merchant: String, kind: String, fix: String, at now: Date, logger: Logger) {
+        raise(Misconfiguration(kind: kind, fix: fix), connection: merchant, at: now, logger: logger)
     }
 
     /// A call or webhook that went through: the kinds it disproves are cleared.

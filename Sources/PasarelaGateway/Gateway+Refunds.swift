@@ -36,6 +36,10 @@ extension Gateway {
             throw Self.error(for: RefundRefusal.notRefundable(payment.status), payment: payment)
         }
         guard let flow = connection.adapter.refund else { throw Self.error(for: RefundRefusal.unsupported(connection: attempt.connection), payment: payment) }
+        if let account = body.bankAccount, let problem = BankAccountRules.problem(account, country: payment.request.country) {
+            // Before anything is written or sent: the PSP would refuse it later, or ask the payer again by e-mail.
+            throw APIError.invalid("bank_account.\(problem.field)", problem.message, code: "bank_account_invalid")
+        }
         let remaining = Money(minorUnits: stored.captured.minorUnits - stored.amountRefunded.minorUnits, currency: payment.request.amount.currency)
         let amount = body.amount ?? remaining
         if let refusal = PaymentMachine.refundCheck(stored, amount: amount) { throw Self.error(for: refusal, payment: payment) }

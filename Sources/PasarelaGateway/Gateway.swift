@@ -63,6 +63,8 @@ public final class Gateway: Sendable {
     public let breakers = CircuitBreakers()
     /// Alerts on connections whose PSP says they are set up wrong.
     public let alerts = ConnectionAlerts()
+    /// Alerts on merchants whose setup Pasarela refuses (a notification URL the outbound policy will not call).
+    public let merchantAlerts = ConnectionAlerts(subject: .merchant)
     /// Calls in flight per connection, under `limits.max_in_flight`.
     public let inFlight = InFlightCounter()
     let merchantCache = MerchantCache()

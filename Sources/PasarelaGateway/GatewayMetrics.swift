@@ -38,8 +38,9 @@ public enum GatewayMetrics {
         MetricHandles.counter("pasarela_notifications_total", [("result", result)]).increment()
     }
 
-    static func alert(connection: String, kind: String) {
-        MetricHandles.counter("pasarela_connection_alerts_total", [("connection", connection), ("kind", kind)]).increment()
+    /// `pasarela_connection_alerts_total{connection,kind}`, `pasarela_merchant_alerts_total{merchant,kind}`.
+    static func alert(subject: String, name: String, kind: String) {
+        MetricHandles.counter("pasarela_\(subject)_alerts_total", [(subject, name), ("kind", kind)]).increment()
     }
 
     static func rateLimited(merchant: String) {

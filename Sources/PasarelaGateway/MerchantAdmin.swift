@@ -38,13 +38,12 @@ public struct MerchantAdmin: Sendable {
     }
 
     /// Adds a merchant and its first notification secret (returned, shown once).
-    public func addMerchant(id: String, name: String?, notificationURL: String?) async throws -> String {
+    /// - Parameter policy: where notifications may go, as the API checks a payment's `notification_url`.
+    public func addMerchant(id: String, name: String?, notificationURL: String?, policy: OutboundPolicy) async throws -> String {
         guard id.count <= 64, !id.isEmpty, id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") }) else {
             throw Failure.badInput("a merchant id is 1 to 64 letters, digits, _ or -")
         }
-        if let notificationURL, !(notificationURL.hasPrefix("https://") || notificationURL.hasPrefix("http://")) {
-            throw Failure.badInput("--notification-url must be an http(s) URL")
-        }
+        if let notificationURL { try await Self.check(notificationURL, policy: policy) }
         let at = now()
         guard try await store.addMerchant(MerchantRecord(id: id, name: name ?? id, notificationURL: notificationURL, createdAt: at)) else {
             throw Failure.merchantExists(id)
@@ -52,6 +51,36 @@ public struct MerchantAdmin: Sendable {
         let secret = Self.random("whsec")
         try await store.addSecret(merchantId: id, secret: secret, createdAt: at)
         return secret
+    }
+
+    /// Changes a merchant's name and notification URL: `clearURL` removes it (payments then need their own).
+    public func updateMerchant(id: String, name: String?, notificationURL: String?, clearURL: Bool = false,
+                               policy: OutboundPolicy) async throws -> MerchantRecord {
+        guard var merchant = try await store.merchant(id: id) else { throw Failure.noMerchant(id) }
+        if let name {
+            guard (1...200).contains(name.count) else { throw Failure.badInput("--name is 1 to 200 characters") }
+            merchant.name = name
+        }
+        if let notificationURL {
+            try await Self.check(notificationURL, policy: policy)
+            merchant.notificationURL = notificationURL
+        } else if clearURL {
+            merchant.notificationURL = nil
+        }
+        guard try await store.updateMerchant(id: id, name: merchant.name, notificationURL: merchant.notificationURL) else {
+            throw Failure.noMerchant(id)
+        }
+        return merchant
+    }
+
+    /// A merchant's notification URL, checked as the API checks a payment's: an absolute http(s) URL that the outbound
+    /// policy lets Pasarela call (scheme, host, and where the host resolves now, in production).
+    static func check(_ url: String, policy: OutboundPolicy) async throws {
+        guard url.unicodeScalars.count <= 2048, let parsed = URL(string: url), let scheme = parsed.scheme?.lowercased(),
+              scheme == "https" || scheme == "http", let host = parsed.host, !host.isEmpty else {
+            throw Failure.badInput("--notification-url must be an absolute http or https URL.")
+        }
+        if let reason = await policy.refusal(url) { throw Failure.badInput("--notification-url is not allowed: \(reason).") }
     }
 
     /// A new notification secret; the old ones keep signing (beside it) until `overlap` ends.

@@ -119,10 +119,14 @@ public final class OutboxDispatcher: Service, Sendable {
 
     func deliver(_ notification: DueNotification) async {
         let started = gateway.now()
-        var status: Int?, failure: String?
+        var status: Int?, failure: String?, refused = false
         if let reason = await gateway.outbound.refusal(notification.url) {
-            // Checked again when called: the host may resolve elsewhere now than when the URL was given.
+            // Checked again when called: the host may resolve elsewhere now than when the URL was given. Trying again on
+            // schedule would not change that: the notification ends refused, the operator is told how to fix it.
             failure = "refused by the outbound URL policy: \(reason)"
+            refused = true
+            gateway.merchantAlerts.raise(merchant: notification.merchantId, kind: "notification_url_refused",
+                                         fix: Self.refusalFix(notification, reason: reason), at: started, logger: logger)
         } else if case let secrets = await gateway.notificationSecrets(merchantId: notification.merchantId), !secrets.isEmpty {
             var request = HTTPClientRequest(url: notification.url)
             request.method = .POST
@@ -142,8 +146,8 @@ public final class OutboxDispatcher: Service, Sendable {
             failure = "merchant \(notification.merchantId) has no webhook secret configured"
         }
         let attempt = DeliveryAttempt(eventId: notification.eventId, at: started, httpStatus: status, error: failure,
-                                      durationMs: Int(gateway.now().timeIntervalSince(started) * 1000))
-        let retryAt: Date? = attempt.delivered || notification.attempts >= schedule.count ? nil
+                                      durationMs: Int(gateway.now().timeIntervalSince(started) * 1000), refused: refused)
+        let retryAt: Date? = attempt.delivered || refused || notification.attempts >= schedule.count ? nil
             : gateway.now().addingTimeInterval(Self.seconds(schedule[notification.attempts]))
         do {
             try await gateway.store.record(attempt, retryAt: retryAt)
@@ -153,11 +157,20 @@ public final class OutboxDispatcher: Service, Sendable {
         } catch {
             logger.error("outbox: cannot record a delivery", metadata: ["event": .string(notification.eventId), "error": "\(error)"])
         }
-        GatewayMetrics.notification(result: attempt.delivered ? "delivered" : (retryAt == nil ? "given_up" : "retry"))
+        GatewayMetrics.notification(result: attempt.delivered ? "delivered" : refused ? "refused" : (retryAt == nil ? "given_up" : "retry"))
         logger.info("merchant notification", metadata: [
             "event": .string(notification.eventId), "status": .string(status.map(String.init) ?? "-"),
             "try": .stringConvertible(notification.attempts + 1), "retry": .string(retryAt.map { "\($0)" } ?? "no"),
         ])
+    }
+
+    /// What an operator does about a notification URL the policy refuses.
+    static func refusalFix(_ notification: DueNotification, reason: String) -> String {
+        let host = URL(string: notification.url)?.host ?? notification.url
+        return "merchant \(notification.merchantId)'s notification URL \(notification.url.prefix(200)) is refused (\(reason)): "
+            + "point \(host) at a public address, or give the merchant another URL (pasarela merchants update \(notification.merchantId) "
+            + "--notification-url https://…; a payment's own notification_url is the merchant's to change), or allow the network under "
+            + "outbound.allow in routes.yaml; then send the refused events again (POST /v1/events/{id}/redeliver)"
     }
 
     static func seconds(_ duration: Duration) -> TimeInterval {

@@ -68,6 +68,19 @@ public struct ConfigSnapshot: Sendable {
         return ConfigSnapshot(routes: routes, connections: connections, version: version)
     }
 
+    /// The `outbound:` block of `directory/routes.yaml` alone, for tools that check merchants' URLs without the whole
+    /// config (`pasarela merchants`): the defaults when the folder has no routes file.
+    /// - Throws: ``ConfigError`` when the routes file is there but not valid.
+    public static func outbound(directory: String, routesFile: String = "routes.yaml") throws(ConfigError) -> OutboundConfig {
+        guard let text = readText(directory + "/" + routesFile) else { return OutboundConfig() }
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory + "/adapters")) ?? [])
+            .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.map { String($0.prefix(upTo: $0.lastIndex(of: ".")!)) }
+        let reader = YAMLReader(file: routesFile)
+        let routes = RoutesConfig.parse(text: text, reader: reader, connections: Set(names))
+        guard reader.problems.isEmpty, let routes else { throw ConfigError(reader.problems) }
+        return routes.outbound
+    }
+
     static func readText(_ path: String) -> String? {
         FileManager.default.contents(atPath: path).flatMap { String(data: $0, encoding: .utf8) }
     }

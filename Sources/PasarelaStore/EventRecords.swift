@@ -48,12 +48,16 @@ public struct DeliveryAttempt: Sendable, Equatable {
     public var httpStatus: Int?
     public var error: String?
     public var durationMs: Int
-    public init(eventId: String, at: Date, httpStatus: Int?, error: String?, durationMs: Int) {
+    /// Pasarela would not call the URL (the outbound policy refused where it points now): the notification ends
+    /// `refused`, not retried, until the merchant fixes the URL and asks for it again.
+    public var refused: Bool
+    public init(eventId: String, at: Date, httpStatus: Int?, error: String?, durationMs: Int, refused: Bool = false) {
         self.eventId = eventId
         self.at = at
         self.httpStatus = httpStatus
         self.error = error
         self.durationMs = durationMs
+        self.refused = refused
     }
 
     public var delivered: Bool { httpStatus.map { (200..<300).contains($0) } ?? false }

@@ -6,6 +6,9 @@ public protocol MerchantStore: Sendable {
     /// - Returns: `false` when a merchant with that id exists.
     func addMerchant(_ merchant: MerchantRecord) async throws -> Bool
     func merchants() async throws -> [MerchantRecord]
+    /// Changes a merchant's name and notification URL (`nil` clears it).
+    /// - Returns: `false` for an unknown merchant.
+    func updateMerchant(id: String, name: String, notificationURL: String?) async throws -> Bool
     func merchant(id: String) async throws -> MerchantRecord?
 
     func addKey(_ key: APIKeyRecord) async throws

@@ -87,6 +87,9 @@ public protocol Outbox: Sendable {
     /// Notifications not yet delivered or given up, and the earliest due time among them.
     func outboxBacklog(now: Date) async throws -> OutboxBacklog
 
+    /// Notifications the outbound policy refused to send, per merchant and URL (`pasarela doctor` names them).
+    func refusedNotifications() async throws -> [RefusedNotifications]
+
     /// Makes an event's notification due now again.
     /// - Returns: `false` when the event is unknown to the merchant or has no notification URL.
     func redeliver(eventId: String, merchantId: String, now: Date) async throws -> Bool
@@ -142,6 +145,21 @@ public struct RecordedCall: Sendable, Equatable {
         self.flow = flow
         self.at = at
         self.transcript = transcript
+    }
+}
+
+/// A merchant's notifications refused at one URL: how many, and the last reason.
+public struct RefusedNotifications: Sendable, Equatable {
+    public var merchantId: String
+    public var url: String
+    public var count: Int
+    public var reason: String
+
+    public init(merchantId: String, url: String, count: Int, reason: String) {
+        self.merchantId = merchantId
+        self.url = url
+        self.count = count
+        self.reason = reason
     }
 }
 

@@ -4,6 +4,7 @@ import Logging
 import PasarelaApp
 import PasarelaCore
 import PasarelaGateway
+import PasarelaRouting
 import PasarelaStore
 
 /// Opens the store the options name and runs `body` with the merchant administration.
@@ -24,23 +25,68 @@ func withAdmin(_ database: DatabaseOptions, _ body: (MerchantAdmin, any PaymentS
     await opened.close()
 }
 
+/// `--config` and `--production`: where a merchant's notification URL may point, as the gateway's API decides it
+/// (`outbound:` in routes.yaml; loopback and private addresses refused in production).
+struct OutboundOptions: ParsableArguments {
+    @Option(help: "Folder holding routes.yaml (its outbound: block).") var config = "."
+    @Flag(help: "Check URLs as a production gateway does: loopback and private addresses refused unless outbound.allow lists them.")
+    var production = false
+
+    func policy() throws -> OutboundPolicy {
+        do {
+            return OutboundPolicy(config: try ConfigSnapshot.outbound(directory: config), sandbox: !production)
+        } catch {
+            FileHandle.standardError.write(Data("error: routes.yaml is not valid:\n\(error)\n".utf8))
+            throw ExitCode(2)
+        }
+    }
+}
+
 struct MerchantsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "merchants", abstract: "Merchants and their notification secrets.",
-                                                    subcommands: [Add.self, List.self, RollSecret.self])
+                                                    subcommands: [Add.self, Update.self, List.self, RollSecret.self])
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Add a merchant; prints its notification secret once.")
         @Argument(help: "The merchant id (letters, digits, _ or -).") var id: String
         @Option(help: "A display name.") var name: String?
-        @Option(help: "Where its notifications go when a payment names none.") var notificationURL: String?
+        @Option(help: "Where its notifications go when a payment names none (checked as the API checks notification_url).")
+        var notificationURL: String?
+        @OptionGroup var outbound: OutboundOptions
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
+            let policy = try outbound.policy()
             try await withAdmin(database) { admin, _ in
-                let secret = try await admin.addMerchant(id: id, name: name, notificationURL: notificationURL)
+                let secret = try await admin.addMerchant(id: id, name: name, notificationURL: notificationURL, policy: policy)
                 say("Merchant \(id) added.")
                 say("Notification secret (shown once; it signs Pasarela-Signature): \(secret)")
                 say("Next: pasarela keys create --merchant \(id) --mode test")
+            }
+        }
+    }
+
+    struct Update: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Change a merchant's name or notification URL.")
+        @Argument(help: "The merchant id.") var id: String
+        @Option(help: "A display name.") var name: String?
+        @Option(help: "Where its notifications go when a payment names none (checked as the API checks notification_url).")
+        var notificationURL: String?
+        @Flag(help: "Remove the notification URL: payments then carry their own.") var noNotificationURL = false
+        @OptionGroup var outbound: OutboundOptions
+        @OptionGroup var database: DatabaseOptions
+
+        func validate() throws {
+            if notificationURL != nil, noNotificationURL { throw ValidationError("give --notification-url or --no-notification-url, not both") }
+            if name == nil, notificationURL == nil, !noNotificationURL { throw ValidationError("nothing to change: give --name, --notification-url or --no-notification-url") }
+        }
+
+        func run() async throws {
+            let policy = try outbound.policy()
+            try await withAdmin(database) { admin, _ in
+                let merchant = try await admin.updateMerchant(id: id, name: name, notificationURL: notificationURL, clearURL: noNotificationURL,
+                                                              policy: policy)
+                say("Merchant \(merchant.id) updated: \(merchant.name), notifications: \(merchant.notificationURL ?? "-").")
             }
         }
     }

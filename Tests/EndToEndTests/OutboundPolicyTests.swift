@@ -75,8 +75,51 @@ import Testing
                 #expect((tries.first?["error"] as? String)?.contains("refused by the outbound URL policy") == true, "\(tries)")
                 #expect((tries.first?["error"] as? String)?.contains(reason) == true, "\(tries)")
                 #expect(tries.first?["http_status"] is NSNull)
+                // Refused, not retried on schedule: the event says so, the operator is told whose URL and how to fix it.
+                let delivery = try await harness.call("GET", "/v1/events/\(eventId)").json["delivery"] as? [String: Any]
+                #expect(delivery?["state"] as? String == "refused", "\(delivery ?? [:])")
+                #expect(delivery?["next_attempt_at"] is NSNull)
+                harness.clock.advance(by: 86_400)
+                await harness.stack.dispatcher.deliverDue()
+                #expect(try await harness.deliveryTries(eventId).count == 1)
+                let refused = try await harness.stack.gateway.store.refusedNotifications()
+                #expect(refused.map(\.merchantId) == ["merchant_sandbox"])
+                #expect(refused.first?.reason.contains(reason) == true)
+                let alerts = harness.stack.gateway.merchantAlerts.active("merchant_sandbox")
+                #expect(alerts.map(\.kind) == ["notification_url_refused"])
+                #expect(alerts.first?.fix.contains("pasarela merchants update merchant_sandbox") == true)
+                let metrics = try await harness.call("GET", "/metrics", headers: []).text
+                #expect(metrics.contains(#"pasarela_notifications_total{result="refused"}"#), "\(metrics.prefix(200))")
+                #expect(metrics.contains(#"pasarela_merchant_alerts_total{kind="notification_url_refused",merchant="merchant_sandbox"}"#)
+                        || metrics.contains(#"pasarela_merchant_alerts_total{merchant="merchant_sandbox",kind="notification_url_refused"}"#))
             }
         }
+    }
+
+    /// `pasarela merchants add|update --notification-url` checks the URL as the API checks a payment's: scheme, host,
+    /// and, in production, where it resolves.
+    @Test func theMerchantCommandsApplyTheSamePolicy() async throws {
+        let folder = NSTemporaryDirectory() + "pasarela-merchant-urls-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let database = folder + "/pasarela.sqlite"
+        func run(_ arguments: [String]) throws -> (Int32, String) {
+            let config = ["add", "update"].contains(arguments[1]) ? ["--config", Harness.repositoryRoot] : []
+            return try PasarelaProcess(arguments + ["--database", database] + config, folder: folder).finish()
+        }
+        let (metadata, refused) = try run(["merchants", "add", "shop", "--notification-url", "http://169.254.169.254/latest"])
+        #expect(metadata == 1)
+        #expect(refused.contains("--notification-url is not allowed: 169.254.169.254 is a link-local address"), "\(refused)")
+        #expect(try run(["merchants", "add", "shop", "--notification-url", "ftp://example.com/x"]).0 == 1)
+        let (added, output) = try run(["merchants", "add", "shop", "--notification-url", "http://10.1.2.3/hooks"])
+        #expect(added == 0, "sandbox allows private addresses: \(output)")
+        let (privateInProduction, message) = try run(["merchants", "update", "shop", "--notification-url", "http://10.1.2.4/hooks", "--production"])
+        #expect(privateInProduction == 1)
+        #expect(message.contains("10.1.2.4 is a private address (list it under outbound.allow in routes.yaml to allow it)"), "\(message)")
+        let (cleared, _) = try run(["merchants", "update", "shop", "--no-notification-url", "--name", "Shop"])
+        #expect(cleared == 0)
+        let (_, list) = try run(["merchants", "list"])
+        #expect(list.contains("shop  Shop  keys in use: 0  notifications: -"), "\(list)")
+        #expect(try run(["merchants", "update", "nobody", "--name", "x"]).0 == 1)
     }
 
     @Test func addressesAreClassifiedByRange() async {

@@ -145,6 +145,35 @@ import Testing
         }
     }
 
+    /// A payer's bank account that cannot exist in the payment's country is refused before anything is written or sent,
+    /// naming the field: dLocal would refuse it later, or e-mail the payer to ask again.
+    @Test func aBankAccountOfTheWrongShapeIsRefusedBeforeThePSPHearsOfIt() async throws {
+        try await Harness.with { harness in
+            let id = try await Self.paidCash(harness)
+            func refund(_ account: String) async throws -> Harness.Reply {
+                try await harness.call("POST", "/v1/payments/\(id)/refunds", json: #"{"amount":{"value":100,"currency":"PEN"},"bank_account":\#(account)}"#,
+                                       headers: [("Authorization", "Bearer \(harness.key)"), ("Idempotency-Key", UUID().uuidString)])
+            }
+            let cases: [(String, String)] = [
+                (#"{"beneficiary_name":"Pedro Gomez","bank":"BCP","number":"1234","type":"savings"}"#, "bank_account.number"),
+                (#"{"beneficiary_name":"Pedro Gomez","bank":"BCP","number":"1911234567801A","type":"savings"}"#, "bank_account.number"),
+                (#"{"beneficiary_name":"Pedro Gomez","bank":"BCP","number":"19112345678012","type":"interbank"}"#, "bank_account.number"),
+                (#"{"beneficiary_name":"Pedro Gomez","bank":"002","number":"00319100123456789012","type":"interbank"}"#, "bank_account.bank"),
+                (#"{"beneficiary_name":"Pedro Gomez","bank":"B","number":"19112345678012","type":"savings"}"#, "bank_account.bank"),
+            ]
+            for (account, field) in cases {
+                let reply = try await refund(account)
+                #expect(reply.status == 422, "\(account): \(reply.text)")
+                #expect(reply.error["param"] as? String == field, "\(account): \(reply.text)")
+                #expect(reply.error["code"] as? String == "bank_account_invalid")
+            }
+            #expect(try await refundStatuses(harness, id).isEmpty, "nothing written")
+            #expect(harness.stack.dlocal?.refunds.isEmpty == true, "nothing sent")
+            let cci = try await refund(#"{"beneficiary_name":"Pedro Gomez","bank":"002","number":"002-191-00123456789012","type":"interbank"}"#)
+            #expect(cci.status == 201, "\(cci.text)")
+        }
+    }
+
     @Test func duplicatedAndReorderedRefundWebhooksSettleEachRefundOnce() async throws {
         try await Harness.with { harness in
             let id = try await Self.capturedCard(harness, value: 10000)

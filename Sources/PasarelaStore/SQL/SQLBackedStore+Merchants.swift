@@ -7,6 +7,11 @@ extension SQLBackedStore {
             """, [merchant.id, merchant.name, merchant.notificationURL, merchant.createdAt]), otherwise: .init(keep: false) { _ in false })]) { _ in true })
     }
 
+    public func updateMerchant(id: String, name: String, notificationURL: String?) async throws -> Bool {
+        try await executor.write(WritePlan([.run(Statement("UPDATE merchants SET name = ?, notification_url = ? WHERE id = ? RETURNING id",
+                                                           [name, notificationURL, id]))]) { rows in !rows.isEmpty })
+    }
+
     public func merchants() async throws -> [MerchantRecord] {
         try await executor.read(ReadPlan([Statement("SELECT * FROM merchants ORDER BY id")]) { rows in try rows[0].map(Self.merchant) })
     }

@@ -65,7 +65,7 @@ extension SQLBackedStore {
     }
 
     public func record(_ attempt: DeliveryAttempt, retryAt: Date?) async throws {
-        let state = attempt.delivered ? "delivered" : (retryAt == nil ? "failed" : "pending")
+        let state = attempt.delivered ? "delivered" : attempt.refused ? "refused" : (retryAt == nil ? "failed" : "pending")
         try await executor.write(WritePlan([
             .run(Statement("""
                 INSERT INTO notification_attempts (event_id, attempt, at, http_status, error, duration_ms)
@@ -78,6 +78,18 @@ extension SQLBackedStore {
                 """, [state, attempt.delivered ? nil : retryAt, attempt.httpStatus, attempt.error, attempt.delivered ? attempt.at : nil,
                       attempt.eventId])),
         ]) { _ in () })
+    }
+
+    public func refusedNotifications() async throws -> [RefusedNotifications] {
+        try await executor.read(ReadPlan([Statement("""
+            SELECT merchant_id, url, COUNT(*) AS n, MAX(last_error) AS reason FROM notifications WHERE state = 'refused'
+            GROUP BY merchant_id, url ORDER BY merchant_id, url
+            """)]) { rows in
+            try rows[0].map {
+                RefusedNotifications(merchantId: try $0.text(required: "merchant_id"), url: try $0.text(required: "url"),
+                                     count: Int(try $0.int(required: "n")), reason: try $0.text("reason") ?? "-")
+            }
+        })
     }
 
     public func outboxBacklog(now: Date) async throws -> OutboxBacklog {
