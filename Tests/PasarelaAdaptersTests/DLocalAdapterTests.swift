@@ -139,6 +139,23 @@ import Testing
         }
     }
 
+    /// A Peruvian payer with a document dLocal does not take (a carné de extranjería, a passport) is refused by the
+    /// adapter itself, not only skipped by routing: whoever calls it, no request goes out with a document dLocal refuses.
+    @Test func anUnsupportedPayerDocumentIsRefusedByTheAdapter() throws {
+        for document in [Document(type: "CE", number: "AB1234567"), Document(type: "PAS", number: "X1234567")] {
+            var create = input()
+            create.request.customer.document = document
+            #expect(adapter.unsupportedReason(create.request) != nil)
+            #expect(throws: AdapterError.unsupported("dLocal takes DNI or RUC payers in PE, not \(document.type)")) {
+                try adapter.buildCreate(create, context: context)
+            }
+        }
+        var ruc = input()
+        ruc.request.customer.document = Document(type: "RUC", number: "20123456789")
+        let body = try object(try adapter.buildCreate(ruc, context: context).body)
+        #expect((body["payer"] as? [String: Any])?["document_type"] as? String == "RUC")
+    }
+
     @Test func lookupOf404SaysNotFound() {
         let answer = adapter.parseLookup(InboundMessage(status: 404, headers: [], body: Array(#"{"code":4000,"message":"Payment not found"}"#.utf8)),
                                          key: .pspPaymentId("D-4-x"))

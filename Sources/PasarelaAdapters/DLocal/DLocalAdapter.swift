@@ -33,6 +33,8 @@ public struct DLocalAdapter: PSPAdapter {
         guard let methodId = DLocalMethods.id(for: request.method, country: request.country) else {
             throw .unsupported(unsupportedReason(request) ?? "unsupported")
         }
+        // Routing skips dLocal for such a payer; the adapter refuses it too, whoever calls it.
+        if let refusal = DLocalDocuments.refusal(request) { throw .unsupported(refusal) }
         var card: JSONBody?
         if case .card(let token) = request.method {
             // capture: false authorizes only (status AUTHORIZED); the capture comes later (1.4, 1.7).
