@@ -70,11 +70,12 @@ public final class FaultQueue: Sendable {
         failureRate.withLock { $0 = 0 }
     }
 
-    /// The fault for the call now arriving, if any; with `only`, the next fault is taken only when it qualifies.
+    /// The fault for the call now arriving, if any: the next queued one when it qualifies (`only`), else one drawn at the
+    /// failure rate.
     func next(only: (Fault) -> Bool = { _ in true }) -> Fault? {
-        let queued: Fault?? = queue.withLock { queue in
-            guard let first = queue.first else { return .none }
-            return only(first) ? .some(queue.removeFirst()) : .some(nil)
+        let queued: Fault? = queue.withLock { queue in
+            guard let first = queue.first, only(first) else { return nil }
+            return queue.removeFirst()
         }
         if let queued { return queued }
         let rate = failureRate.withLock { $0 }

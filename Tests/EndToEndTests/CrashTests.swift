@@ -7,8 +7,9 @@ import Synchronization
 import Testing
 
 /// The gateway killed with SIGKILL mid-load, several times, with the PSP emulators in a process of their own; then
-/// `pasarela reconcile --once`. Nothing acknowledged is lost, every payment a PSP holds belongs to exactly one Pasarela
-/// payment in the matching status, nothing is charged twice, and nothing is left processing or in flight.
+/// `pasarela reconcile --once` while dLocal fails every call (nothing it may hold is ended), and once more when dLocal
+/// answers again. Nothing acknowledged is lost, every payment a PSP holds belongs to exactly one Pasarela payment in the
+/// matching status, nothing is charged twice, and after that one pass nothing is left processing or in flight.
 /// `scripts/crash-test` runs the same at a larger size (environment variables below).
 @Suite(.serialized) struct CrashTests {
     struct Size {
@@ -41,6 +42,7 @@ import Testing
         #expect(counts.ledgerStatusMismatch == 0)
         #expect(counts.chargedTwice == 0)
         #expect(counts.processing == 0)
+        #expect(counts.failedWhilePSPDown == 0, "a payment dLocal may hold is never ended while dLocal cannot be asked")
         #expect(counts.keysInFlight == 0)
         #expect(counts.retriesNotReplayed == 0)
     }
@@ -61,18 +63,24 @@ struct CrashCounts {
     var keysInFlight = 0
     var retriesNotReplayed = 0
     var reconciled = 0
+    var processingAfterKills = 0
+    var processingWhilePSPDown = 0
+    var failedWhilePSPDown = 0
 
     var table: String {
         let rows: [(String, Int)] = [
             ("gateway kills (SIGKILL)", kills), ("payments acknowledged (201)", acknowledged),
             ("requests left unanswered by a kill", unanswered), ("payments stored", payments), ("PSP ledger entries", ledger),
+            ("payments processing after the kills", processingAfterKills),
+            ("still processing after a pass with dLocal down", processingWhilePSPDown),
+            ("payments ended failed by that pass", failedWhilePSPDown),
             ("payments settled by reconcile --once", reconciled),
             ("acknowledged payments missing", acknowledgedMissing), ("ledger entries with no payment", ledgerWithoutPayment),
             ("ledger entries in another status", ledgerStatusMismatch), ("payments charged twice", chargedTwice),
             ("payments left processing", processing), ("idempotency keys in flight", keysInFlight),
             ("unanswered keys not replayed on retry", retriesNotReplayed),
         ]
-        return (["crash test", String(repeating: "-", count: 50)] + rows.map { $0.0.padding(toLength: 42, withPad: " ", startingAt: 0) + String($0.1) })
+        return (["crash test", String(repeating: "-", count: 50)] + rows.map { $0.0.padding(toLength: 50, withPad: " ", startingAt: 0) + String($0.1) })
             .joined(separator: "\n")
     }
 }
@@ -158,8 +166,8 @@ final class CrashRun: @unchecked Sendable {
         let sandbox = try PasarelaProcess(["sandbox", "--port", "0", "--config", Harness.repositoryRoot], folder: folder)
         self.sandbox = sandbox
         let sandboxURL = try await sandbox.url(after: "Pasarela sandbox listening on ")
-        // dLocal honours X-Idempotency-Key here, so a replay after a crash learns the payment the lost answer carried.
-        _ = try await Self.post(sandboxURL + "/sandbox/dlocal/settings", Array(#"{"honour_idempotency_key":true}"#.utf8))
+        // dLocal as documented today: a replayed order id is refused (5009); a payment whose answer a kill lost is found
+        // by its order id.
         for round in 0..<size.kills {
             _ = try await Self.post(sandboxURL + "/sandbox/dlocal/faults", Array(#"{"delay_after_ms":\#(size.pspDelayMs),"times":100}"#.utf8))
             let (gateway, url) = try await self.gateway(sandboxURL)
@@ -171,6 +179,23 @@ final class CrashRun: @unchecked Sendable {
             stop.set()
             await clients.value
         }
+        // dLocal down: a pass learns nothing from it and ends nothing it may hold.
+        _ = try await Self.post(sandboxURL + "/sandbox/dlocal/faults", Array(#"{"rate_percent":100}"#.utf8))
+        let before = Dictionary(uniqueKeysWithValues: try await storedPayments().map { ($0.payment.id, $0.payment.status) })
+        counts.processingAfterKills = before.values.filter { $0 == .processing }.count
+        let down = try PasarelaProcess(["reconcile", "--once", "--database", database, "--config", Harness.repositoryRoot,
+                                        "--sandbox-url", sandboxURL], folder: folder)
+        _ = down.finish()
+        let during = try await storedPayments()
+        counts.processingWhilePSPDown = during.filter { $0.payment.status == .processing }.count
+        let held = Dictionary((try await Self.get(sandboxURL + "/sandbox/dlocal/payments") as? [[String: Any]] ?? [])
+            .map { ($0["order_id"] as? String ?? "", $0["status"] as? String ?? "") }, uniquingKeysWith: { first, _ in first })
+        counts.failedWhilePSPDown = during.filter { stored in
+            before[stored.payment.id] == .processing && stored.payment.status == .failed
+                && stored.attempts.contains { ["PENDING", "PAID"].contains(held[$0.id] ?? "") }
+        }.count
+        // dLocal answers again: one pass settles every payment.
+        _ = try await Self.post(sandboxURL + "/sandbox/dlocal/faults", Array(#"{"rate_percent":0}"#.utf8))
         let reconcile = try PasarelaProcess(["reconcile", "--once", "--database", database, "--config", Harness.repositoryRoot,
                                              "--sandbox-url", sandboxURL], folder: folder)
         let (status, output) = reconcile.finish()
@@ -193,7 +218,8 @@ final class CrashRun: @unchecked Sendable {
         return counts
     }
 
-    func check(_ counts: inout CrashCounts, sandboxURL: String) async throws {
+    /// Every payment in the database, read while no gateway writes it.
+    func storedPayments() async throws -> [StoredPayment] {
         let store = try SQLiteStore(path: database)
         var all: [StoredPayment] = [], after: String?
         repeat {
@@ -201,6 +227,12 @@ final class CrashRun: @unchecked Sendable {
             all += page
             after = page.count == 500 ? page.last?.payment.id : nil
         } while after != nil
+        return all
+    }
+
+    func check(_ counts: inout CrashCounts, sandboxURL: String) async throws {
+        let store = try SQLiteStore(path: database)
+        let all = try await storedPayments()
         counts.payments = all.count
         let ids = Set(all.map(\.payment.id))
         let known = acknowledged.withLock { $0 }
