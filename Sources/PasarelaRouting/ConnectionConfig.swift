@@ -95,20 +95,20 @@ public struct ConnectionConfig: Sendable {
     }
 
     /// The reconciler's schedule for one connection (`reconcile:` in the adapter file). A payment whose create answer was
-    /// lost is looked at soon and then less and less often: a first look after 10 s, then 15 s later, each wait doubling,
-    /// at most an hour apart.
+    /// lost is looked at soon and then less and less often: a first look after 5 s, then 10 s later, each wait doubling,
+    /// at most an hour apart; after 8 looks (about 20 minutes) without an answer it is flagged for review.
     public struct ReconcileConfig: Sendable, Equatable {
         /// A payment still `processing` this long after its last change is looked up.
-        public var firstLookAfter: TimeInterval = 10
+        public var firstLookAfter: TimeInterval = 5
         /// Then again this long after...
-        public var every: TimeInterval = 15
+        public var every: TimeInterval = 10
         /// ...each wait multiplied by this factor (1 = fixed interval)...
         public var backoff: Double = 2
         /// ...never more than this apart.
         public var maxWait: TimeInterval = 3600
         /// After this many looks have learnt nothing, a payment whose PSP can say is flagged for review
         /// (`psp_not_answering`) and still looked at; one whose PSP cannot say ends `failed` (`outcome_unresolved`).
-        public var maxLooks = 6
+        public var maxLooks = 8
         /// Each wait is spread by up to this fraction either way, so payments created together are not asked together.
         public var jitter: Double = 0.1
         /// A voucher or authorization with no news for this long is looked up (and again this often).

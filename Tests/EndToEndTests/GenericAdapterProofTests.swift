@@ -113,7 +113,7 @@ import Testing
                 #expect((created.json["review"] as? [String: Any])?["code"] as? String == "outcome_unknowable")
                 #expect(acme.charges.withLock { $0.count } == 1, "never sent twice")
                 var last = ReconcileReport()
-                for _ in 0..<6 {
+                for _ in 0..<8 {
                     harness.clock.advance(by: 3700)
                     last = await harness.reconcile()
                 }

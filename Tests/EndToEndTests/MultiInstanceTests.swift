@@ -121,8 +121,8 @@ final class MultiInstanceRun: @unchecked Sendable {
             var text = try String(contentsOfFile: Harness.repositoryRoot + "/adapters/" + file, encoding: .utf8)
             text = text.replacingOccurrences(of: "connect_ms: 2000", with: "connect_ms: 500")
                 .replacingOccurrences(of: "request_ms: 15000", with: "request_ms: \(requestMs)")
-                .replacingOccurrences(of: "first_look_after_seconds: 10", with: "first_look_after_seconds: 2")
-                .replacingOccurrences(of: "every_seconds: 15", with: "every_seconds: 3")
+                .replacingOccurrences(of: "first_look_after_seconds: 5", with: "first_look_after_seconds: 2")
+                .replacingOccurrences(of: "every_seconds: 10", with: "every_seconds: 3")
             try text.write(toFile: "\(folder)/adapters/\(file)", atomically: true, encoding: .utf8)
         }
         try FileManager.default.copyItem(atPath: Harness.repositoryRoot + "/routes.yaml", toPath: folder + "/routes.yaml")

@@ -72,14 +72,14 @@ import Testing
             let id = try #require(created.json["id"] as? String)
             #expect(created.json["status"] as? String == "processing", "\(created.text)")
             var last = ReconcileReport()
-            for _ in 0..<8 { last = await Self.nextLook(harness, seconds: 3700) }
+            for _ in 0..<10 { last = await Self.nextLook(harness, seconds: 4000) }
             #expect(last.actions.first?.step == .asked, "\(last.lines)")
             let waiting = try await harness.payment(id)
             #expect(waiting["status"] as? String == "processing")
             #expect((waiting["review"] as? [String: Any])?["code"] as? String == "psp_not_answering")
             #expect(try await harness.stack.gateway.store.payment(id: id, merchantId: nil)?.payment.nextLookAt != nil, "still asked")
             dlocal.faults.clear()
-            _ = await Self.nextLook(harness, seconds: 3700)
+            _ = await Self.nextLook(harness, seconds: 4000)
             let found = try await harness.payment(id)
             #expect(found["status"] as? String == "requires_action")
             #expect(found["review"] is NSNull)

@@ -80,8 +80,8 @@ import Testing
             ("    items: data\n", "    items: data\n    itemz: data\n", line(of: "    items: data") + 1, "unknown key 'itemz'"),
             ("    amount: amount\n    currency: currency\n", "    amount: amount\n", line(of: "  response: &search"),
              "amount needs lookup.response.currency"),
-            ("  max_looks: 6", "  max_looks: 0", line(of: "  max_looks:"), "reconcile.max_looks must be between 1 and 1000"),
-            ("  every_seconds: 15", "  every_second: 15", line(of: "  every_seconds:"),
+            ("  max_looks: 8", "  max_looks: 0", line(of: "  max_looks:"), "reconcile.max_looks must be between 1 and 1000"),
+            ("  every_seconds: 10", "  every_second: 10", line(of: "  every_seconds:"),
              "unknown key 'every_second' in reconcile (did you mean 'every_seconds'?)"),
         ]
         for (from, to, at, message) in edits {
