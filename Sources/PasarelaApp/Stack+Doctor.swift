@@ -79,7 +79,11 @@ extension Stack {
                 found.append(DoctorFinding(.warning, "API keys", "no merchant can call the API yet: `pasarela merchants add`, then `pasarela keys create`"))
             }
             for refused in try await opened.store.refusedNotifications() {
-                found.append(DoctorFinding(.problem, "merchant \(refused.merchantId)", "\(refused.count) notification\(refused.count == 1 ? "" : "s") to \(refused.url.prefix(200)) refused (\(refused.reason.prefix(300))): point the host at a public address or give the merchant another URL (pasarela merchants update \(refused.merchantId) --notification-url https://…), or allow the network under outbound.allow in routes.yaml; then redeliver the events (POST /v1/events/{id}/redeliver)"))
+                let what = "\(refused.count) notification\(refused.count == 1 ? "" : "s") to \(refused.url.prefix(200)) refused (\(refused.reason.prefix(300)))"
+                let fix = "point the host at a public address or give the merchant another URL (pasarela merchants update "
+                    + "\(refused.merchantId) --notification-url https://…), or allow the network under outbound.allow in routes.yaml; "
+                    + "then redeliver the events (POST /v1/events/{id}/redeliver)"
+                found.append(DoctorFinding(.problem, "merchant \(refused.merchantId)", "\(what): \(fix)"))
             }
             return found
         } catch {

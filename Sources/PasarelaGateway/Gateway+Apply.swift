@@ -103,10 +103,10 @@ extension Gateway {
             return Prepared(decision: decision, before: stored, after: stored, write: write)
         }
         after.payment.version = stored.payment.version + 1
-        let events = decision.events.map { type in
+        let statusEvents = decision.events.map { type in
             EventResource.make(type, for: after, merchant: merchant, at: at, reason: type == .cancelFailed ? decision.cancelFailure : nil)
         }
-            + decision.refundEvents.compactMap { EventResource.make($0, for: after, merchant: merchant, at: at) }
+        let events = statusEvents + decision.refundEvents.compactMap { EventResource.make($0, for: after, merchant: merchant, at: at) }
         var write = PaymentWrite(
             payment: after.payment, expectedVersion: stored.payment.version, attempts: decision.changedAttempts, events: events,
             inbox: options.inbox?(decision), reply: options.reply?(after),

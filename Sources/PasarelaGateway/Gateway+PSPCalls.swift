@@ -154,14 +154,11 @@ extension Gateway {
     /// order) is asked next for that payment by its id, so callers get the payment's state, never just its name.
     func lookup(_ key: LookupKey, connection: Connection, timeoutMs: Int, about subject: CallSubject? = nil) async -> LookupAnswer {
         guard let flow = connection.adapter.lookup else { return .failed(.ambiguous(code: nil, message: "no lookup flow")) }
-        let at = now()
-        let answer: LookupAnswer = switch await send(connection, flow: .lookup, about: subject, timeoutMs: timeoutMs, build: { context throws(AdapterError) in
-            try flow.buildLookup(key, now: at, context: context)
-        }) {
-        case .response(let response): flow.parseLookup(response, key: key)
-        case .failed(let outcome): .failed(outcome)
-        }
-        guard case .identified(let pspId) = answer, key != .pspPaymentId(pspId) else { return answer }
+        var (answer, again) = await ask(flow, key, connection: connection, timeoutMs: timeoutMs, about: subject)
+        // A PSP that answered at once but said nothing usable (a 5xx, an unreadable body) is asked once more: a lookup
+        // changes nothing, and a struggling PSP's next answer is often fine. One that did not answer is not (it was slow).
+        if again { answer = await ask(flow, key, connection: connection, timeoutMs: timeoutMs, about: subject).0 }
+        guard case .reference = key, case .identified(let pspId) = answer else { return answer }
         switch await lookup(.pspPaymentId(pspId), connection: connection, timeoutMs: timeoutMs, about: subject) {
         case .found(let outcomes): return .found(outcomes)
         case .notFound, .identified:
@@ -170,6 +167,23 @@ extension Gateway {
             // The PSP holds it under this id: kept, so the next look asks by the id.
             if outcome.pspPaymentId == nil { outcome.pspPaymentId = pspId }
             return .failed(outcome)
+        }
+    }
+
+    /// One lookup call, and whether its answer is worth asking again at once: the PSP answered, with a 5xx or with a
+    /// 2xx that could not be read.
+    func ask(_ flow: any LookupFlow, _ key: LookupKey, connection: Connection, timeoutMs: Int,
+             about subject: CallSubject?) async -> (LookupAnswer, Bool) {
+        let at = now()
+        switch await send(connection, flow: .lookup, about: subject, timeoutMs: timeoutMs, build: { context throws(AdapterError) in
+            try flow.buildLookup(key, now: at, context: context)
+        }) {
+        case .response(let response):
+            let answer = flow.parseLookup(response, key: key)
+            guard case .failed = answer else { return (answer, false) }
+            return (answer, response.status >= 500 || (200..<300).contains(response.status))
+        case .failed(let outcome):
+            return (.failed(outcome), false)
         }
     }
 

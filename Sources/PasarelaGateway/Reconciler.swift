@@ -240,7 +240,13 @@ extension Gateway {
         if lastLook, !pspCanSay {
             return action(payment.id, .gaveUp, try await apply(.reconcileGaveUp, to: payment.id, current: stored, options: look))
         }
-        let fact: PaymentFact = if let flag { .needsOperator(flag) } else if lastLook { .needsOperator(.pspNotAnswering(connection: connection)) } else { .noNews }
+        let fact: PaymentFact = if let flag {
+            .needsOperator(flag)
+        } else if lastLook {
+            .needsOperator(.pspNotAnswering(connection: connection))
+        } else {
+            .noNews
+        }
         let applied = try await apply(fact, to: payment.id, current: stored, options: look)
         var action = ReconcileAction(paymentId: payment.id, step: .asked, outcome: "no_news",
                                      detail: "no news (\(reason.prefix(200))); look \(payment.looks + 1) of \(policy.maxLooks)")

@@ -108,7 +108,7 @@ import Testing
         try await Harness.with(routes: Self.peFirst) { harness in
             harness.stack.pagoefectivo?.faults.inject(.holdAfterProcessing)
             defer { harness.stack.pagoefectivo?.faults.releaseHeld() }
-            harness.stack.pagoefectivo?.faults.inject(.status(503))
+            harness.stack.pagoefectivo?.faults.inject(.status(503), times: 2)
             let created = try await harness.call("POST", "/v1/payments", json: Harness.cashBody())
             // No search answer, and the replay was refused as a duplicate: the CIP exists, unknown to Pasarela yet.
             #expect(created.json["status"] as? String == "processing", "\(created.text)")

@@ -133,7 +133,7 @@ import Testing
             #expect(try await cancel(harness, paidId, key: "c-paid").bytes == refused.bytes)
             // Outcome unknown: refused, and the key stays free for a retry once it settles.
             harness.stack.dlocal?.faults.inject(.garbage)
-            harness.stack.dlocal?.faults.inject(.status(503))
+            harness.stack.dlocal?.faults.inject(.status(503), times: 2)
             let unknown = try await harness.call("POST", "/v1/payments", json: Harness.cashBody())
             let unknownId = try #require(unknown.json["id"] as? String)
             let processing = try await cancel(harness, unknownId, key: "c-unknown")

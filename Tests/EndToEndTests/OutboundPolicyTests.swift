@@ -64,7 +64,10 @@ import Testing
         // The merchant's default URL is not checked when a payment is made: the dispatcher checks it before sending.
         for (routes, url, reason) in [(nil, "http://169.254.169.254/latest", "link-local"),
                                       (Self.refusingRoutes, "http://localhost:9/hooks", "loopback")] {
-            try await Harness.with(environment: ["PASARELA_SANDBOX_NOTIFICATION_URL": url], routes: routes) { harness in
+            let folder = NSTemporaryDirectory() + "pasarela-refused-\(UUID().uuidString)"
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            try await Harness.with(environment: ["PASARELA_SANDBOX_NOTIFICATION_URL": url], routes: routes,
+                                   databasePath: folder + "/p.sqlite") { harness in
                 let created = try await harness.call("POST", "/v1/payments", json: Harness.cashBody(notificationURL: nil))
                 #expect(created.status == 201, "\(created.text)")
                 let id = try #require(created.json["id"] as? String)
@@ -92,6 +95,12 @@ import Testing
                 #expect(metrics.contains(#"pasarela_notifications_total{result="refused"}"#), "\(metrics.prefix(200))")
                 #expect(metrics.contains(#"pasarela_merchant_alerts_total{kind="notification_url_refused",merchant="merchant_sandbox"}"#)
                         || metrics.contains(#"pasarela_merchant_alerts_total{merchant="merchant_sandbox",kind="notification_url_refused"}"#))
+                // pasarela doctor reads the refused notifications from the database and names the merchant and the fix.
+                let (exit, doctor) = try await PasarelaProcess(["doctor", "--config", Harness.repositoryRoot, "--database", folder + "/p.sqlite"],
+                                                               folder: folder).finished()
+                #expect(exit == 1, "\(doctor)")
+                #expect(doctor.contains("merchant merchant_sandbox"), "\(doctor)")
+                #expect(doctor.contains("1 notification to \(url) refused"), "\(doctor)")
             }
         }
     }

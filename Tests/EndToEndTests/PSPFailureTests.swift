@@ -54,11 +54,25 @@ import Testing
         }
     }
 
+    /// A lookup answered with a 503 is asked again at once (it changes nothing): a struggling PSP's next answer settles it.
+    @Test func aLookupAnsweredWithA5xxIsAskedOnceMore() async throws {
+        try await Harness.with { harness in
+            harness.stack.dlocal?.faults.inject(.garbage)
+            harness.stack.dlocal?.faults.inject(.status(503))
+            let payment = try await create(harness)
+            #expect(payment["status"] as? String == "requires_action", "\(payment)")
+            let id = try #require(payment["id"] as? String)
+            let flows = try await harness.stack.gateway.store.calls(paymentId: id, attemptId: nil).map(\.flow)
+            // The create, the order lookup answered 503, the same lookup again, then the payment by its id.
+            #expect(flows.sorted() == ["create", "lookup", "lookup", "lookup"], "\(flows)")
+        }
+    }
+
     /// The answer is unreadable and so is the lookup: the payment stays processing (never replayed blind, never failed).
     @Test func garbageWhoseLookupFailsTooLeavesThePaymentProcessing() async throws {
         try await Harness.with { harness in
             harness.stack.dlocal?.faults.inject(.garbage)
-            harness.stack.dlocal?.faults.inject(.status(503))
+            harness.stack.dlocal?.faults.inject(.status(503), times: 2)
             let payment = try await create(harness)
             #expect(payment["status"] as? String == "processing")
             #expect(attempt(payment)["outcome"] as? String == "unknown")
@@ -72,7 +86,7 @@ import Testing
         let shortTimeout: (String) -> String = { $0.replacingOccurrences(of: "request_ms: 15000", with: "request_ms: 2000") }
         try await Harness.with(adapterEdit: shortTimeout) { harness in
             harness.stack.dlocal?.faults.inject(.holdAfterProcessing)
-            harness.stack.dlocal?.faults.inject(.status(503))
+            harness.stack.dlocal?.faults.inject(.status(503), times: 2)
             defer { harness.stack.dlocal?.faults.releaseHeld() }
             let payment = try await create(harness)
             #expect(payment["status"] as? String == "processing")

@@ -41,7 +41,7 @@ import Testing
         try await Harness.with(adapterEdit: Self.shortTimeout) { harness in
             let dlocal = try #require(harness.stack.dlocal)
             dlocal.faults.inject(.garbage)
-            dlocal.faults.inject(.status(503))
+            dlocal.faults.inject(.status(503), times: 2)
             let created = try await harness.call("POST", "/v1/payments", json: Harness.cashBody())
             let id = try #require(created.json["id"] as? String)
             #expect(created.json["status"] as? String == "processing", "\(created.text)")
@@ -182,11 +182,11 @@ import Testing
             let pagoefectivo = try #require(harness.stack.pagoefectivo), dlocal = try #require(harness.stack.dlocal)
             // The CIP is issued but its answer is late, the search for it fails, and the replay is refused as a duplicate.
             pagoefectivo.faults.inject(.holdAfterProcessing)
-            pagoefectivo.faults.inject(.status(503))
+            pagoefectivo.faults.inject(.status(503), times: 2)
             let cash = try await harness.call("POST", "/v1/payments", json: Harness.cashBody())
             pagoefectivo.faults.releaseHeld()
             dlocal.faults.inject(.garbage)
-            dlocal.faults.inject(.status(503))
+            dlocal.faults.inject(.status(503), times: 2)
             let card = try await harness.call("POST", "/v1/payments",
                                               json: Harness.body(country: "PE", currency: "PEN", value: 500, method: #"{"type":"card","token":"CV-x"}"#))
             let cashId = try #require(cash.json["id"] as? String), cardId = try #require(card.json["id"] as? String)
