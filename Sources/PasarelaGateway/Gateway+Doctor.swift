@@ -49,6 +49,12 @@ extension Gateway {
                 found.append(DoctorFinding(.problem, name, "no webhook secret: set the credential '\(key)' in adapters/\(name).yaml, or every webhook is refused"))
             }
         }
+        let recovery = connection.adapter.recovery
+        if let reason = recovery.unresolvable {
+            found.append(DoctorFinding(.warning, name, "a create whose answer is lost: \(recovery.summary), since \(reason); "
+                + "such payments go to review (outcome_unknowable): declare lookup_by_reference, or create.replay if the PSP answers a "
+                + "repeated create with the payment it holds, in adapters/\(name).yaml"))
+        }
         found.append(await probe(connection))
         return found
     }
