@@ -114,7 +114,10 @@ import Testing
             let events = try await harness.call("GET", "/v1/events").json["data"] as? [[String: Any]] ?? []
             let detail = try await harness.call("GET", "/v1/events/\(events.first?["id"] as? String ?? "")")
             let tries = (detail.json["delivery"] as? [String: Any])?["tries"] as? [[String: Any]] ?? []
-            #expect(tries.count == 2)
+            // One failed try (or more: the first run may retry before it stops) while the merchant was down, then the
+            // delivery after the restart.
+            #expect(tries.count >= 2, "\(tries)")
+            #expect(tries.dropLast().allSatisfy { $0["http_status"] is NSNull }, "\(tries)")
             #expect(tries.last?["http_status"] as? Int == 204)
         }
     }

@@ -125,7 +125,9 @@ import Testing
     }
 
     @Test func aPagoEfectivoReportIsReadInLimaTime() async throws {
-        try await Harness.with(routes: "routes:\n  - name: cash\n    match: { method: cash }\n    targets: [pagoefectivo]\n  - name: default\n    targets: [dlocal]\n") { harness in
+        // A frozen clock: the CIP is paid and the payment succeeds at one instant, however slow a loaded machine is.
+        try await Harness.with(routes: "routes:\n  - name: cash\n    match: { method: cash }\n    targets: [pagoefectivo]\n  - name: default\n    targets: [dlocal]\n",
+                               clock: TestClock(frozenAt: Date())) { harness in
             let created = try await harness.call("POST", "/v1/payments", json: Harness.cashBody(value: 4550))
             let id = try #require(created.json["id"] as? String)
             let cip = try #require(created.json["psp_payment_id"] as? String)
