@@ -126,6 +126,12 @@ import Testing
             #expect(seen == writers && nothing == .committed)
             let (missing, _) = try await store.commitHolding(paymentId: "pay_none") { stored in (nil, stored == nil) }
             #expect(missing)
+            // What the decision throws comes back as it is (never as a database failure), and nothing is written.
+            struct Refused: Error {}
+            await #expect(throws: Refused.self) {
+                _ = try await store.commitHolding(paymentId: created.id) { _ -> (PaymentWrite?, Int) in throw Refused() }
+            }
+            #expect(try await store.payment(id: created.id, merchantId: nil)?.payment.version == writers)
         }
     }
 

@@ -42,11 +42,15 @@ struct PostgresExecutor: SQLExecutor {
                 try await connection.withTransaction(logger: logger) { connection in
                     var sets: [[any SQLRow]] = []
                     for statement in reading.statements { sets.append(try await Self.query(statement, on: connection)) }
-                    return try await Self.run(try plan(try reading.result(sets)), on: connection)
+                    let decided: WritePlan<Result>
+                    do { decided = try plan(try reading.result(sets)) } catch { throw DecidingFailed(error: error) }
+                    return try await Self.run(decided, on: connection)
                 }
             }
         } catch let error as PostgresTransactionError {
             if let stopped = error.closureError as? StoppedPlan<Result> { return stopped.result }
+            // The caller's own refusal while deciding (it rolled the transaction back) is its, not the database's.
+            if let deciding = error.closureError as? DecidingFailed { throw deciding.error }
             throw classify(error.closureError ?? error.beginError ?? error.commitError ?? error)
         }
     }
@@ -161,6 +165,11 @@ final class LeaseFlag: Sendable {
     private let state = Mutex(false)
     func set() { state.withLock { $0 = true } }
     var isSet: Bool { state.withLock { $0 } }
+}
+
+/// What the caller's decision threw inside a transaction that read before it wrote: passed on as it is.
+struct DecidingFailed: Error, StoredPlanMarker {
+    var error: any Error
 }
 
 /// Errors that carry a plan's own outcome, never a database failure.
