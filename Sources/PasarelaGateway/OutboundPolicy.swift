@@ -36,17 +36,32 @@ public struct OutboundPolicy: Sendable {
     }
 
     /// Why `url` may not be called, or `nil` when it may. Resolves the host (a literal address as it is).
-    public func refusal(_ url: String) async -> String? {
+    public func refusal(_ url: String) async -> String? { await check(url)?.message }
+
+    /// Why `url` may not be called now.
+    public enum Refusal: Sendable, Equatable {
+        /// The policy refuses where it points (its scheme, or an address it resolves to): calling again will not change
+        /// that until someone changes the URL, its DNS or the policy.
+        case notAllowed(String)
+        /// Its host does not resolve now: perhaps a passing DNS failure.
+        case unresolved(String)
+
+        public var message: String { switch self { case .notAllowed(let text), .unresolved(let text): text } }
+    }
+
+    /// Why `url` may not be called, or `nil` when it may, saying whether the policy refuses it or its host did not
+    /// resolve.
+    public func check(_ url: String) async -> Refusal? {
         guard let parsed = URL(string: url), let scheme = parsed.scheme?.lowercased(), scheme == "http" || scheme == "https" else {
-            return "only http and https URLs are called"
+            return .notAllowed("only http and https URLs are called")
         }
-        guard var host = parsed.host, !host.isEmpty else { return "the URL names no host" }
+        guard var host = parsed.host, !host.isEmpty else { return .notAllowed("the URL names no host") }
         if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         let port = parsed.port ?? (scheme == "https" ? 443 : 80)
         let addresses = CIDR(host) != nil ? [host] : await Self.resolve(host)
-        guard !addresses.isEmpty else { return "its host \(host.prefix(100)) does not resolve" }
+        guard !addresses.isEmpty else { return .unresolved("its host \(host.prefix(100)) does not resolve") }
         for address in addresses {
-            if let reason = refusal(address: address, port: port, host: host) { return reason }
+            if let reason = refusal(address: address, port: port, host: host) { return .notAllowed(reason) }
         }
         return nil
     }

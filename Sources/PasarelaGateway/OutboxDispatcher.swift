@@ -120,7 +120,11 @@ public final class OutboxDispatcher: Service, Sendable {
     func deliver(_ notification: DueNotification) async {
         let started = gateway.now()
         var status: Int?, failure: String?, refused = false
-        if let reason = await gateway.outbound.refusal(notification.url) {
+        let refusal = await gateway.outbound.check(notification.url)
+        if case .unresolved(let reason)? = refusal {
+            // Perhaps a passing DNS failure: tried again on schedule.
+            failure = reason
+        } else if case .notAllowed(let reason)? = refusal {
             // Checked again when called: the host may resolve elsewhere now than when the URL was given. Trying again on
             // schedule would not change that: the notification ends refused, the operator is told how to fix it.
             failure = "refused by the outbound URL policy: \(reason)"

@@ -105,6 +105,22 @@ import Testing
         }
     }
 
+    /// A host that does not resolve at delivery may be a passing DNS failure: tried again on schedule, not refused.
+    @Test func aHostThatDoesNotResolveIsTriedAgainNotRefused() async throws {
+        try await Harness.with(environment: ["PASARELA_SANDBOX_NOTIFICATION_URL": "http://no-such-host.invalid/hooks"]) { harness in
+            let created = try await harness.call("POST", "/v1/payments", json: Harness.cashBody(notificationURL: nil))
+            let id = try #require(created.json["id"] as? String)
+            let event = try #require(try await harness.call("GET", "/v1/payments/\(id)/events").json["data"] as? [[String: Any]]).first
+            let eventId = try #require(event?["id"] as? String)
+            try await harness.eventually("the delivery is tried") { try await !harness.deliveryTries(eventId).isEmpty }
+            let delivery = try await harness.call("GET", "/v1/events/\(eventId)").json["delivery"] as? [String: Any]
+            #expect(delivery?["state"] as? String == "pending", "\(delivery ?? [:])")
+            #expect((delivery?["last_error"] as? String)?.contains("does not resolve") == true)
+            #expect(delivery?["next_attempt_at"] is String)
+            #expect(try await harness.stack.gateway.store.refusedNotifications().isEmpty)
+        }
+    }
+
     /// `pasarela merchants add|update --notification-url` checks the URL as the API checks a payment's: scheme, host,
     /// and, in production, where it resolves.
     @Test func theMerchantCommandsApplyTheSamePolicy() async throws {
