@@ -59,6 +59,8 @@ public final class Gateway: Sendable {
     public let requestLease: RequestLease
     private let live: Mutex<LiveConfig>
     let tokens = TokenCache()
+    /// The holds of the requests running here, renewed together.
+    let leaseKeeper = LeaseKeeper()
     /// One circuit breaker per connection.
     public let breakers = CircuitBreakers()
     /// Alerts on connections whose PSP says they are set up wrong.

@@ -51,9 +51,9 @@ public protocol IdempotencyKeys: Sendable {
     /// Idempotency keys whose request never stored a reply, for checks after a crash.
     func keysInFlight() async throws -> [InFlightKey]
 
-    /// Extends a running request's hold on its key (still without a reply) and, for a create, on its payment (still held),
-    /// to `until`: the request renews it while it lives, so it lapses soon after the request's instance dies.
-    func renewLease(merchantId: String, key: String?, paymentId: String?, until: Date) async throws
+    /// Extends running requests' holds on their keys (still without a reply) and, for creates, on their payments (still
+    /// held), to `until`, in one write: an instance renews them while its requests live, so they lapse soon after it dies.
+    func renewLeases(_ holds: [LeaseHold], until: Date) async throws
 }
 
 /// Verified PSP webhook events (recorded by ``PaymentLedger/commit(_:)`` with what they decided).
@@ -145,6 +145,19 @@ public struct RecordedCall: Sendable, Equatable {
         self.flow = flow
         self.at = at
         self.transcript = transcript
+    }
+}
+
+/// What a running request holds: its idempotency key and, for a create, its payment.
+public struct LeaseHold: Sendable, Equatable {
+    public var merchantId: String
+    public var key: String?
+    public var paymentId: String?
+
+    public init(merchantId: String, key: String?, paymentId: String?) {
+        self.merchantId = merchantId
+        self.key = key
+        self.paymentId = paymentId
     }
 }
 

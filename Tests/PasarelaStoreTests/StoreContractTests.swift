@@ -257,6 +257,38 @@ import Testing
         }
     }
 
+    /// Running requests renew their holds in one write: a renewed key is still in flight after its first lease, a key
+    /// with a reply and a payment whose lease ended are left as they are, and a held payment is not claimed for a look.
+    @Test(arguments: StoreKind.available) func runningRequestsRenewTheirHoldsTogether(kind: StoreKind) async throws {
+        try await StoreHandle.with(kind) { _, store in
+            let lease = F.now().addingTimeInterval(15)
+            var held = F.payment()
+            held.leaseUntil = lease
+            held.nextLookAt = lease
+            let claim = IdempotencyClaim(key: "held", requestHash: "h", leaseUntil: lease)
+            #expect(try await store.create(held, idempotency: claim) == .created)
+            var ended = F.payment(order: "o-2")
+            ended.nextLookAt = F.now()
+            let answered = IdempotencyClaim(key: "answered", requestHash: "h", leaseUntil: lease)
+            #expect(try await store.create(ended, idempotency: answered) == .created)
+            let reply = IdempotencyReply(key: "answered", status: 201, body: Array("{}".utf8))
+            try await F.write(store, ended, reply: reply)
+            let renewed = F.now().addingTimeInterval(30)
+            try await store.renewLeases([LeaseHold(merchantId: "m1", key: "held", paymentId: held.id),
+                                         LeaseHold(merchantId: "m1", key: "answered", paymentId: ended.id)], until: renewed)
+            let later = lease.addingTimeInterval(1)
+            #expect(try await store.create(F.payment(at: later), idempotency: claim) == .inFlight(paymentId: held.id))
+            #expect(try await store.create(F.payment(at: later), idempotency: answered) == .replay(reply))
+            #expect(try await store.payment(id: held.id, merchantId: nil)?.payment.leaseUntil.map { abs($0.timeIntervalSince(renewed)) < 0.01 } == true)
+            #expect(try await store.payment(id: ended.id, merchantId: nil)?.payment.leaseUntil == nil)
+            // Due for a look, but held: not claimed until the hold lapses.
+            #expect(try await store.claimDue(now: later, limit: 10, leaseUntil: later.addingTimeInterval(60)).map(\.payment.id) == [ended.id])
+            let lapsed = renewed.addingTimeInterval(1)
+            #expect(try await store.claimDue(now: lapsed, limit: 10, leaseUntil: lapsed.addingTimeInterval(60)).map(\.payment.id) == [held.id])
+            try await store.renewLeases([], until: renewed)
+        }
+    }
+
     @Test(arguments: StoreKind.available) func oneKeySentManyTimesAtOnceMakesOnePayment(kind: StoreKind) async throws {
         try await StoreHandle.with(kind) { _, store in
             let claim = IdempotencyClaim(key: "same", requestHash: "h", leaseUntil: F.now().addingTimeInterval(60))

@@ -140,14 +140,19 @@ extension SQLBackedStore {
         try await executor.read(ReadPlan([Statement("SELECT 1 AS one")]) { _ in () })
     }
 
-    public func renewLease(merchantId: String, key: String?, paymentId: String?, until: Date) async throws {
+    public func renewLeases(_ holds: [LeaseHold], until: Date) async throws {
         var steps: [WritePlan<Void>.Step] = []
-        if let key {
-            steps.append(.run(Statement("UPDATE idempotency_keys SET lease_until = ? WHERE merchant_id = ? AND key = ? AND reply_status IS NULL",
-                                        [until, merchantId, key])))
+        let keys = holds.compactMap { hold in hold.key.map { (hold.merchantId, $0) } }
+        for chunk in stride(from: 0, to: keys.count, by: 200).map({ keys[$0..<min($0 + 200, keys.count)] }) {
+            let pairs = Array(repeating: "(?, ?)", count: chunk.count).joined(separator: ", ")
+            steps.append(.run(Statement("UPDATE idempotency_keys SET lease_until = ? WHERE reply_status IS NULL AND (merchant_id, key) IN (\(pairs))",
+                                        [until] + chunk.flatMap { [$0.0, $0.1] as [(any SQLBindable)?] })))
         }
-        if let paymentId {
-            steps.append(.run(Statement("UPDATE payments SET lease_until = ? WHERE id = ? AND lease_until IS NOT NULL", [until, paymentId])))
+        let payments = holds.compactMap(\.paymentId)
+        for chunk in stride(from: 0, to: payments.count, by: 400).map({ payments[$0..<min($0 + 400, payments.count)] }) {
+            let marks = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
+            steps.append(.run(Statement("UPDATE payments SET lease_until = ? WHERE lease_until IS NOT NULL AND id IN (\(marks))",
+                                        [until] + chunk.map { $0 as (any SQLBindable)? })))
         }
         guard !steps.isEmpty else { return }
         try await executor.write(WritePlan(steps) { _ in () })
