@@ -120,74 +120,20 @@ extension Gateway {
         return Prepared(decision: decision, before: stored, after: after, write: write)
     }
 
-    /// What `fact` makes of `stored` (the machine's decision) and the payment after it, with its next look scheduled.
+    /// What `fact` makes of `stored` (the machine's decision) and the payment after it, with its next look scheduled
+    /// (``LookSchedule``) by its connection's policy.
     func decide(_ fact: PaymentFact, on stored: StoredPayment, at: Date, options: WriteOptions) -> (Decision, StoredPayment) {
         let decision = PaymentMachine.apply(fact, to: stored, now: at)
         var after = decision.stored
-        schedule(&after.payment, before: stored.payment, decision: decision, attempts: after.attempts, now: at, options: options)
+        LookSchedule.schedule(&after, before: stored.payment, decision: decision, policy: lookPolicy(after), now: at,
+                              write: LookSchedule.Write(isLook: options.isLook, endsLease: options.endsLease),
+                              draw: Double.random(in: 0..<1))
         return (decision, after)
     }
 
-    /// Sets when the reconciler looks at the payment next. A status change, or a capture or cancel asked of the PSP,
-    /// starts the schedule over; a look that learnt nothing counts and waits longer; a final payment is never looked at
-    /// again.
-    func schedule(_ payment: inout Payment, before: Payment, decision: Decision, attempts: [Attempt], now: Date, options: WriteOptions) {
-        if options.endsLease { payment.leaseUntil = nil }
-        let refundPending = decision.stored.refunds.contains { $0.status == .pending }
-        guard !payment.status.isTerminal || refundPending else {
-            payment.nextLookAt = nil
-            payment.looks = 0
-            return
-        }
-        let policy = config.connections[payment.connection ?? attempts.last?.connection ?? ""]?.config.reconcile
-            ?? ConnectionConfig.ReconcileConfig()
-        let moved: Bool = if case .applied = decision.verdict { true } else { !decision.refundEvents.isEmpty }
-        let asked = payment.pendingCapture != nil && before.pendingCapture == nil || payment.pendingCancel != nil && before.pendingCancel == nil
-        if moved || asked || payment.nextLookAt == nil || options.endsLease {
-            payment.looks = 0
-            payment.nextLookAt = Self.firstLook(payment, policy: policy, now: now)
-        } else if options.isLook {
-            payment.looks += 1
-            let waiting = payment.status == .processing || payment.status.isTerminal || Self.waitsOnPSP(payment)
-            let wait = waiting ? policy.wait(afterLooks: payment.looks, draw: Double.random(in: 0..<1)) : policy.noNewsAfter
-            payment.nextLookAt = Self.earliest(now.addingTimeInterval(wait), Self.expiryLook(payment))
-        }
-        if attempts.contains(where: \.needsDuplicateCheck) {
-            payment.nextLookAt = Self.earliest(payment.nextLookAt, now.addingTimeInterval(policy.firstLookAfter))
-        }
-    }
-
-    /// The first look at a payment in its current status.
-    static func firstLook(_ payment: Payment, policy: ConnectionConfig.ReconcileConfig, now: Date) -> Date? {
-        if payment.status.isTerminal || waitsOnPSP(payment) {
-            // A refund, capture or cancel waiting on its PSP.
-            return now.addingTimeInterval(policy.wait(afterLooks: 0, draw: Double.random(in: 0..<1)))
-        }
-        switch payment.status {
-        case .processing:
-            let after = now.addingTimeInterval(policy.wait(afterLooks: 0, draw: Double.random(in: 0..<1)))
-            return max(after, payment.leaseUntil ?? after)
-        case .requiresAction, .authorized:
-            return earliest(now.addingTimeInterval(policy.noNewsAfter), expiryLook(payment))
-        case .succeeded, .failed, .canceled, .expired:
-            return nil
-        }
-    }
-
-    /// Whether a capture or cancel asked of the PSP waits for its confirmation.
-    static func waitsOnPSP(_ payment: Payment) -> Bool { payment.pendingCapture != nil || payment.pendingCancel != nil }
-
-    /// A voucher is looked at when it expires.
-    static func expiryLook(_ payment: Payment) -> Date? {
-        payment.status == .requiresAction ? payment.expiresAt : nil
-    }
-
-    static func earliest(_ a: Date?, _ b: Date?) -> Date? {
-        switch (a, b) {
-        case (let a?, let b?): min(a, b)
-        case (let a?, nil): a
-        case (nil, let b): b
-        }
+    /// The reconciler's schedule for a payment: its connection's (that of its last attempt before one took it).
+    func lookPolicy(_ stored: StoredPayment) -> LookPolicy {
+        config.connections[stored.payment.connection ?? stored.lastAttempt?.connection ?? ""]?.config.reconcile ?? LookPolicy()
     }
 }
 

@@ -234,18 +234,11 @@ extension Gateway {
     func noNews(_ stored: StoredPayment, look: WriteOptions, because reason: String, pspCanSay: Bool = true,
                 flag: ReviewReason? = nil) async throws -> ReconcileAction {
         let payment = stored.payment
-        let connection = payment.connection ?? stored.lastAttempt?.connection ?? ""
-        let policy = config.connections[connection]?.config.reconcile ?? .init()
-        let lastLook = payment.status == .processing && payment.looks + 1 >= policy.maxLooks
-        if lastLook, !pspCanSay {
-            return action(payment.id, .gaveUp, try await apply(.reconcileGaveUp, to: payment.id, current: stored, options: look))
-        }
-        let fact: PaymentFact = if let flag {
-            .needsOperator(flag)
-        } else if lastLook {
-            .needsOperator(.pspNotAnswering(connection: connection))
-        } else {
-            .noNews
+        let policy = lookPolicy(stored)
+        let fact = LookSchedule.silentLook(payment, connection: payment.connection ?? stored.lastAttempt?.connection ?? "-", policy: policy,
+                                           pspCanSay: pspCanSay, flag: flag)
+        if fact == .reconcileGaveUp {
+            return action(payment.id, .gaveUp, try await apply(fact, to: payment.id, current: stored, options: look))
         }
         let applied = try await apply(fact, to: payment.id, current: stored, options: look)
         var action = ReconcileAction(paymentId: payment.id, step: .asked, outcome: "no_news",

@@ -48,7 +48,7 @@ extension ConnectionConfig {
         var environment = Environment.sandbox, baseURLs: [String: String] = [:]
         var credentialNodes: [(String, Node)] = [], connectMs = 2000, requestMs = 15000
         var supports: [Support] = [], genericNodes: [String: Node] = [:], emulator: String?, breaker = BreakerConfig()
-        var reconcile = ReconcileConfig()
+        var reconcile = LookPolicy()
         var cardTokens: [String] = []
         var allowIPs: [CIDR] = [], proxies: [CIDR] = [], webhookIPHeader: String?, freshness = 300, maxInFlight = 100
         for entry in reader.mapping(root, what, allowed: allowed) {
@@ -172,8 +172,8 @@ extension ConnectionConfig {
         return config
     }
 
-    static func parseReconcile(_ node: Node, reader: YAMLReader) -> ReconcileConfig {
-        var config = ReconcileConfig()
+    static func parseReconcile(_ node: Node, reader: YAMLReader) -> LookPolicy {
+        var config = LookPolicy()
         for item in reader.mapping(node, "reconcile", allowed: ["first_look_after_seconds", "every_seconds", "backoff_percent", "max_looks",
                                                                 "jitter_percent", "no_news_after_seconds", "max_wait_seconds"]) {
             let what = "reconcile.\(item.key)"

@@ -30,7 +30,7 @@ public struct ConnectionConfig: Sendable {
     /// sent and fails over like a PSP that answered 429.
     public var maxInFlight = 100
     /// When and how often the reconciler asks this PSP about payments it has not settled.
-    public var reconcile = ReconcileConfig()
+    public var reconcile = LookPolicy()
     /// Who may post webhooks (`webhook.allow_ips`); empty means anyone with a valid signature.
     public var webhookAllowList: [CIDR] = []
     /// Peers trusted to state the client address in `webhookClientIPHeader` (a proxy in front of Pasarela).
@@ -92,35 +92,6 @@ public struct ConnectionConfig: Sendable {
         public var cooldownMs = 30_000
 
         public init() {}
-    }
-
-    /// The reconciler's schedule for one connection (`reconcile:` in the adapter file). A payment whose create answer was
-    /// lost is looked at soon and then less and less often: a first look after 5 s, then 10 s later, each wait doubling,
-    /// at most an hour apart; after 8 looks (about 20 minutes) without an answer it is flagged for review.
-    public struct ReconcileConfig: Sendable, Equatable {
-        /// A payment still `processing` this long after its last change is looked up.
-        public var firstLookAfter: TimeInterval = 5
-        /// Then again this long after...
-        public var every: TimeInterval = 10
-        /// ...each wait multiplied by this factor (1 = fixed interval)...
-        public var backoff: Double = 2
-        /// ...never more than this apart.
-        public var maxWait: TimeInterval = 3600
-        /// After this many looks have learnt nothing, a payment whose PSP can say is flagged for review
-        /// (`psp_not_answering`) and still looked at; one whose PSP cannot say ends `failed` (`outcome_unresolved`).
-        public var maxLooks = 8
-        /// Each wait is spread by up to this fraction either way, so payments created together are not asked together.
-        public var jitter: Double = 0.1
-        /// A voucher or authorization with no news for this long is looked up (and again this often).
-        public var noNewsAfter: TimeInterval = 6 * 3600
-
-        public init() {}
-
-        /// The wait before look number `looks + 1`, given a draw in [0, 1) for the jitter.
-        public func wait(afterLooks looks: Int, draw: Double) -> TimeInterval {
-            let base = looks == 0 ? firstLookAfter : min(maxWait, every * pow(backoff, Double(min(looks - 1, 64))))
-            return base * (1 + jitter * (2 * draw - 1))
-        }
     }
 
     /// Whether a webhook from `peer` (the TCP peer), with `forwarded` as the client-IP header's value, may be processed.

@@ -99,6 +99,8 @@ public protocol Outbox: Sendable {
 public protocol ReconcilerQueue: Sendable {
     /// Claims payments whose next look is due, oldest due first, leaving those a running request still holds: their next
     /// look moves to `leaseUntil`, so no other reconciler takes them meanwhile, and one that dies leaves them due again then.
+    /// A claim is a write like any other: it bumps the payment's version, so a decision made on a read from before it
+    /// (which could carry the old due time back) loses its compare-and-set and is made again.
     func claimDue(now: Date, limit: Int, leaseUntil: Date) async throws -> [StoredPayment]
 
     /// Payments not in a final status, or with a refund pending, by id, after the payment `after` when given.

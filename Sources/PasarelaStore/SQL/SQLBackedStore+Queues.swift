@@ -130,9 +130,9 @@ extension SQLBackedStore {
         let ids = try await executor.write(WritePlan([.run(Statement("""
             WITH picked AS MATERIALIZED (SELECT id FROM payments WHERE next_look_at <= ? AND (lease_until IS NULL OR lease_until <= ?)
                                          ORDER BY next_look_at LIMIT ? /*SKIP LOCKED*/)
-            UPDATE payments SET next_look_at = ? WHERE id IN (SELECT id FROM picked)
+            UPDATE payments SET next_look_at = ?, version = version + 1 WHERE id IN (SELECT id FROM picked) AND next_look_at <= ?
             RETURNING id
-            """, [now, now, limit, leaseUntil]))]) { rows in try rows.map { try $0.text(required: "id") } })
+            """, [now, now, limit, leaseUntil, now]))]) { rows in try rows.map { try $0.text(required: "id") } })
         guard !ids.isEmpty else { return [] }
         let marks = Array(repeating: "?", count: ids.count).joined(separator: ", ")
         return try await executor.read(PaymentRecord.stored("WHERE id IN (\(marks)) ORDER BY id", ids))
