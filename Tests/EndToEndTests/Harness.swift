@@ -15,7 +15,7 @@ struct Harness {
     var ownDatabase: String? = nil
 
     /// `PASARELA_TEST_STORE=postgres` runs the end-to-end tests on PostgreSQL (a database per test) when a server is given.
-    static var onPostgres: Bool { ProcessInfo.processInfo.environment["PASARELA_TEST_STORE"] == "postgres" && TestPostgres.isAvailable }
+    static var onPostgres: Bool { ProcessInfo.processInfo.environment["PASARELA_TEST_STORE"] == "postgres" && TestPostgres.runs }
 
     static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().path

@@ -11,7 +11,7 @@ import Testing
 /// Two gateway processes on one PostgreSQL database, with the PSP emulators in a process of their own: load spread
 /// across both, one Idempotency-Key sent to both at once, one PSP webhook delivered to both, then one instance killed
 /// with SIGKILL mid-load while the other carries on and, after the leases, finishes the dead one's work.
-@Suite(.serialized, .enabled(if: TestPostgres.isAvailable, Comment(rawValue: TestPostgres.skipReason)))
+@Suite(.serialized, .enabled(if: TestPostgres.runs, Comment(rawValue: TestPostgres.skipReason)))
 struct MultiInstanceTests {
     /// An instance dies while its create waits for dLocal: the same key sent to the survivor is told "in flight" only
     /// while the dead instance's hold lasts (renewed while it lived, lapsing one lease after its death); then the survivor

@@ -5,7 +5,7 @@ import PasarelaTestSupport
 import Testing
 
 /// What only the shared store does: instances starting and claiming side by side, and a server that goes away.
-@Suite(.enabled(if: TestPostgres.isAvailable, Comment(rawValue: TestPostgres.skipReason))) struct PostgresStoreTests {
+@Suite(.enabled(if: TestPostgres.runs, Comment(rawValue: TestPostgres.skipReason))) struct PostgresStoreTests {
     func location(_ url: String) throws -> DatabaseLocation.PostgresLocation {
         guard case .postgres(let location) = try DatabaseLocation.parse(url) else { throw TestPostgresMissing() }
         return location

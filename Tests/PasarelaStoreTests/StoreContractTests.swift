@@ -445,6 +445,27 @@ import Testing
             #expect(try await store.payments(merchantId: "m1", orderId: nil, limit: 100).count == 20)
         }
     }
+
+    /// A database from before the stores filled these in (PostgreSQL's v4 and v6 did not): open payments without a next
+    /// look and paid ones without the time they succeeded get them when it is migrated.
+    @Test(arguments: StoreKind.available) func olderRowsAreFilledInByTheBackfill(kind: StoreKind) async throws {
+        try await StoreHandle.with(kind) { handle, store in
+            let open = F.payment(), paid = F.payment(order: "o-2")
+            _ = try await store.create(open, idempotency: nil)
+            _ = try await store.create(paid, idempotency: nil)
+            try await F.write(store, paid) { $0.status = .succeeded }
+            guard let backed = store as? any SQLBackedStore else { throw SchemaUnreadable() }
+            let forget = kind == .sqlite ? "DELETE FROM grdb_migrations WHERE identifier = 'v11_backfills'"
+                                         : "DELETE FROM pasarela_migrations WHERE id = 'v11_backfills'"
+            try await backed.executor.write(WritePlan([
+                .run(Statement("UPDATE payments SET next_look_at = NULL, succeeded_at = NULL")), .run(Statement(forget)),
+            ]) { _ in () })
+            let migrated = try await handle.open()
+            #expect(try await migrated.payment(id: open.id, merchantId: nil)?.payment.nextLookAt != nil)
+            #expect(try await migrated.payment(id: paid.id, merchantId: nil)?.payment.succeededAt != nil)
+            #expect(try await migrated.payment(id: paid.id, merchantId: nil)?.payment.nextLookAt == nil, "a final payment is not looked at")
+        }
+    }
 }
 
 extension Array {

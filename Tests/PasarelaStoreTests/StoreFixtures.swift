@@ -8,7 +8,7 @@ import Testing
 enum StoreKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
     case sqlite, postgres
 
-    static var available: [StoreKind] { TestPostgres.isAvailable ? allCases : [.sqlite] }
+    static var available: [StoreKind] { TestPostgres.runs ? allCases : [.sqlite] }
     var testDescription: String { rawValue }
 }
 

@@ -21,6 +21,13 @@ public enum TestPostgres {
 
     public static var isAvailable: Bool { url != nil }
 
+    /// `PASARELA_REQUIRE_POSTGRES=1` (`.ci/run` sets it): the PostgreSQL tests run whatever happens, so a server that
+    /// failed to start fails them loudly instead of their being skipped.
+    public static var isRequired: Bool { ProcessInfo.processInfo.environment["PASARELA_REQUIRE_POSTGRES"] == "1" }
+
+    /// Whether the PostgreSQL tests run: a server is given, or one is required (and its absence is a failure).
+    public static var runs: Bool { isAvailable || isRequired }
+
     /// The server's location, or nil.
     static var server: DatabaseLocation.PostgresLocation? {
         guard let url, case .postgres(let location)? = try? DatabaseLocation.parse(url) else { return nil }

@@ -234,6 +234,13 @@ enum PostgresMigrations {
                 updated_at TIMESTAMPTZ NOT NULL
             );
             """),
+        // What SQLite's v4 and v6 filled in and these did not: a database from before them kept open payments without a
+        // next look, and paid ones without a time they succeeded. The same statements on both stores.
+        ("v11_backfills", """
+            UPDATE payments SET next_look_at = updated_at
+            WHERE next_look_at IS NULL AND status IN ('processing', 'requires_action', 'authorized');
+            UPDATE payments SET succeeded_at = updated_at WHERE succeeded_at IS NULL AND status = 'succeeded';
+            """),
     ]
 }
 

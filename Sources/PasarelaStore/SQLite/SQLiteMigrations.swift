@@ -259,6 +259,16 @@ enum SQLiteMigrations {
                 );
                 """)
         }
+        // The data SQLite's v4 and v6 filled in and PostgreSQL's did not (a database from before them kept open payments
+        // without a next look, and paid ones without a time they succeeded): the same statements on both, harmless where
+        // there is nothing to fill.
+        migrator.registerMigration("v11_backfills") { db in
+            try db.execute(sql: """
+                UPDATE payments SET next_look_at = updated_at
+                WHERE next_look_at IS NULL AND status IN ('processing', 'requires_action', 'authorized');
+                UPDATE payments SET succeeded_at = updated_at WHERE succeeded_at IS NULL AND status = 'succeeded';
+                """)
+        }
         return migrator
     }
 }
