@@ -3,6 +3,9 @@ import Foundation
 /// A payment as Pasarela stores it: the merchant's request plus where it stands. Only ``PaymentMachine`` decides how
 /// it changes; the store writes its decisions by compare-and-set on ``version``.
 public struct Payment: Sendable, Equatable {
+    /// How long an unpaid voucher stays payable when the merchant does not say.
+    public static let defaultExpiry: TimeInterval = 24 * 3600
+
     public var id: String
     public var merchantId: String
     public var livemode: Bool

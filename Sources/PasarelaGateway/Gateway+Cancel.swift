@@ -44,7 +44,7 @@ extension Gateway {
             throw Self.error(for: PaymentMachine.cancellation(of: requested.stored).refusal ?? .alreadyEnded(requested.stored.payment.status),
                              payment: requested.stored.payment)
         }
-        let answer = await cancelAtPSP(attempt, pspPaymentId: pspId, connection: connection)
+        let answer = await psp.cancel(attempt, pspPaymentId: pspId, connection: connection)
         switch answer {
         case .canceled, .accepted: break
         case .refused, .failed: _ = try await apply(.cancelAbandoned, to: payment.id)
@@ -65,7 +65,7 @@ extension Gateway {
             return APIReply(status: 200, body: PaymentResource.json(applied.stored).bytes)
         case .refused(let code, let message):
             // The PSP will not cancel: learn why (paid meanwhile?) and tell the merchant the payment as it is.
-            let inquiry = await inquire(attempt, payment: payment, connection: connection, timeoutMs: connection.config.requestTimeoutMs)
+            let inquiry = await psp.inquire(attempt, payment: payment, connection: connection, timeoutMs: connection.config.requestTimeoutMs)
             if case .found(let outcomes) = inquiry.answer {
                 let applied = try await apply(.lookupFound(attemptId: attempt.id, answer: outcomes[0]), to: payment.id)
                 if applied.stored.payment.status == .succeeded { throw Self.error(for: .alreadySucceeded, payment: applied.stored.payment) }

@@ -39,14 +39,11 @@ extension Gateway {
         }
         let input = CaptureInput(paymentId: payment.id, pspPaymentId: pspId, attemptId: attempt.id, amount: amount,
                                  full: amount == payment.request.amount, captureId: captureId, now: now())
-        let outcome: CaptureOutcome = switch await send(connection, flow: .capture, about: CallSubject(paymentId: payment.id, attemptId: attempt.id),
-                                                           timeoutMs: connection.config.requestTimeoutMs, build: { context throws(AdapterError) in
-            try flow.buildCapture(input, context: context)
-        }) {
-        case .response(let response): flow.parseCapture(response, input: input)
-        case .failed(let failure): CaptureOutcome(result: failure.outcome == .failed ? .refused : .unknown, errorCode: failure.errorCode,
-                                                  errorMessage: failure.errorMessage)
-        }
+        let outcome = await psp.call(PSPCall(flow: .capture, build: { context throws(AdapterError) in try flow.buildCapture(input, context: context) },
+                                             read: { flow.parseCapture($0, input: input) },
+                                             failed: { CaptureOutcome(result: $0.outcome == .failed ? .refused : .unknown, errorCode: $0.errorCode,
+                                                                      errorMessage: $0.errorMessage) }),
+                                     on: connection, about: CallSubject(paymentId: payment.id, attemptId: attempt.id))
         let answered = try await apply(.captureAnswered(outcome), to: payment.id)
         logger.info("capture", metadata: ["payment": .string(payment.id), "connection": .string(connection.config.name),
                                           "result": .string(outcome.result.rawValue)])

@@ -67,30 +67,28 @@ extension Gateway {
             guard connection.adapter.token != nil else {
                 return DoctorFinding(.warning, name, "no lookup flow to call: credentials are first tried by a payment")
             }
-            switch await tokens.token(for: connection, executor: executor, now: now) {
+            switch await psp.token(for: connection) {
             case .success: return DoctorFinding(.ok, name, "credentials accepted: \(base) issued an access token")
             case .failure(let failure): return Self.unreachableOrRefused(failure.outcome, connection: connection)
             }
         }
         let key = Self.unknownPayment(connection.config, byReference: flow.findsByReference)
         let at = now()
-        switch await send(connection, flow: .doctor, timeoutMs: connection.config.requestTimeoutMs, build: { context throws(AdapterError) in
-            try flow.buildLookup(key, now: at, context: context)
-        }) {
-        case .failed(let outcome):
-            return Self.unreachableOrRefused(outcome, connection: connection)
-        case .response(let response):
-            if let problem = connection.adapter.misconfiguration(response) { return DoctorFinding(.problem, name, problem.fix) }
-            switch flow.parseLookup(response, key: key) {
-            case .notFound, .found, .identified:
-                return DoctorFinding(.ok, name, "credentials and request signing accepted by \(base) (a lookup of an unknown payment answered \(response.status))")
-            case .failed(let outcome):
-                if response.status == 401 || response.status == 403 {
-                    return DoctorFinding(.problem, name, "\(base) refused the credentials (HTTP \(response.status)): check the credentials adapters/\(name).yaml names")
-                }
-                return DoctorFinding(.warning, name, "\(base) answered HTTP \(response.status) to a lookup of an unknown payment: \(outcome.errorMessage ?? "no message")")
-            }
-        }
+        return await psp.call(PSPCall(flow: .doctor, build: { context throws(AdapterError) in try flow.buildLookup(key, now: at, context: context) },
+                                      read: { response in
+                                          if let problem = connection.adapter.misconfiguration(response) { return DoctorFinding(.problem, name, problem.fix) }
+                                          switch flow.parseLookup(response, key: key) {
+                                          case .notFound, .found, .identified:
+                                              return DoctorFinding(.ok, name, "credentials and request signing accepted by \(base) (a lookup of an unknown payment answered \(response.status))")
+                                          case .failed(let outcome):
+                                              if response.status == 401 || response.status == 403 {
+                                                  return DoctorFinding(.problem, name, "\(base) refused the credentials (HTTP \(response.status)): check the credentials adapters/\(name).yaml names")
+                                              }
+                                              return DoctorFinding(.warning, name, "\(base) answered HTTP \(response.status) to a lookup of an unknown payment: \(outcome.errorMessage ?? "no message")")
+                                          }
+                                      },
+                                      failed: { Self.unreachableOrRefused($0, connection: connection) }),
+                              on: connection)
     }
 
     static func unreachableOrRefused(_ outcome: PSPOutcome, connection: Connection) -> DoctorFinding {

@@ -61,14 +61,11 @@ extension Gateway {
         }
         let input = RefundInput(refund: refund, pspPaymentId: pspId, method: payment.request.method.type,
                                 full: amount == stored.captured, now: at)
-        let outcome: RefundOutcome = switch await send(connection, flow: .refund, about: CallSubject(paymentId: payment.id, attemptId: attempt.id),
-                                                          timeoutMs: connection.config.requestTimeoutMs, build: { context throws(AdapterError) in
-            try flow.buildRefund(input, context: context)
-        }) {
-        case .response(let response): flow.parseRefund(response, input: input)
-        case .failed(let failure): RefundOutcome(result: failure.outcome == .failed ? .failed : .unknown, errorCode: failure.errorCode,
-                                                 errorMessage: failure.errorMessage)
-        }
+        let outcome = await psp.call(PSPCall(flow: .refund, build: { context throws(AdapterError) in try flow.buildRefund(input, context: context) },
+                                             read: { flow.parseRefund($0, input: input) },
+                                             failed: { RefundOutcome(result: $0.outcome == .failed ? .failed : .unknown, errorCode: $0.errorCode,
+                                                                     errorMessage: $0.errorMessage) }),
+                                     on: connection, about: CallSubject(paymentId: payment.id, attemptId: attempt.id))
         let answered = try await apply(.refundOutcome(refundId: id, outcome: outcome), to: payment.id)
         logger.info("refund", metadata: ["payment": .string(payment.id), "refund": .string(id), "connection": .string(connection.config.name),
                                          "result": .string(outcome.result.rawValue)])

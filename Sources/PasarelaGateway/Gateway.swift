@@ -58,17 +58,18 @@ public final class Gateway: Sendable {
     /// How long a request holds its payment and key, renewed while it runs.
     public let requestLease: RequestLease
     private let live: Mutex<LiveConfig>
-    let tokens = TokenCache()
+    /// Every call to a PSP goes through it: in-flight limits, tokens, metrics, alerts, transcripts, breakers.
+    public let psp: PSPClient
     /// The holds of the requests running here, renewed together.
     let leaseKeeper = LeaseKeeper()
     /// One circuit breaker per connection.
-    public let breakers = CircuitBreakers()
+    public var breakers: CircuitBreakers { psp.breakers }
     /// Alerts on connections whose PSP says they are set up wrong.
-    public let alerts = ConnectionAlerts()
+    public var alerts: ConnectionAlerts { psp.alerts }
     /// Alerts on merchants whose setup Pasarela refuses (a notification URL the outbound policy will not call).
     public let merchantAlerts = ConnectionAlerts(subject: .merchant)
     /// Calls in flight per connection, under `limits.max_in_flight`.
-    public let inFlight = InFlightCounter()
+    public var inFlight: InFlightCounter { psp.inFlight }
     let merchantCache = MerchantCache()
     /// Each merchant's `/v1` request allowance on this instance (`rate_limit:` in routes.yaml).
     let rateLimiter = MerchantRateLimiter()
@@ -77,6 +78,9 @@ public final class Gateway: Sendable {
     /// Sandbox mode: merchants' URLs may point at loopback and private addresses unless `outbound:` says otherwise.
     public let sandbox: Bool
     private let listening = Mutex<[(host: String, port: Int)]>([])
+
+    /// Token requests sent for a connection so far.
+    public func tokenExchanges(for connection: String) async -> Int { await psp.tokenExchanges(for: connection) }
 
     /// Records where the gateway listens, so merchant URLs pointing back at it are refused.
     public func setListenAddress(host: String, port: Int) { listening.withLock { $0 = [(host, port)] } }
@@ -114,6 +118,7 @@ public final class Gateway: Sendable {
         self.workLease = workLease
         self.requestLease = requestLease
         self.sandbox = sandbox
+        self.psp = PSPClient(executor: executor, callLog: store, logger: logger, now: now)
         self.live = Mutex(Gateway.build(snapshot, publicBaseURL: trimmed))
     }
 

@@ -16,9 +16,6 @@ public struct APIReply: Sendable, Equatable {
 }
 
 extension Gateway {
-    /// How long an unpaid voucher stays payable when the merchant does not say.
-    public static let defaultExpiry: TimeInterval = 24 * 3600
-
     /// Creates a payment: plan a route, store the payment before any PSP call, try the targets in order, and state each
     /// step as a fact for ``PaymentMachine``: an attempt joins the payment (on disk before its PSP hears of it), its
     /// answer is recorded before the next attempt starts, and the last answer settles the payment together with the
@@ -50,7 +47,7 @@ extension Gateway {
         let lease = started.addingTimeInterval(requestLease.duration)
         let payment = Payment(id: Identifier.make("pay"), merchantId: merchant.id, livemode: merchant.livemode,
                               status: .processing, request: request,
-                              expiresAt: request.expiresAt ?? started.addingTimeInterval(Self.defaultExpiry),
+                              expiresAt: request.expiresAt ?? started.addingTimeInterval(Payment.defaultExpiry),
                               rule: plan.rule, configVersion: plan.configVersion, createdAt: started, updatedAt: started,
                               leaseUntil: lease, nextLookAt: lease)
         let claim = idempotencyKey.map { IdempotencyClaim(key: $0, requestHash: Hex.encode(SHA256.hash(data: rawBody)), leaseUntil: lease) }
@@ -127,11 +124,11 @@ extension Gateway {
             }
             tried += 1
             let timeoutMs = plan.policy.timeoutMs ?? connection.config.requestTimeoutMs
-            let sent = await runKeepingTranscript(attempt: attempt, payment: payment, connection: connection, timeoutMs: timeoutMs)
+            let sent = await psp.createKeepingTranscript(attempt, of: payment, on: connection, timeoutMs: timeoutMs)
             var result = sent.0
             var inquiry: Inquiry?
             if result.outcome == .unknown {
-                (result, inquiry) = await resolve(result, attempt: attempt, payment: payment, connection: connection, timeoutMs: timeoutMs)
+                (result, inquiry) = await psp.resolve(result, attempt: attempt, payment: payment, connection: connection, timeoutMs: timeoutMs)
             }
             // The breaker hears how the attempt settled, not the first try that lost its answer.
             breakers.record(name, failed: Self.unhealthy(result), config: connection.config.breaker, now: now())

@@ -211,7 +211,7 @@ extension Gateway {
         guard let connection = config.connections[attempt.connection] else {
             return try await noNews(stored, look: look, because: "connection \(attempt.connection) is not configured", pspCanSay: false)
         }
-        let inquiry = await inquire(attempt, payment: payment, connection: connection, timeoutMs: connection.config.requestTimeoutMs)
+        let inquiry = await psp.inquire(attempt, payment: payment, connection: connection, timeoutMs: connection.config.requestTimeoutMs)
         switch inquiry.answer {
         case .found(let outcomes):
             let fact = PaymentFact.lookupFound(attemptId: attempt.id, answer: outcomes[0], checkDuplicates: inquiry.checksDuplicates)
@@ -258,7 +258,7 @@ extension Gateway {
               let connection = config.connections[attempt.connection], connection.adapter.lookup != nil else {
             return try await noNews(stored, look: look, because: "the PSP offers no lookup")
         }
-        switch await lookup(.pspPaymentId(pspId), connection: connection, timeoutMs: connection.config.requestTimeoutMs,
+        switch await psp.lookup(.pspPaymentId(pspId), connection: connection, timeoutMs: connection.config.requestTimeoutMs,
                             about: CallSubject(paymentId: payment.id, attemptId: attempt.id)) {
         case .found(let outcomes):
             let fact = PaymentFact.lookupFound(attemptId: attempt.id, answer: outcomes[0])
@@ -282,14 +282,11 @@ extension Gateway {
         }
         let target = RefundTarget(refundId: refund.id, pspRefundId: refund.pspRefundId, pspPaymentId: pspPaymentId)
         let at = now()
-        let outcome: RefundOutcome = switch await send(connection, flow: .refundLookup,
-                                                          about: CallSubject(paymentId: paymentId, attemptId: current.lastAttempt?.id),
-                                                          timeoutMs: connection.config.requestTimeoutMs, build: { context throws(AdapterError) in
-            try flow.buildRefundLookup(target, now: at, context: context)
-        }) {
-        case .response(let response): flow.parseRefundLookup(response, target: target)
-        case .failed(let failure): RefundOutcome(result: .unknown, errorMessage: failure.errorMessage)
-        }
+        let outcome = await psp.call(PSPCall(flow: .refundLookup,
+                                             build: { context throws(AdapterError) in try flow.buildRefundLookup(target, now: at, context: context) },
+                                             read: { flow.parseRefundLookup($0, target: target) },
+                                             failed: { RefundOutcome(result: .unknown, errorMessage: $0.errorMessage) }),
+                                     on: connection, about: CallSubject(paymentId: paymentId, attemptId: current.lastAttempt?.id))
         guard outcome.result != .unknown else { return try await noNews(current, look: look, because: outcome.errorMessage ?? "no answer") }
         return action(paymentId, .refundAsked, try await apply(.refundOutcome(refundId: refund.id, outcome: outcome), to: paymentId,
                                                                 current: current, options: look))
@@ -307,7 +304,7 @@ extension Gateway {
         let lastLook = payment.looks + 1 >= policy.maxLooks
         let pspId = attempt.pspPaymentId ?? payment.pspPaymentId
         if let pspId, connection.adapter.lookup != nil {
-            switch await lookup(.pspPaymentId(pspId), connection: connection, timeoutMs: connection.config.requestTimeoutMs,
+            switch await psp.lookup(.pspPaymentId(pspId), connection: connection, timeoutMs: connection.config.requestTimeoutMs,
                                 about: CallSubject(paymentId: payment.id, attemptId: attempt.id)) {
             case .found(let outcomes) where outcomes[0].status != .requiresAction && outcomes[0].status != nil:
                 let fact = PaymentFact.lookupFound(attemptId: attempt.id, answer: outcomes[0])
@@ -322,7 +319,7 @@ extension Gateway {
             // The intent is on disk first: the PSP's notification of the cancel may come before its answer.
             let requested = try await apply(.cancelRequested(.expiry), to: payment.id, current: stored)
             guard requested.stored.payment.pendingCancel == .expiry else { return action(payment.id, .expired, requested) }
-            let answer = await cancelAtPSP(attempt, pspPaymentId: pspId, connection: connection)
+            let answer = await psp.cancel(attempt, pspPaymentId: pspId, connection: connection)
             switch answer {
             case .canceled, .accepted: break
             case .refused, .failed: _ = try await apply(.cancelAbandoned, to: payment.id)
@@ -336,7 +333,7 @@ extension Gateway {
                 return try await noNews(current, look: look, because: "the PSP accepted the cancel and confirms it later")
             case .refused:
                 // Refused: perhaps paid at the last minute. The PSP's word decides.
-                if case .found(let outcomes) = await lookup(.pspPaymentId(pspId), connection: connection,
+                if case .found(let outcomes) = await psp.lookup(.pspPaymentId(pspId), connection: connection,
                                                             timeoutMs: connection.config.requestTimeoutMs,
                                                             about: CallSubject(paymentId: payment.id, attemptId: attempt.id)),
                    outcomes[0].status != .requiresAction {
@@ -363,7 +360,7 @@ extension Gateway {
         }
         guard let current = try await store.payment(id: paymentId, merchantId: nil), let kept = current.attempt(attempt.id) else { return [] }
         let keep = kept.pspPaymentId ?? current.payment.pspPaymentId
-        let answer = await lookup(.reference(attempt.id), connection: connection, timeoutMs: connection.config.requestTimeoutMs,
+        let answer = await psp.lookup(.reference(attempt.id), connection: connection, timeoutMs: connection.config.requestTimeoutMs,
                                   about: CallSubject(paymentId: paymentId, attemptId: attempt.id))
         var actions: [ReconcileAction] = []
         var pending = false
@@ -379,7 +376,7 @@ extension Gateway {
                     continue
                 }
                 guard extra.status == .requiresAction || extra.status == .processing, let extraId = extra.pspPaymentId else { continue }
-                switch await cancelAtPSP(attempt, pspPaymentId: extraId, connection: connection) {
+                switch await psp.cancel(attempt, pspPaymentId: extraId, connection: connection) {
                 case .canceled, .accepted, .refused:
                     let action = ReconcileAction(paymentId: paymentId, step: .duplicateCanceled, outcome: "canceled",
                                                  detail: "canceled \(extraId) at \(connection.config.name); kept \(keep ?? "-")")

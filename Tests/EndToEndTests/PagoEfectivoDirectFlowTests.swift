@@ -51,6 +51,19 @@ import Testing
             }
             #expect(harness.stack.pagoefectivo?.authorizations == 1)
             #expect(await harness.stack.gateway.tokenExchanges(for: "pagoefectivo") == 1)
+            // The exchange is kept with the payment whose call needed it, redacted like every call.
+            let first = try await harness.call("GET", "/v1/payments?limit=3").json["data"] as? [[String: Any]] ?? []
+            var flows: [String] = []
+            for payment in first.reversed() {
+                let id = try #require(payment["id"] as? String)
+                let attempt = try #require((payment["attempts"] as? [[String: Any]])?.first?["id"] as? String)
+                let calls = try await harness.call("GET", "/v1/payments/\(id)/attempts/\(attempt)").json["calls"] as? [[String: Any]] ?? []
+                flows += calls.compactMap { $0["flow"] as? String }
+                for call in calls where call["flow"] as? String == "token" {
+                    #expect((call["response_body"] as? String)?.contains("eyJ") == false, "\(call)")
+                }
+            }
+            #expect(flows == ["token", "create", "create", "create"])
         }
     }
 
@@ -87,6 +100,16 @@ import Testing
             #expect(((attempts.first?["error"] as? [String: Any])?["message"] as? String)?.contains("token exchange failed") == true)
             #expect(created.json["connection"] as? String == "dlocal")
             #expect(harness.stack.pagoefectivo?.ledger.isEmpty == true)
+            // The exchange went the way of every PSP call: counted, alerted on, its transcript kept with the attempt.
+            let metrics = try await harness.call("GET", "/metrics").text
+            #expect(ObservabilityTests.sample(metrics, "pasarela_psp_calls_total", ["connection": "pagoefectivo", "flow": "token", "outcome": "http_4xx"]) >= 1)
+            let connections = try await harness.call("GET", "/v1/connections").json["data"] as? [[String: Any]] ?? []
+            let row = try #require(connections.first { $0["name"] as? String == "pagoefectivo" })
+            #expect((row["alerts"] as? [[String: Any]] ?? []).map { $0["kind"] as? String } == ["credentials"])
+            let id = try #require(created.json["id"] as? String), first = try #require(attempts.first?["id"] as? String)
+            let calls = try await harness.call("GET", "/v1/payments/\(id)/attempts/\(first)").json["calls"] as? [[String: Any]] ?? []
+            #expect(calls.map { $0["flow"] as? String } == ["token"])
+            #expect(calls.first?["status"] as? Int == 401)
         }
     }
 

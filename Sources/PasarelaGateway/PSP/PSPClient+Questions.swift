@@ -37,117 +37,23 @@ struct Inquiry: Sendable {
     }
 }
 
-/// What sending one request to a PSP gave.
-enum Sent: Sendable {
-    case response(InboundMessage)
-    /// No usable answer; the outcome says whether the PSP can have acted (`unknown`) or not (`failed`).
-    case failed(PSPOutcome)
-}
-
-/// The payment (and attempt) a PSP call is about, so its transcript is kept with them.
-struct CallSubject: Sendable {
-    var paymentId: String
-    var attemptId: String?
-}
-
-extension Gateway {
-    /// Sends what `build` makes for the connection, with its access token when the PSP issues them. A refused token is
-    /// forgotten so the next call gets a new one. Every call is held under the connection's `limits.max_in_flight`,
-    /// counted in metrics by flow and outcome, checked for answers that mean the connection is set up wrong (an alert),
-    /// and, when it is about a payment, kept as a redacted transcript with it.
-    func send(_ connection: Connection, flow: PSPFlow, about subject: CallSubject? = nil, timeoutMs: Int,
-              build: (AdapterContext) throws(AdapterError) -> OutboundRequest) async -> Sent {
-        let (sent, call) = await sendKeepingTranscript(connection, flow: flow, about: subject, timeoutMs: timeoutMs, build: build)
-        await keep(call)
-        return sent
-    }
-
-    /// Stores a call's transcript on its own. A transcript that cannot be kept never fails its payment.
-    func keep(_ call: RecordedCall?) async {
-        guard let call else { return }
-        do { try await store.recordCall(call) } catch {
-            logger.warning("psp call transcript not kept", metadata: ["payment": .string(call.paymentId), "error": .string("\(type(of: error))")])
-        }
-    }
-
-    /// ``send(_:flow:about:timeoutMs:build:)``, handing the call's transcript back (when it is about a payment) to be kept
-    /// with the decision the answer makes, in the same transaction.
-    func sendKeepingTranscript(_ connection: Connection, flow: PSPFlow, about subject: CallSubject?, timeoutMs: Int,
-                               build: (AdapterContext) throws(AdapterError) -> OutboundRequest) async -> (Sent, RecordedCall?) {
-        let name = connection.config.name
-        guard inFlight.acquire(name, limit: connection.config.maxInFlight) else {
-            GatewayMetrics.pspCall(connection: name, flow: flow, outcome: "over_capacity", seconds: 0)
-            return (.failed(.notCreated(.rateLimited, code: "max_in_flight",
-                                       message: "\(name) has \(connection.config.maxInFlight) calls in flight from this instance (limits.max_in_flight)")), nil)
-        }
-        defer { inFlight.release(name) }
-        var context = connection.context
-        switch await tokens.token(for: connection, executor: executor, now: now) {
-        case .success(let token): context.token = token
-        case .failure(let failure): return (.failed(failure.outcome), nil)
-        }
-        let outbound: OutboundRequest
-        do {
-            outbound = try build(context)
-        } catch {
-            switch error {
-            case .unsupported(let reason): return (.failed(.notCreated(.rejected, code: "unsupported", message: reason)), nil)
-            case .authentication(let reason): return (.failed(.notCreated(.rejected, code: nil, message: reason)), nil)
-            }
-        }
-        let startedAt = now(), clock = ContinuousClock.now
-        let result = await executor.execute(outbound, timeoutMs: timeoutMs, connectTimeoutMs: connection.config.connectTimeoutMs)
-        let elapsed = ContinuousClock.now - clock
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        let sent: Sent
-        var error: String?
-        switch result {
-        case .response(let response):
-            if response.status == 401, let token = context.token { await tokens.invalidate(name, token: token) }
-            GatewayMetrics.pspCall(connection: name, flow: flow, outcome: "http_\(response.status / 100)xx", seconds: seconds)
-            if let problem = connection.adapter.misconfiguration(response) {
-                alerts.raise(problem, connection: name, at: startedAt, logger: logger)
-            } else if (200..<300).contains(response.status) || response.status == 404 {
-                // The PSP took the credentials and the address: what those alerts said no longer holds.
-                alerts.clear(name, kinds: ["credentials", "ip_not_registered", "api_not_enabled", "api_version"])
-            }
-            sent = .response(response)
-        case .notSent(let reason):
-            error = reason
-            GatewayMetrics.pspCall(connection: name, flow: flow, outcome: FailureClass.connectionError.rawValue, seconds: seconds)
-            sent = .failed(.notCreated(.connectionError, code: nil, message: "could not reach \(name): \(reason)"))
-        case .noAnswer(let kind, let reason):
-            error = reason
-            GatewayMetrics.pspCall(connection: name, flow: flow, outcome: kind.failureClass.rawValue, seconds: seconds)
-            sent = .failed(.ambiguous(code: nil, message: "no complete answer from \(name): \(reason)", failure: kind.failureClass))
-        }
-        guard let subject else { return (sent, nil) }
-        let transcript = CallTranscript(flow: flow, connection: name, request: outbound, result: result, error: error, startedAt: startedAt,
-                                        durationMs: Int(seconds * 1000), redactor: connection.redactor(token: context.token))
-        return (sent, RecordedCall(paymentId: subject.paymentId, attemptId: subject.attemptId, connection: name, flow: flow.rawValue,
-                                   at: startedAt, transcript: transcript.bytes))
-    }
-
+extension PSPClient {
     /// The create request of an attempt: build (pure), send, classify (pure). Sent again unchanged, it is the identical
     /// replay: same reference, same idempotency key, so the PSP answers for the one payment.
-    func run(attempt: Attempt, payment: Payment, connection: Connection, timeoutMs: Int) async -> PSPOutcome {
-        let (outcome, call) = await runKeepingTranscript(attempt: attempt, payment: payment, connection: connection, timeoutMs: timeoutMs)
+    func create(_ attempt: Attempt, of payment: Payment, on connection: Connection, timeoutMs: Int) async -> PSPOutcome {
+        let (outcome, call) = await createKeepingTranscript(attempt, of: payment, on: connection, timeoutMs: timeoutMs)
         await keep(call)
         return outcome
     }
 
-    /// ``run(attempt:payment:connection:timeoutMs:)``, handing the transcript back to be kept with the answer's decision.
-    func runKeepingTranscript(attempt: Attempt, payment: Payment, connection: Connection, timeoutMs: Int) async -> (PSPOutcome, RecordedCall?) {
+    /// ``create(_:of:on:timeoutMs:)``, handing the transcript back to be kept with the answer's decision.
+    func createKeepingTranscript(_ attempt: Attempt, of payment: Payment, on connection: Connection, timeoutMs: Int) async -> (PSPOutcome, RecordedCall?) {
         let input = CreateInput(paymentId: payment.id, attemptId: attempt.id, request: payment.request, now: now(),
-                                expiresAt: payment.expiresAt ?? now().addingTimeInterval(Self.defaultExpiry))
-        let (sent, call) = await sendKeepingTranscript(connection, flow: .create, about: CallSubject(paymentId: payment.id, attemptId: attempt.id),
-                                                       timeoutMs: timeoutMs, build: { context throws(AdapterError) in
-            try connection.adapter.buildCreate(input, context: context)
-        })
-        switch sent {
-        case .response(let response): return (connection.adapter.parseCreate(response, input: input), call)
-        case .failed(let outcome): return (outcome, call)
-        }
+                                expiresAt: payment.expiresAt ?? now().addingTimeInterval(Payment.defaultExpiry))
+        let adapter = connection.adapter
+        return await callKeepingTranscript(PSPCall(flow: .create, build: { context throws(AdapterError) in try adapter.buildCreate(input, context: context) },
+                                                   read: { adapter.parseCreate($0, input: input) }, failed: { $0 }),
+                                           on: connection, about: CallSubject(paymentId: payment.id, attemptId: attempt.id), timeoutMs: timeoutMs)
     }
 
     /// Asks the PSP for its payments under `key`. A PSP that names the payment it holds under a reference (dLocal's
@@ -175,16 +81,14 @@ extension Gateway {
     func ask(_ flow: any LookupFlow, _ key: LookupKey, connection: Connection, timeoutMs: Int,
              about subject: CallSubject?) async -> (LookupAnswer, Bool) {
         let at = now()
-        switch await send(connection, flow: .lookup, about: subject, timeoutMs: timeoutMs, build: { context throws(AdapterError) in
-            try flow.buildLookup(key, now: at, context: context)
-        }) {
-        case .response(let response):
-            let answer = flow.parseLookup(response, key: key)
-            guard case .failed = answer else { return (answer, false) }
-            return (answer, response.status >= 500 || (200..<300).contains(response.status))
-        case .failed(let outcome):
-            return (.failed(outcome), false)
-        }
+        return await call(PSPCall(flow: .lookup, build: { context throws(AdapterError) in try flow.buildLookup(key, now: at, context: context) },
+                                  read: { response in
+                                      let answer = flow.parseLookup(response, key: key)
+                                      guard case .failed = answer else { return (answer, false) }
+                                      return (answer, response.status >= 500 || (200..<300).contains(response.status))
+                                  },
+                                  failed: { (.failed($0), false) }),
+                          on: connection, about: subject, timeoutMs: timeoutMs)
     }
 
     /// What the PSP says about an attempt whose create answer was lost, the way its adapter declares
@@ -209,7 +113,7 @@ extension Gateway {
             return Inquiry(answer: .failed(.ambiguous(code: nil, message: "\(connection.config.name) cannot be asked: \(reason)")),
                            how: .none, unresolvable: true)
         }
-        let replay = await run(attempt: attempt, payment: payment, connection: connection, timeoutMs: timeoutMs)
+        let replay = await create(attempt, of: payment, on: connection, timeoutMs: timeoutMs)
         guard replay.alreadyHeld else {
             return Inquiry(answer: .single(replay), how: .replay, duplicatesPossible: recovery.replay == .mayCreateAnother)
         }
@@ -249,16 +153,13 @@ extension Gateway {
     }
 
     /// Cancels a payment at its PSP.
-    func cancelAtPSP(_ attempt: Attempt, pspPaymentId: String, connection: Connection) async -> CancelAnswer {
+    func cancel(_ attempt: Attempt, pspPaymentId: String, connection: Connection) async -> CancelAnswer {
         guard let flow = connection.adapter.cancel else { return .refused(code: nil, message: "\(connection.config.name) cannot cancel") }
         let at = now()
         let target = CancelTarget(pspPaymentId: pspPaymentId, attemptId: attempt.id)
-        switch await send(connection, flow: .cancel, about: CallSubject(paymentId: attempt.paymentId, attemptId: attempt.id),
-                          timeoutMs: connection.config.requestTimeoutMs, build: { context throws(AdapterError) in
-            try flow.buildCancel(target, now: at, context: context)
-        }) {
-        case .response(let response): return flow.parseCancel(response)
-        case .failed(let outcome): return .failed(code: outcome.errorCode, message: outcome.errorMessage ?? outcome.outcome.rawValue)
-        }
+        return await call(PSPCall(flow: .cancel, build: { context throws(AdapterError) in try flow.buildCancel(target, now: at, context: context) },
+                                  read: flow.parseCancel,
+                                  failed: { .failed(code: $0.errorCode, message: $0.errorMessage ?? $0.outcome.rawValue) }),
+                          on: connection, about: CallSubject(paymentId: attempt.paymentId, attemptId: attempt.id))
     }
 }
