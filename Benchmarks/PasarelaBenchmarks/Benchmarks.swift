@@ -20,22 +20,21 @@ struct Benchmarks {
             rows.append((name, String(format: "%.2f µs/op", micros / Double(iterations)), target))
         }
 
-        let snapshot = try ConfigSnapshot.load(directory: root, kinds: Gateway.kinds, env: [:])
+        let snapshot = try ConfigSnapshot.load(directory: root, env: [:])
         let request = PaymentRequest(amount: Money(minorUnits: 15000, currency: Currency(code: "PEN")!), country: "PE",
                                      method: .cash(network: nil), orderId: "order-1",
                                      customer: Customer(name: "Pedro Gomez", email: "pedro@example.com", document: Document(type: "DNI", number: "27662162")),
                                      description: "Pedido 1")
         let input = CreateInput(paymentId: "pay_1", attemptId: "att_1", request: request, now: Date(), expiresAt: Date().addingTimeInterval(86400))
-        let dlocal = DLocalAdapter()
-        let dlocalContext = AdapterContext(connection: "dlocal", baseURL: "https://sandbox.dlocal.com",
-                                           credentials: Credentials(snapshot.connections["dlocal"]!.credentials), webhookURL: "https://gw/webhooks/dlocal")
+        let dlocal = try DLocalAdapter(credentials: DLocalCredentials(snapshot.connections["dlocal"]!.credentials))
+        let dlocalContext = AdapterContext(connection: "dlocal", baseURL: "https://sandbox.dlocal.com", webhookURL: "https://gw/webhooks/dlocal")
         try time("dLocal buildCreate (JSON + HMAC)", iterations: 20_000, target: "≤ 25 µs") { _ = try dlocal.buildCreate(input, context: dlocalContext) }
         let response = InboundMessage(status: 200, headers: [], body: Array(#"{"id":"D-4-1","amount":150,"currency":"PEN","status":"PENDING","status_code":"100","ticket":{"number":"12345678","expiration_date":"2026-11-27T04:59:00.000+0000"}}"#.utf8))
         time("dLocal parseCreate", iterations: 20_000, target: "≤ 10 µs") { _ = dlocal.parseCreate(response, input: input) }
         let date = "2026-11-30T12:00:00.000Z"
         let paid = Array(#"{"id":"D-4-1","amount":150,"currency":"PEN","payment_method_id":"EF","payment_method_type":"TICKET","country":"PE","status":"PAID","status_code":"200","status_detail":"The payment was paid.","order_id":"att_1","created_date":"2026-11-30T11:00:00.000+0000"}"#.utf8)
-        let dlocalSigned = "V2-HMAC-SHA256, Signature: " + DLocalSignature.signature(login: dlocalContext.credentials["login"], date: date, body: paid,
-                                                                                      secretKey: dlocalContext.credentials["secret_key"])
+        let dlocalSigned = "V2-HMAC-SHA256, Signature: " + DLocalSignature.signature(login: dlocal.credentials.login, date: date, body: paid,
+                                                                                      secretKey: dlocal.credentials.secretKey)
         let dlocalHook = InboundMessage(headers: [("X-Date", date), ("Authorization", dlocalSigned)], body: paid)
         try time("dLocal webhook verify + parse", iterations: 20_000, target: "≤ 25 µs") { _ = try dlocal.parseWebhook(dlocalHook, context: dlocalContext) }
         time("dLocal signature (HMAC-SHA256, hex)", iterations: 50_000, target: "≤ 5 µs") {
@@ -44,25 +43,23 @@ struct Benchmarks {
         let lookupKey = LookupKey.pspPaymentId("D-4-1")
         try time("dLocal buildLookup", iterations: 20_000, target: "≤ 25 µs") { _ = try dlocal.buildLookup(lookupKey, now: Date(), context: dlocalContext) }
         time("dLocal parseLookup", iterations: 20_000, target: "≤ 25 µs") { _ = dlocal.parseLookup(response, key: lookupKey) }
-        let checkout = CheckoutAdapter()
-        let checkoutContext = AdapterContext(connection: "checkout", baseURL: "https://api.sandbox.checkout.com",
-                                             credentials: Credentials(snapshot.connections["checkout"]!.credentials), webhookURL: "https://gw/webhooks/checkout")
+        let checkout = try CheckoutAdapter(credentials: CheckoutCredentials(snapshot.connections["checkout"]!.credentials))
+        let checkoutContext = AdapterContext(connection: "checkout", baseURL: "https://api.sandbox.checkout.com", webhookURL: "https://gw/webhooks/checkout")
         var card = input
         card.request.method = .card(token: "tok_4gzeau5o2uqubbk6fufs3m7p54")
         try time("Checkout buildCreate (card)", iterations: 20_000, target: "≤ 25 µs") { _ = try checkout.buildCreate(card, context: checkoutContext) }
         let approved = InboundMessage(status: 201, headers: [], body: Array(#"{"id":"pay_abc","action_id":"act_1","amount":15000,"currency":"PEN","approved":true,"status":"Authorized","response_code":"10000","reference":"att_1"}"#.utf8))
         time("Checkout parseCreate", iterations: 20_000, target: "≤ 10 µs") { _ = checkout.parseCreate(approved, input: card) }
         let captured = Array(#"{"id":"evt_1","type":"payment_captured","created_on":"2026-11-30T12:00:00Z","data":{"id":"pay_abc","action_id":"act_2","amount":15000,"currency":"PEN","reference":"att_1"}}"#.utf8)
-        let ckoHook = InboundMessage(headers: [("Cko-Signature", CheckoutSignature.signature(body: captured, key: checkoutContext.credentials["webhook_secret"]))],
+        let ckoHook = InboundMessage(headers: [("Cko-Signature", CheckoutSignature.signature(body: captured, key: checkout.credentials.webhookSecret))],
                                      body: captured)
         try time("Checkout webhook verify + parse", iterations: 20_000, target: "≤ 25 µs") { _ = try checkout.parseWebhook(ckoHook, context: checkoutContext) }
-        let generic = GenericAdapter(descriptor: snapshot.connections["pagoefectivo"]!.generic!)
-        var genericContext = AdapterContext(connection: "pagoefectivo", baseURL: "https://pre1a.services.pagoefectivo.pe",
-                                            credentials: Credentials(snapshot.connections["pagoefectivo"]!.credentials), webhookURL: "https://gw/webhooks/pagoefectivo")
+        let generic = GenericAdapter(descriptor: snapshot.connections["pagoefectivo"]!.generic!, credentials: snapshot.connections["pagoefectivo"]!.credentials)
+        var genericContext = AdapterContext(connection: "pagoefectivo", baseURL: "https://pre1a.services.pagoefectivo.pe", webhookURL: "https://gw/webhooks/pagoefectivo")
         genericContext.token = "token"
         try time("generic (PagoEfectivo) buildCreate", iterations: 20_000, target: "≤ 25 µs") { _ = try generic.buildCreate(input, context: genericContext) }
         let body = Array(#"{"eventType":"cip.paid","operationNumber":"0001","data":{"cip":2523136,"currency":"PEN","amount":201.01,"transactionCode":"101"}}"#.utf8)
-        let hook = InboundMessage(headers: [("PE-Signature", PagoEfectivoSignature.signature(body: body, secretKey: snapshot.connections["pagoefectivo"]!.credentials["secret_key"]!))], body: body)
+        let hook = InboundMessage(headers: [("PE-Signature", PagoEfectivoSignature.signature(body: body, secretKey: snapshot.connections["pagoefectivo"]!.credentials.value("secret_key")!))], body: body)
         try time("generic webhook verify + parse", iterations: 20_000, target: "≤ 25 µs") { _ = try generic.parseWebhook(hook, context: genericContext) }
         try time("JSONValue.parse (callback body)", iterations: 20_000, target: "< 10 µs") {
             _ = try JSONValue.parse(body)

@@ -11,14 +11,14 @@ public enum Emulators {
         let secrets = connection.credentials
         switch connection.sandboxEmulator {
         case "dlocal":
-            return DLocalEmulator(credentials: .init(login: secrets["login"] ?? "", transKey: secrets["trans_key"] ?? "",
-                                                     secretKey: secrets["secret_key"] ?? ""), now: now)
+            return DLocalEmulator(credentials: .init(login: secrets.value("login") ?? "", transKey: secrets.value("trans_key") ?? "",
+                                                     secretKey: secrets.value("secret_key") ?? ""), now: now)
         case "checkout":
-            return CheckoutEmulator(credentials: .init(secretKey: secrets["secret_key"] ?? "", webhookSecret: secrets["webhook_secret"] ?? ""),
+            return CheckoutEmulator(credentials: .init(secretKey: secrets.value("secret_key") ?? "", webhookSecret: secrets.value("webhook_secret") ?? ""),
                                     now: now)
         case "pagoefectivo":
-            return PagoEfectivoEmulator(credentials: .init(idService: Int(secrets["id_service"] ?? "") ?? 0,
-                                                           accessKey: secrets["access_key"] ?? "", secretKey: secrets["secret_key"] ?? ""),
+            return PagoEfectivoEmulator(credentials: .init(idService: Int(secrets.value("id_service") ?? "") ?? 0,
+                                                           accessKey: secrets.value("access_key") ?? "", secretKey: secrets.value("secret_key") ?? ""),
                                         now: now)
         default:
             return nil

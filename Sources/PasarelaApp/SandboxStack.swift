@@ -35,7 +35,7 @@ public enum SandboxStack {
     public static func start(configDirectory: String, environment: [String: String] = ProcessInfo.processInfo.environment,
                              host: String = "127.0.0.1", port: Int = 0, ledgerDirectory: String? = nil,
                              signals: [UnixSignal] = []) async throws -> RunningSandbox {
-        let snapshot = try ConfigSnapshot.load(directory: configDirectory, kinds: Gateway.kinds, env: environment)
+        let snapshot = try ConfigSnapshot.load(directory: configDirectory, env: environment)
         if let ledgerDirectory { try FileManager.default.createDirectory(atPath: ledgerDirectory, withIntermediateDirectories: true) }
         var emulators: [String: any SandboxEmulator] = [:]
         for connection in snapshot.connections.values where connection.environment == .sandbox {

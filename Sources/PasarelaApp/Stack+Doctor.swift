@@ -16,7 +16,7 @@ extension Stack {
         quiet.logLevel = .critical
         var snapshot: ConfigSnapshot
         do {
-            snapshot = try ConfigSnapshot.load(directory: options.configDirectory, kinds: Gateway.kinds, env: options.environment)
+            snapshot = try ConfigSnapshot.load(directory: options.configDirectory, env: options.environment)
         } catch {
             return error.problems.map { DoctorFinding(.problem, "config", $0.description) }
         }

@@ -21,7 +21,7 @@ public enum Stack {
         var logger = logger ?? Logger(label: "pasarela")
         if logger.logLevel > .info { logger.logLevel = .info }
         let fingerprint = ConfigWatcher.fingerprint(options.configDirectory)
-        var snapshot = try ConfigSnapshot.load(directory: options.configDirectory, kinds: Gateway.kinds, env: options.environment)
+        var snapshot = try ConfigSnapshot.load(directory: options.configDirectory, env: options.environment)
         let (merchants, sandboxKey) = try merchantDirectory(options)
         let opened = try await openStore(options, logger: logger)
         let store = opened.store
@@ -107,7 +107,7 @@ public enum Stack {
     /// started on the database serves under (unless `publicURL` says otherwise). In sandbox mode it needs `sandboxURL`,
     /// since in-process emulators would remember nothing.
     public static func offline(_ options: StackOptions, logger: Logger? = nil) async throws -> Gateway {
-        var snapshot = try ConfigSnapshot.load(directory: options.configDirectory, kinds: Gateway.kinds, env: options.environment)
+        var snapshot = try ConfigSnapshot.load(directory: options.configDirectory, env: options.environment)
         if options.sandbox, let external = options.sandboxURL {
             for (name, url) in Emulators.external(external, for: snapshot) { snapshot.connections[name]?.baseURL = url }
         }

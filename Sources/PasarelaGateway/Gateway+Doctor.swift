@@ -40,10 +40,10 @@ extension Gateway {
         if !sandbox, connection.config.environment == .sandbox {
             found.append(DoctorFinding(.warning, name, "environment: sandbox, so live keys never route here; test keys reach \(connection.config.baseURL)"))
         }
-        let names = connection.config.credentials.keys.sorted()
+        let names = connection.config.credentials.names
         found.append(DoctorFinding(.ok, name, names.isEmpty ? "no credentials needed" : "credentials set: \(names.joined(separator: ", "))"))
         if let key = Self.webhookCredential(connection.config) {
-            if connection.config.credentials[key]?.isEmpty == false {
+            if connection.config.credentials.value(key)?.isEmpty == false {
                 found.append(DoctorFinding(.ok, name, "webhook secret set (\(key)); the PSP posts to \(connection.context.webhookURL)"))
             } else {
                 found.append(DoctorFinding(.problem, name, "no webhook secret: set the credential '\(key)' in adapters/\(name).yaml, or every webhook is refused"))

@@ -14,7 +14,7 @@ public struct Connection: Sendable {
 
     /// Masks this connection's credentials (and an access token) wherever they appear.
     func redactor(token: String? = nil) -> Redactor {
-        Redactor(secrets: Array(config.credentials.values) + (token.map { [$0] } ?? []))
+        Redactor(secrets: config.credentials.secrets + (token.map { [$0] } ?? []))
     }
 }
 
@@ -27,23 +27,6 @@ public struct LiveConfig: Sendable {
 
 /// The gateway's use cases and what they share: the store, the live config, the HTTP executor, the merchants.
 public final class Gateway: Sendable {
-    /// Adapter kinds this binary knows, by the `kind` of `adapters/NAME.yaml`, with the credentials each needs.
-    public static let kinds: [String: AdapterKindInfo] = [
-        "dlocal": AdapterKindInfo(requiredCredentials: ["login", "trans_key", "secret_key"]),
-        "checkout": AdapterKindInfo(requiredCredentials: ["secret_key", "webhook_secret"], optionalCredentials: ["processing_channel_id"]),
-        "generic": AdapterKindInfo(requiredCredentials: [], declaresOwnCredentials: true),
-    ]
-
-    /// The adapter for one connection: fixed per kind, or built from the file for `generic`.
-    public static func adapter(for config: ConnectionConfig) -> (any PSPAdapter)? {
-        switch config.kind {
-        case "dlocal": DLocalAdapter()
-        case "checkout": CheckoutAdapter()
-        case "generic": config.generic.map(GenericAdapter.init(descriptor:))
-        default: nil
-        }
-    }
-
     public let store: any PaymentStore
     public let merchants: MerchantDirectory
     public let executor: HTTPExecutor
@@ -140,10 +123,8 @@ public final class Gateway: Sendable {
     static func build(_ snapshot: ConfigSnapshot, publicBaseURL: String) -> LiveConfig {
         var connections: [String: Connection] = [:]
         for (name, config) in snapshot.connections {
-            guard let adapter = adapter(for: config) else { continue }
-            let context = AdapterContext(connection: name, baseURL: config.baseURL, credentials: Credentials(config.credentials),
-                                         webhookURL: "\(publicBaseURL)/webhooks/\(name)")
-            connections[name] = Connection(config: config, adapter: adapter, context: context)
+            let context = AdapterContext(connection: name, baseURL: config.baseURL, webhookURL: "\(publicBaseURL)/webhooks/\(name)")
+            connections[name] = Connection(config: config, adapter: config.adapter, context: context)
         }
         return LiveConfig(snapshot: snapshot, connections: connections)
     }
@@ -165,7 +146,7 @@ public final class Gateway: Sendable {
                 return (.keyMode, livemode ? "live keys reach only production connections; \(connection.name) is sandbox"
                                            : "test keys reach only sandbox connections; \(connection.name) is production")
             }
-            return adapter(for: connection)?.unsupportedReason(request).map { (.unsupported, $0) }
+            return connection.adapter.unsupportedReason(request).map { (.unsupported, $0) }
         }
     }
 
@@ -176,7 +157,7 @@ public final class Gateway: Sendable {
     public func reload(from directory: String, env: [String: String], adjust: (inout ConfigSnapshot) -> Void = { _ in })
         -> Result<String, ConfigError> {
         do {
-            var snapshot = try ConfigSnapshot.load(directory: directory, kinds: Gateway.kinds, env: env)
+            var snapshot = try ConfigSnapshot.load(directory: directory, env: env)
             adjust(&snapshot)
             let previous = config.snapshot.version
             install(snapshot)

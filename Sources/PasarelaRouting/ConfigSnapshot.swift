@@ -20,11 +20,11 @@ public struct ConfigSnapshot: Sendable {
     /// Loads and validates `directory/routes.yaml` and `directory/adapters/*.yaml`.
     /// - Parameters:
     ///   - directory: the folder holding `routes.yaml` and `adapters/`.
-    ///   - kinds: the adapter kinds the binary knows, with their credential names.
+    ///   - registry: the adapter kinds the binary knows: their credentials and factories.
     ///   - env: environment variables, for credentials.
     /// - Throws: ``ConfigError`` listing every problem with file:line:column.
     ///   - routesFile: the routes file's name in `directory`.
-    public static func load(directory: String, kinds: [String: AdapterKindInfo],
+    public static func load(directory: String, registry: AdapterRegistry = .builtIn,
                             env: [String: String] = ProcessInfo.processInfo.environment,
                             routesFile: String = "routes.yaml") throws(ConfigError) -> ConfigSnapshot {
         var problems: [ConfigProblem] = []
@@ -48,7 +48,7 @@ public struct ConfigSnapshot: Sendable {
             if !name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) {
                 reader.problem(at: nil, "connection names are letters, digits, '-' and '_'")
             }
-            let config = ConnectionConfig.parse(name: name, text: text, reader: reader, kinds: kinds, env: env,
+            let config = ConnectionConfig.parse(name: name, text: text, reader: reader, registry: registry, env: env,
                                                 baseDirectory: directory)
             problems += reader.problems
             if let config, reader.problems.isEmpty { connections[name] = config }

@@ -3,20 +3,6 @@ import PasarelaAdapters
 import PasarelaCore
 import Yams
 
-/// What the loader must know about each adapter kind: the credential names it needs.
-public struct AdapterKindInfo: Sendable {
-    public var requiredCredentials: [String]
-    public var optionalCredentials: [String]
-    /// The file itself declares its credentials and its whole protocol (`kind: generic`).
-    public var declaresOwnCredentials: Bool
-
-    public init(requiredCredentials: [String], optionalCredentials: [String] = [], declaresOwnCredentials: Bool = false) {
-        self.requiredCredentials = requiredCredentials
-        self.optionalCredentials = optionalCredentials
-        self.declaresOwnCredentials = declaresOwnCredentials
-    }
-}
-
 extension ConnectionConfig {
     static let commonKeys: Set<String> = ["kind", "environment", "base_url", "credentials", "timeouts", "supports", "webhook",
                                           "sandbox_emulator", "breaker", "reconcile", "card_tokens", "limits"]
@@ -27,7 +13,7 @@ extension ConnectionConfig {
 
     /// Parses one adapter file. Credentials are resolved from `env` (environment variables) or files, and in the
     /// sandbox environment fall back to the `sandbox_default` written next to them.
-    static func parse(name: String, text: String, reader: YAMLReader, kinds: [String: AdapterKindInfo],
+    static func parse(name: String, text: String, reader: YAMLReader, registry: AdapterRegistry,
                       env: [String: String], baseDirectory: String) -> ConnectionConfig? {
         guard let root = reader.compose(text) else { return nil }
         let what = "adapters/\(name).yaml"
@@ -35,15 +21,20 @@ extension ConnectionConfig {
         var kind: String?
         if let mapping = root.mapping, let kindNode = mapping.first(where: { $0.key.scalar?.string == "kind" })?.value {
             kind = reader.string(kindNode, "kind")
-            if let value = kind, kinds[value] == nil {
-                reader.problem(at: kindNode, "unknown adapter kind '\(value)'; known: \(kinds.keys.sorted().joined(separator: ", "))")
+            if let value = kind, registry[value] == nil {
+                reader.problem(at: kindNode, "unknown adapter kind '\(value)'; known: \(registry.names.joined(separator: ", "))")
                 kind = nil
             }
         } else if root.mapping != nil {
-            reader.problem(at: root, "kind is required (one of \(kinds.keys.sorted().joined(separator: ", ")))")
+            reader.problem(at: root, "kind is required (one of \(registry.names.joined(separator: ", ")))")
         }
-        let info = kind.flatMap { kinds[$0] }
-        let isGeneric = info?.declaresOwnCredentials == true
+        let info = kind.flatMap { registry[$0] }
+        var isGeneric = false, fixedNames: (required: [String], optional: [String]) = ([], [])
+        switch info?.credentials {
+        case .declaredByFile?: isGeneric = true
+        case .fixed(let required, let optional)?: fixedNames = (required, optional)
+        case nil: break
+        }
         let allowed = isGeneric ? commonKeys.union(genericKeys) : commonKeys
         var environment = Environment.sandbox, baseURLs: [String: String] = [:]
         var credentialNodes: [(String, Node)] = [], connectMs = 2000, requestMs = 15000
@@ -69,7 +60,7 @@ extension ConnectionConfig {
                     baseURLs[url.key] = text
                 }
             case "credentials":
-                let names = isGeneric ? nil : Set((info?.requiredCredentials ?? []) + (info?.optionalCredentials ?? []))
+                let names = isGeneric ? nil : Set(fixedNames.required + fixedNames.optional)
                 if let names {
                     for credential in reader.mapping(entry.value, "credentials", allowed: names) {
                         credentialNodes.append((credential.key, credential.value))
@@ -140,26 +131,37 @@ extension ConnectionConfig {
                 genericNodes[entry.key] = entry.value
             }
         }
-        guard let kind else { return nil }
+        guard let kind, let info else { return nil }
         guard let baseURL = baseURLs[environment.rawValue] else {
             reader.problem(at: root, "base_url.\(environment.rawValue) is required for environment \(environment.rawValue)")
             return nil
         }
         var credentials: [String: String] = [:]
         for (key, value) in credentialNodes {
-            credentials[key] = resolveCredential(key, value, reader: reader, environment: environment, env: env, baseDirectory: baseDirectory)
+            credentials[key] = resolveCredential(key, value, connection: name, reader: reader, environment: environment, env: env,
+                                                 baseDirectory: baseDirectory)
         }
-        for required in info?.requiredCredentials ?? [] where !credentialNodes.contains(where: { $0.0 == required }) {
-            reader.problem(at: root, "credentials.\(required) is required for kind \(kind)")
+        for required in fixedNames.required where !credentialNodes.contains(where: { $0.0 == required }) {
+            reader.problem(at: root, "credentials.\(required) is required for kind \(kind): connection \(name) cannot call its PSP without it; add credentials.\(required): { env: VARIABLE } (or { file: PATH }) to \(what)")
         }
         var generic: GenericDescriptor?
         if isGeneric {
             generic = GenericDescriptorParser(reader: reader, credentials: Set(credentialNodes.map(\.0)))
                 .parse(genericNodes, root: root)
         }
-        var config = ConnectionConfig(name: name, kind: kind, environment: environment, baseURL: baseURL,
-                                      credentials: credentials, connectTimeoutMs: connectMs, requestTimeoutMs: requestMs,
-                                      supports: supports, generic: generic)
+        // The adapter is made now, with its credentials typed: what it cannot work without stops the load here.
+        guard reader.problems.isEmpty else { return nil }
+        let declared = DeclaredCredentials(credentials)
+        let adapter: any PSPAdapter
+        do {
+            adapter = try info.make(declared, generic)
+        } catch {
+            let node = credentialNodes.first { $0.0 == error.name }?.1 ?? root
+            reader.problem(at: node, "\(error.message) for kind \(kind): connection \(name) cannot call its PSP without it; give it a value in the variable or file credentials.\(error.name) names")
+            return nil
+        }
+        var config = ConnectionConfig(name: name, kind: kind, environment: environment, baseURL: baseURL, credentials: declared, adapter: adapter,
+                                      connectTimeoutMs: connectMs, requestTimeoutMs: requestMs, supports: supports, generic: generic)
         if let emulator { config.sandboxEmulator = emulator == "none" ? nil : emulator }
         config.breaker = breaker
         config.reconcile = reconcile
@@ -224,7 +226,7 @@ extension ConnectionConfig {
     }
 
     /// `{ env: NAME, sandbox_default: value }` or `{ file: path }`. The value itself never appears in a message.
-    static func resolveCredential(_ key: String, _ node: Node, reader: YAMLReader, environment: Environment,
+    static func resolveCredential(_ key: String, _ node: Node, connection: String, reader: YAMLReader, environment: Environment,
                                   env: [String: String], baseDirectory: String) -> String? {
         var envName: String?, file: String?, sandboxDefault: String?
         for entry in reader.mapping(node, "credentials.\(key)", allowed: ["env", "file", "sandbox_default"]) {
@@ -239,16 +241,19 @@ extension ConnectionConfig {
         if let file {
             let path = file.hasPrefix("/") ? file : baseDirectory + "/" + file
             if let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) {
-                return text.trimmingCharacters(in: .whitespacesAndNewlines)
+                let value = text.trimmingCharacters(in: .whitespacesAndNewlines)
+                if !value.isEmpty { return value }
+                reader.problem(at: node, "credentials.\(key): file '\(file)' is empty; connection \(connection) needs the secret in it (alone, on one line)")
+                return nil
             }
-            reader.problem(at: node, "credentials.\(key): file '\(file)' cannot be read")
+            reader.problem(at: node, "credentials.\(key): file '\(file)' cannot be read; connection \(connection) needs it: create it with the secret alone, readable by the gateway (a relative path is from the config folder)")
             return nil
         }
         if environment == .sandbox, let sandboxDefault { return sandboxDefault }
         if envName == nil && file == nil {
             reader.problem(at: node, "credentials.\(key) needs env: or file:")
         } else if let envName {
-            reader.problem(at: node, "credentials.\(key): environment variable \(envName) is not set")
+            reader.problem(at: node, "credentials.\(key): environment variable \(envName) is not set; connection \(connection) needs it: set \(envName) in the gateway's environment, or name a file with credentials.\(key): { file: PATH }")
         }
         return nil
     }

@@ -14,7 +14,9 @@ public struct ConnectionConfig: Sendable {
     /// The base URL for the connection's environment.
     public var baseURL: String
     /// Resolved secrets by name. Never logged.
-    public var credentials: [String: String]
+    public var credentials: DeclaredCredentials
+    /// The adapter that speaks this PSP's protocol, made at load with the credentials typed.
+    public var adapter: any PSPAdapter
     public var connectTimeoutMs: Int
     public var requestTimeoutMs: Int
     /// What the connection can carry; empty means anything its adapter supports.
@@ -65,7 +67,7 @@ public struct ConnectionConfig: Sendable {
     /// A card token is scoped to the PSP that tokenized the card: another PSP cannot charge it.
     public var cardTokenPrefixes: [String] = []
 
-    public init(name: String, kind: String, environment: Environment, baseURL: String, credentials: [String: String],
+    public init(name: String, kind: String, environment: Environment, baseURL: String, credentials: DeclaredCredentials, adapter: any PSPAdapter,
                 connectTimeoutMs: Int = 2000, requestTimeoutMs: Int = 15000, supports: [Support] = [],
                 generic: GenericDescriptor? = nil) {
         self.name = name
@@ -73,6 +75,7 @@ public struct ConnectionConfig: Sendable {
         self.environment = environment
         self.baseURL = baseURL
         self.credentials = credentials
+        self.adapter = adapter
         self.connectTimeoutMs = connectTimeoutMs
         self.requestTimeoutMs = requestTimeoutMs
         self.supports = supports

@@ -79,7 +79,7 @@ struct RoutesCommand: ParsableCommand {
 
     static func load(_ file: String) throws -> ConfigSnapshot {
         let url = URL(fileURLWithPath: file)
-        return try ConfigSnapshot.load(directory: url.deletingLastPathComponent().path, kinds: Gateway.kinds,
+        return try ConfigSnapshot.load(directory: url.deletingLastPathComponent().path,
                                        routesFile: url.lastPathComponent)
     }
 }

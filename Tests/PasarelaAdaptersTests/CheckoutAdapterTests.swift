@@ -5,9 +5,8 @@ import Testing
 
 /// Checkout transforms against the payloads of PSP-PROTOCOLS.md section 2.
 @Suite struct CheckoutAdapterTests {
-    let adapter = CheckoutAdapter()
+    let adapter = CheckoutAdapter(credentials: CheckoutCredentials(secretKey: "sk_sbx_test", webhookSecret: "whsec_example_key"))
     let context = AdapterContext(connection: "checkout", baseURL: "https://api.sandbox.checkout.com",
-                                 credentials: Credentials(["secret_key": "sk_sbx_test", "webhook_secret": "whsec_example_key"]),
                                  webhookURL: "https://gw.example/webhooks/checkout")
 
     func input(_ method: PaymentMethod, country: String = "MX", currency: String = "MXN", amount: Int64 = 25050) -> CreateInput {

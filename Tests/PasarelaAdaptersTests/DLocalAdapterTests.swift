@@ -5,9 +5,8 @@ import Testing
 
 /// dLocal transforms against the example payloads of PSP-PROTOCOLS.md section 1.
 @Suite struct DLocalAdapterTests {
-    let adapter = DLocalAdapter()
+    let adapter = DLocalAdapter(credentials: DLocalCredentials(login: "L0GIN", transKey: "TRANS", secretKey: "S3CRET"))
     let context = AdapterContext(connection: "dlocal", baseURL: "https://sandbox.dlocal.com/",
-                                 credentials: Credentials(["login": "L0GIN", "trans_key": "TRANS", "secret_key": "S3CRET"]),
                                  webhookURL: "https://gw.example/webhooks/dlocal")
     let now = Date(timeIntervalSince1970: 1_519_141_482.310)   // 2018-02-20T15:44:42.310Z
 
@@ -342,7 +341,7 @@ import Testing
     }
 
     @Test func credentialsNeverPrintTheirValues() {
-        let credentials = Credentials(["secret_key": "S3CRET"])
+        let credentials = DeclaredCredentials(["secret_key": "S3CRET"])
         #expect(!"\(credentials)".contains("S3CRET"))
         #expect(!String(reflecting: credentials).contains("S3CRET"))
     }

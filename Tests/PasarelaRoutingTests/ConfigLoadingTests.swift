@@ -1,13 +1,11 @@
 import Foundation
+import PasarelaAdapters
 import PasarelaCore
 import PasarelaRouting
 import Testing
 
 /// Loads real files from a temporary folder.
 @Suite struct ConfigLoadingTests {
-    static let kinds = ["dlocal": AdapterKindInfo(requiredCredentials: ["login", "trans_key", "secret_key"]),
-                        "checkout": AdapterKindInfo(requiredCredentials: ["secret_key", "webhook_secret"], optionalCredentials: ["processing_channel_id"]),
-                        "generic": AdapterKindInfo(requiredCredentials: [], declaresOwnCredentials: true)]
     static let adapter = """
         kind: dlocal
         environment: sandbox
@@ -41,7 +39,7 @@ import Testing
     func problems(routes: String = routes, adapters: [String: String] = ["dlocal": adapter], env: [String: String] = [:]) throws -> [String] {
         let directory = try folder(routes: routes, adapters: adapters)
         do {
-            _ = try ConfigSnapshot.load(directory: directory, kinds: Self.kinds, env: env)
+            _ = try ConfigSnapshot.load(directory: directory, env: env)
             return []
         } catch {
             return error.problems.map(\.description)
@@ -52,7 +50,7 @@ import Testing
         .deletingLastPathComponent().path
 
     @Test func theRepositoryConfigIsValid() throws {
-        let snapshot = try ConfigSnapshot.load(directory: Self.repositoryRoot, kinds: Self.kinds, env: [:])
+        let snapshot = try ConfigSnapshot.load(directory: Self.repositoryRoot, env: [:])
         #expect(snapshot.connections.keys.sorted() == ["checkout", "dlocal", "pagoefectivo"])
         #expect(snapshot.connections["dlocal"] != nil)
         #expect(snapshot.routes.rules.last?.match.isCatchAll == true)
@@ -60,11 +58,11 @@ import Testing
 
     @Test func sandboxDefaultsApplyAndEnvironmentWins() throws {
         let directory = try folder()
-        let sandbox = try ConfigSnapshot.load(directory: directory, kinds: Self.kinds, env: [:])
-        #expect(sandbox.connections["dlocal"]?.credentials == ["login": "l", "trans_key": "t", "secret_key": "s"])
+        let sandbox = try ConfigSnapshot.load(directory: directory, env: [:])
+        #expect(sandbox.connections["dlocal"]?.credentials == DeclaredCredentials(["login": "l", "trans_key": "t", "secret_key": "s"]))
         #expect(sandbox.connections["dlocal"]?.baseURL == "https://sandbox.dlocal.com")
-        let fromEnv = try ConfigSnapshot.load(directory: directory, kinds: Self.kinds, env: ["DL_SECRET": "real"])
-        #expect(fromEnv.connections["dlocal"]?.credentials["secret_key"] == "real")
+        let fromEnv = try ConfigSnapshot.load(directory: directory, env: ["DL_SECRET": "real"])
+        #expect(fromEnv.connections["dlocal"]?.credentials.value("secret_key") == "real")
         #expect(sandbox.version == fromEnv.version)
         #expect(sandbox.version.hasPrefix("cfg_"))
     }
@@ -72,9 +70,60 @@ import Testing
     @Test func productionNeedsEveryCredentialFromTheEnvironment() throws {
         let production = Self.adapter.replacingOccurrences(of: "environment: sandbox", with: "environment: production")
         let found = try problems(adapters: ["dlocal": production], env: ["DL_LOGIN": "x"])
-        #expect(found.contains("adapters/dlocal.yaml:8:14: credentials.trans_key: environment variable DL_TRANS is not set"))
-        #expect(found.contains("adapters/dlocal.yaml:9:15: credentials.secret_key: environment variable DL_SECRET is not set"))
+        // Each names the file and place, the variable, the connection, and the fix.
+        #expect(found.contains("adapters/dlocal.yaml:8:14: credentials.trans_key: environment variable DL_TRANS is not set; connection dlocal needs it: set DL_TRANS in the gateway's environment, or name a file with credentials.trans_key: { file: PATH }"))
+        #expect(found.contains { $0.hasPrefix("adapters/dlocal.yaml:9:15: credentials.secret_key: environment variable DL_SECRET is not set; connection dlocal needs it") })
         #expect(!found.joined().contains("DL_LOGIN"))
+    }
+
+    @Test func aCredentialFileMissingOrEmptyStopsTheLoad() throws {
+        let directory = try folder()
+        let fromFile = Self.adapter.replacingOccurrences(of: "{ env: DL_SECRET, sandbox_default: s }", with: "{ file: secrets/dlocal_secret }")
+        try fromFile.write(toFile: directory + "/adapters/dlocal.yaml", atomically: true, encoding: .utf8)
+        func found() -> [String] {
+            do { _ = try ConfigSnapshot.load(directory: directory, env: [:]); return [] } catch { return error.problems.map(\.description) }
+        }
+        #expect(found() == ["adapters/dlocal.yaml:9:15: credentials.secret_key: file 'secrets/dlocal_secret' cannot be read; connection dlocal needs it: create it with the secret alone, readable by the gateway (a relative path is from the config folder)"])
+        try FileManager.default.createDirectory(atPath: directory + "/secrets", withIntermediateDirectories: true)
+        try "\n".write(toFile: directory + "/secrets/dlocal_secret", atomically: true, encoding: .utf8)
+        #expect(found() == ["adapters/dlocal.yaml:9:15: credentials.secret_key: file 'secrets/dlocal_secret' is empty; connection dlocal needs the secret in it (alone, on one line)"])
+        try "k3y\n".write(toFile: directory + "/secrets/dlocal_secret", atomically: true, encoding: .utf8)
+        let loaded = try ConfigSnapshot.load(directory: directory, env: [:])
+        #expect((loaded.connections["dlocal"]?.adapter as? DLocalAdapter)?.credentials.secretKey == "k3y")
+    }
+
+    @Test func aCredentialTheKindNeedsButTheFileOmitsStopsTheLoad() throws {
+        let without = Self.adapter.replacingOccurrences(of: "  secret_key: { env: DL_SECRET, sandbox_default: s }\n", with: "")
+        #expect(try problems(adapters: ["dlocal": without]) == ["adapters/dlocal.yaml:1:1: credentials.secret_key is required for kind dlocal: connection dlocal cannot call its PSP without it; add credentials.secret_key: { env: VARIABLE } (or { file: PATH }) to adapters/dlocal.yaml"])
+        // Named but empty: refused where it is written.
+        let empty = Self.adapter.replacingOccurrences(of: "{ env: DL_SECRET, sandbox_default: s }", with: "{ env: DL_SECRET, sandbox_default: \"\" }")
+        #expect(try problems(adapters: ["dlocal": empty]).first == "adapters/dlocal.yaml:9:50: credentials.secret_key.sandbox_default must be a non-empty text value")
+    }
+
+    @Test func aKindIsOneRegistration() throws {
+        // A kind of its own: its credential names, and a factory that types them.
+        let acme = AdapterKind(name: "acme", credentials: .fixed(required: ["api_key", "signing_key"], optional: [])) { credentials, _ throws(CredentialProblem) in
+            DLocalAdapter(credentials: DLocalCredentials(login: try credentials.required("api_key"), transKey: "-",
+                                                         secretKey: try credentials.required("signing_key")))
+        }
+        let registry = AdapterRegistry([.dlocal, acme])
+        let file = Self.adapter.replacingOccurrences(of: "kind: dlocal", with: "kind: acme")
+            .replacingOccurrences(of: "  login: { env: DL_LOGIN, sandbox_default: l }\n  trans_key: { env: DL_TRANS, sandbox_default: t }\n  secret_key",
+                                  with: "  api_key: { env: ACME_KEY, sandbox_default: a }\n  signing_key")
+        let directory = try folder(routes: Self.routes.replacingOccurrences(of: "[dlocal]", with: "[acme]"), adapters: ["acme": file])
+        let snapshot = try ConfigSnapshot.load(directory: directory, registry: registry, env: [:])
+        let adapter = try #require(snapshot.connections["acme"]?.adapter as? DLocalAdapter)
+        #expect(adapter.credentials.login == "a" && adapter.credentials.secretKey == "s")
+        // The built-in registry does not know it; a credential it does not take is refused by name.
+        #expect(throws: ConfigError.self) { try ConfigSnapshot.load(directory: directory, env: [:]) }
+        let extra = file.replacingOccurrences(of: "  api_key:", with: "  login: { env: X, sandbox_default: x }\n  api_key:")
+        let refused = try folder(routes: Self.routes.replacingOccurrences(of: "[dlocal]", with: "[acme]"), adapters: ["acme": extra])
+        do {
+            _ = try ConfigSnapshot.load(directory: refused, registry: registry, env: [:])
+            Issue.record("a credential acme does not take was accepted")
+        } catch {
+            #expect(error.problems.first?.message.contains("unknown key 'login'") == true, "\(error.problems)")
+        }
     }
 
     @Test func typosAreReportedWithLineAndColumn() throws {
@@ -93,12 +142,12 @@ import Testing
                 big_shop: { requests_per_second: 500 }
                 tiny: { requests_per_second: 2, burst: 2 }
             """ + "\n" + Self.routes
-        let snapshot = try ConfigSnapshot.load(directory: try folder(routes: text), kinds: Self.kinds, env: [:])
+        let snapshot = try ConfigSnapshot.load(directory: try folder(routes: text), env: [:])
         let limits = snapshot.routes.rateLimit
         #expect(limits.rate(for: "anyone") == .init(requestsPerSecond: 20, burst: 50))
         #expect(limits.rate(for: "big_shop") == .init(requestsPerSecond: 500, burst: 500), "a burst below the rate is raised to it")
         #expect(limits.rate(for: "tiny") == .init(requestsPerSecond: 2, burst: 2))
-        let unset = try ConfigSnapshot.load(directory: try folder(), kinds: Self.kinds, env: [:])
+        let unset = try ConfigSnapshot.load(directory: try folder(), env: [:])
         #expect(unset.routes.rateLimit.rate(for: "anyone") == RateLimitConfig.defaultRate)
 
         let wrong = """
@@ -183,7 +232,7 @@ import Testing
     }
 
     @Test func planPicksTheFirstMatchingRuleAndExplainsTheOthers() throws {
-        let snapshot = try ConfigSnapshot.load(directory: try folder(), kinds: Self.kinds, env: [:])
+        let snapshot = try ConfigSnapshot.load(directory: try folder(), env: [:])
         let customer = Customer(name: "A", email: "a@b.co")
         let cash = PaymentRequest(amount: Money(minorUnits: 100, currency: Currency(code: "PEN")!), country: "PE", method: .cash(network: nil),
                                   orderId: "o", customer: customer)

@@ -16,7 +16,7 @@ import Testing
         try text.write(toFile: directory + "/adapters/pagoefectivo.yaml", atomically: true, encoding: .utf8)
         try "routes:\n  - name: default\n    targets: [pagoefectivo]\n".write(toFile: directory + "/routes.yaml", atomically: true, encoding: .utf8)
         do {
-            _ = try ConfigSnapshot.load(directory: directory, kinds: ConfigLoadingTests.kinds, env: env)
+            _ = try ConfigSnapshot.load(directory: directory, env: env)
             return []
         } catch {
             return error.problems.map(\.description)
@@ -40,7 +40,7 @@ import Testing
     @Test func aMissingCredentialsVariableIsRefusedInProduction() throws {
         let production = original.replacingOccurrences(of: "environment: sandbox", with: "environment: production")
         let found = try problems(production, env: ["PAGOEFECTIVO_ID_SERVICE": "1", "PAGOEFECTIVO_ACCESS_KEY": "a"])
-        #expect(found == ["adapters/pagoefectivo.yaml:\(line(of: "secret_key: { env")):15: credentials.secret_key: environment variable PAGOEFECTIVO_SECRET_KEY is not set"])
+        #expect(found == ["adapters/pagoefectivo.yaml:\(line(of: "secret_key: { env")):15: credentials.secret_key: environment variable PAGOEFECTIVO_SECRET_KEY is not set; connection pagoefectivo needs it: set PAGOEFECTIVO_SECRET_KEY in the gateway's environment, or name a file with credentials.secret_key: { file: PATH }"])
     }
 
     @Test func aTemplateNamingAnUnknownFieldIsRefused() throws {
@@ -103,7 +103,7 @@ import Testing
 /// The `settlement:` section of a generic file: checked at start-up like the rest.
 @Suite struct SettlementLayoutValidationTests {
     @Test func theShippedPagoEfectivoLayoutReadsLimaTimes() throws {
-        let snapshot = try ConfigSnapshot.load(directory: ConfigLoadingTests.repositoryRoot, kinds: ConfigLoadingTests.kinds, env: [:])
+        let snapshot = try ConfigSnapshot.load(directory: ConfigLoadingTests.repositoryRoot, env: [:])
         let layout = try #require(snapshot.connections["pagoefectivo"]?.generic?.settlement)
         #expect(layout.timeZone.secondsFromGMT() == -5 * 3600)
         #expect(layout.kinds["Pagado"] == .some(.payment))

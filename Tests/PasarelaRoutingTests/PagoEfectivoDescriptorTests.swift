@@ -12,13 +12,13 @@ import Testing
     let now = Date(timeIntervalSince1970: 1_595_257_200)
 
     init() throws {
-        let snapshot = try ConfigSnapshot.load(directory: ConfigLoadingTests.repositoryRoot, kinds: ConfigLoadingTests.kinds, env: [
+        let snapshot = try ConfigSnapshot.load(directory: ConfigLoadingTests.repositoryRoot, env: [
             "PAGOEFECTIVO_ID_SERVICE": "1035", "PAGOEFECTIVO_ACCESS_KEY": "ACCESSKEYEXAMPLE", "PAGOEFECTIVO_SECRET_KEY": "SECRETKEYEXAMPLE",
         ])
         let config = try #require(snapshot.connections["pagoefectivo"])
-        adapter = GenericAdapter(descriptor: try #require(config.generic))
+        adapter = GenericAdapter(descriptor: try #require(config.generic), credentials: config.credentials)
         context = AdapterContext(connection: "pagoefectivo", baseURL: "https://pre1a.services.pagoefectivo.pe",
-                                 credentials: Credentials(config.credentials), webhookURL: "https://gw.example/webhooks/pagoefectivo",
+                                 webhookURL: "https://gw.example/webhooks/pagoefectivo",
                                  token: "TOKEN123")
     }
 

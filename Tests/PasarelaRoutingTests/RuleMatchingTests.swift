@@ -37,7 +37,7 @@ import Testing
             try ConfigLoadingTests.adapter.replacingOccurrences(of: "supports:\n  - { countries: [PE], methods: [cash, card], currencies: [PEN, USD] }", with: "")
                 .write(toFile: "\(directory)/adapters/\(name).yaml", atomically: true, encoding: .utf8)
         }
-        return try ConfigSnapshot.load(directory: directory, kinds: ConfigLoadingTests.kinds, env: [:])
+        return try ConfigSnapshot.load(directory: directory, env: [:])
     }
 
     func request(_ minor: Int64, _ currency: String = "PEN", country: String = "PE", method: PaymentMethod = .cash(network: nil),

@@ -10,7 +10,7 @@ extension CheckoutAdapter: LookupFlow {
     public func buildLookup(_ key: LookupKey, now: Date, context: AdapterContext) throws(AdapterError) -> OutboundRequest {
         guard case .pspPaymentId(let id) = key else { throw .unsupported("Checkout lookups here take the payment id") }
         return OutboundRequest(method: "GET", url: context.baseURL + "/payments/\(Self.pathComponent(id))",
-                               headers: [("Authorization", "Bearer \(context.credentials["secret_key"])")])
+                               headers: [("Authorization", "Bearer \(credentials.secretKey)")])
     }
 
     public func parseLookup(_ response: InboundMessage, key: LookupKey) -> LookupAnswer {

@@ -24,7 +24,7 @@ extension CheckoutAdapter: RefundFlow, RefundLookupFlow {
     /// `GET /payments/{id}/actions`: the payment's actions, among them the refund.
     public func buildRefundLookup(_ target: RefundTarget, now: Date, context: AdapterContext) throws(AdapterError) -> OutboundRequest {
         OutboundRequest(method: "GET", url: context.baseURL + "/payments/\(Self.pathComponent(target.pspPaymentId))/actions",
-                        headers: [("Authorization", "Bearer \(context.credentials["secret_key"])")])
+                        headers: [("Authorization", "Bearer \(credentials.secretKey)")])
     }
 
     /// The refund action (by its id, else by our reference): approved succeeded, not approved failed; absent still pending.

@@ -21,7 +21,7 @@ extension CheckoutAdapter {
         guard let presented = message.header(CheckoutSignature.header) else {
             throw .unauthenticated("missing Cko-Signature header")
         }
-        guard CheckoutSignature.verify(presented: presented, body: message.body, key: context.credentials["webhook_secret"]) else {
+        guard CheckoutSignature.verify(presented: presented, body: message.body, key: credentials.webhookSecret) else {
             throw .unauthenticated("signature does not match")
         }
         guard let event = CheckoutEvent.read(message.body), event.id.hasPrefix("evt_") else {

@@ -11,8 +11,9 @@ import PasarelaCore
 /// webhook.
 public struct CheckoutAdapter: PSPAdapter {
     public let kind = "checkout"
+    public let credentials: CheckoutCredentials
 
-    public init() {}
+    public init(credentials: CheckoutCredentials) { self.credentials = credentials }
 
     /// The same `Cko-Idempotency-Key` is answered with the payment the first request made (2.2).
     public var replay: CreateReplay { .answersOriginal }
@@ -58,7 +59,7 @@ public struct CheckoutAdapter: PSPAdapter {
         case .bankTransfer:
             throw .unsupported("bank transfer")
         }
-        let channel = context.credentials["processing_channel_id"]
+        let channel = credentials.processingChannelId
         let body = JSONBody.fields([
             ("source", source),
             ("amount", .number(String(request.amount.minorUnits))),
@@ -67,7 +68,7 @@ public struct CheckoutAdapter: PSPAdapter {
             ("description", JSONBody.string(request.description.map { String($0.prefix(100)) })),
             ("capture", .bool(request.capture == .automatic)),
             ("customer", .object([("email", .string(request.customer.email)), ("name", .string(request.customer.name))])),
-            ("processing_channel_id", channel.isEmpty ? nil : .string(channel)),
+            ("processing_channel_id", JSONBody.string(channel)),
             ("success_url", JSONBody.string(request.returnURL)),
             ("failure_url", JSONBody.string(request.returnURL)),
             ("metadata", .object([("pasarela_payment_id", .string(input.paymentId)), ("order_id", .string(request.orderId))])),
@@ -78,7 +79,7 @@ public struct CheckoutAdapter: PSPAdapter {
     /// A POST with the Bearer key, a JSON body and an idempotency key.
     func post(_ path: String, body: [UInt8], idempotencyKey: String, context: AdapterContext) -> OutboundRequest {
         OutboundRequest(method: "POST", url: context.baseURL + path, headers: [
-            ("Authorization", "Bearer \(context.credentials["secret_key"])"),
+            ("Authorization", "Bearer \(credentials.secretKey)"),
             ("Content-Type", "application/json"),
             ("Cko-Idempotency-Key", idempotencyKey),
         ], body: body)

@@ -21,8 +21,8 @@ extension DLocalAdapter {
         guard DLocalSignature.presentedSignature(in: authorization) != nil else {
             throw .unauthenticated("Authorization header is not 'V2-HMAC-SHA256, Signature: <hex>'")
         }
-        guard DLocalSignature.verify(authorization: authorization, login: context.credentials["login"], date: date,
-                                     body: message.body, secretKey: context.credentials["secret_key"]) else {
+        guard DLocalSignature.verify(authorization: authorization, login: credentials.login, date: date,
+                                     body: message.body, secretKey: credentials.secretKey) else {
             throw .unauthenticated("signature does not match")
         }
         // A refund notification is the refund object: it names the payment it refunds.

@@ -15,8 +15,9 @@ public struct DLocalAdapter: PSPAdapter {
     public let kind = "dlocal"
     public static let apiVersion = "2.1"
     public static let userAgent = "Pasarela/0.1"
+    public let credentials: DLocalCredentials
 
-    public init() {}
+    public init(credentials: DLocalCredentials) { self.credentials = credentials }
 
     /// A repeated `order_id` is refused with 5009: the payment exists, and is then looked up by its order.
     public var replay: CreateReplay { .refusedAsDuplicate }
@@ -71,15 +72,15 @@ public struct DLocalAdapter: PSPAdapter {
     func signed(method: String, path: String, body: [UInt8], now: Date, context: AdapterContext,
                 extraHeaders: [(name: String, value: String)]) -> OutboundRequest {
         let date = Timestamps.utcMillis(now)
-        let login = context.credentials["login"]
+        let login = credentials.login
         var headers: [(name: String, value: String)] = [
             ("X-Date", date),
             ("X-Login", login),
-            ("X-Trans-Key", context.credentials["trans_key"]),
+            ("X-Trans-Key", credentials.transKey),
             ("X-Version", Self.apiVersion),
             ("User-Agent", Self.userAgent),
             ("Authorization", DLocalSignature.authorization(login: login, date: date, body: body,
-                                                            secretKey: context.credentials["secret_key"])),
+                                                            secretKey: credentials.secretKey)),
         ]
         if !body.isEmpty { headers.append(("Content-Type", "application/json")) }
         headers.append(contentsOf: extraHeaders)

@@ -20,7 +20,7 @@ extension GenericAdapter {
     public func parseWebhook(_ message: InboundMessage, context: AdapterContext) throws(WebhookError) -> [PSPNotification] {
         let hook = descriptor.webhook
         guard message.header(hook.signature.header) != nil else { throw .unauthenticated("missing \(hook.signature.header) header") }
-        guard hook.signature.verify(message, key: context.credentials[hook.keyCredential]) else {
+        guard hook.signature.verify(message, key: credentials.value(hook.keyCredential) ?? "") else {
             throw .unauthenticated("signature does not match")
         }
         guard let json = Self.json(message.body) else { throw .malformed("body is not JSON") }

@@ -8,8 +8,13 @@ import PasarelaCore
 public struct GenericAdapter: PSPAdapter {
     public let kind = "generic"
     public let descriptor: GenericDescriptor
+    /// The credentials the file declares, each present (checked at load).
+    public let credentials: DeclaredCredentials
 
-    public init(descriptor: GenericDescriptor) { self.descriptor = descriptor }
+    public init(descriptor: GenericDescriptor, credentials: DeclaredCredentials) {
+        self.descriptor = descriptor
+        self.credentials = credentials
+    }
 
     /// What the adapter can carry is declared by the file's `supports`, which routing checks.
     public func unsupportedReason(_ request: PaymentRequest) -> String? { nil }
@@ -40,6 +45,7 @@ public struct GenericAdapter: PSPAdapter {
     func build(_ endpoint: GenericDescriptor.Endpoint, _ values: TemplateValues) throws(AdapterError) -> OutboundRequest {
         var values = values
         values.documentTypes = descriptor.documentTypes
+        values.credentials = credentials
         guard let path = endpoint.path.render(values) else { throw .unsupported("the path needs a field this payment lacks") }
         var headers: [(name: String, value: String)] = []
         for (name, text) in endpoint.headers {

@@ -172,6 +172,8 @@ public struct TemplateValues: Sendable {
     /// The refund being made or looked up.
     public var refund: Refund?
     public var pspRefundId: String?
+    /// The connection's credentials, for `{credentials.NAME}`.
+    public var credentials = DeclaredCredentials([:])
 
     public init(input: CreateInput?, context: AdapterContext, now: Date, pspPaymentId: String? = nil, reference: String? = nil) {
         self.input = input
@@ -211,7 +213,7 @@ public struct TemplateValues: Sendable {
         case .refundAmountMinor: raw = refund.map { String($0.amount.minorUnits) }
         case .refundReason: raw = refund?.reason
         case .pspRefundId: raw = pspRefundId ?? refund?.pspRefundId
-        case .credential(let name): raw = context.credentials.names.contains(name) ? context.credentials[name] : nil
+        case .credential(let name): raw = credentials.value(name)
         case .metadata(let key): raw = request?.metadata[key]
         }
         guard let raw else { return nil }
