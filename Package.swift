@@ -44,6 +44,7 @@ let package = Package(
         .target(name: "PasarelaGateway", dependencies: [
             "PasarelaCore", "PasarelaAdapters", "PasarelaRouting", "PasarelaStore",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
@@ -52,6 +53,7 @@ let package = Package(
         ]),
         .target(name: "PasarelaServer", dependencies: [
             "PasarelaGateway", "PasarelaStore",
+            .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
             .product(name: "NIOCore", package: "swift-nio"),

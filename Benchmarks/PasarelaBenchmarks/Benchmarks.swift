@@ -71,7 +71,7 @@ struct Benchmarks {
             _ = try JSONSerialization.jsonObject(with: Data(body))
         }
         time("Router.plan (5 rules)", iterations: 50_000, target: "< 20 µs") {
-            _ = Gateway.plan(request, merchant: "m", snapshot: snapshot, breakers: BreakerView(), draw: 0.5)
+            _ = RoutePlanner.plan(request, merchant: "m", snapshot: snapshot, breakers: BreakerView(), draw: 0.5)
         }
 
         // Stores: concurrent durable creates, each acknowledged only once on disk.

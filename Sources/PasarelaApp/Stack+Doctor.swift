@@ -22,27 +22,19 @@ extension Stack {
         }
         var findings = [DoctorFinding(.ok, "config", "\(options.configDirectory)/routes.yaml and \(snapshot.connections.count) adapter files are valid")]
         let publicURL = options.publicURL ?? "http://\(options.host):\(options.port)"
-        findings.append(Gateway.diagnosePublicURL(publicURL, production: !options.sandbox))
-        var merchants = MerchantDirectory()
-        do { merchants = try merchantDirectory(options).0 } catch { findings.append(DoctorFinding(.problem, "API keys", "\(error)")) }
+        findings.append(Doctor.diagnosePublicURL(publicURL, production: !options.sandbox))
+        do { _ = try merchantDirectory(options) } catch { findings.append(DoctorFinding(.problem, "API keys", "\(error)")) }
         findings += await diagnoseDatabase(options, logger: quiet)
 
-        // The connections are checked over a throwaway store: the doctor records nothing in the real one.
-        let scratch = NSTemporaryDirectory() + "pasarela-doctor-\(UUID().uuidString)"
-        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: scratch + suffix) } }
+        // The connections are checked by the doctor alone: it holds no store, so it records nothing anywhere.
         let started: (emulators: [String: any SandboxEmulator], urls: [String: String], groups: [ServiceGroup], runs: [Task<Void, any Error>])
         do {
             started = try await emulators(for: &snapshot, options: options, logger: quiet, signals: [])
         } catch {
             return findings + [DoctorFinding(.problem, "sandbox", "the built-in emulators did not start: \(error)")]
         }
-        do {
-            let gateway = Gateway(snapshot: snapshot, store: try SQLiteStore(path: scratch), merchants: merchants, publicBaseURL: publicURL,
-                                  logger: quiet, now: options.now, sandbox: options.sandbox)
-            for name in snapshot.connections.keys.sorted() { findings += await gateway.diagnose(connection: name) }
-        } catch {
-            findings.append(DoctorFinding(.problem, "doctor", "cannot make a scratch store in \(NSTemporaryDirectory()): \(error)"))
-        }
+        let doctor = Doctor(snapshot: snapshot, publicBaseURL: publicURL, sandbox: options.sandbox, logger: quiet, now: options.now)
+        for name in snapshot.connections.keys.sorted() { findings += await doctor.diagnose(connection: name) }
         for group in started.groups { await group.triggerGracefulShutdown() }
         for run in started.runs { _ = await run.result }
         return findings

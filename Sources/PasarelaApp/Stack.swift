@@ -46,15 +46,15 @@ public enum Stack {
         groups.append(group)
         runs.append(run)
         let gatewayURL = "http://\(options.host):\(port)"
-        gateway.setListenAddress(host: options.host, port: port)
-        if options.publicURL == nil { gateway.setPublicBaseURL(gatewayURL) }
+        gateway.live.setListenAddress(host: options.host, port: port)
+        if options.publicURL == nil { gateway.live.setPublicBaseURL(gatewayURL) }
         // `pasarela reconcile --once` sends PSPs the same webhook URL as this gateway.
-        do { try await store.setSetting(Stack.publicURLSetting, to: gateway.publicBaseURL, at: options.now()) } catch {
+        do { try await store.setSetting(Stack.publicURLSetting, to: gateway.live.publicBaseURL, at: options.now()) } catch {
             logger.warning("public URL not recorded for pasarela reconcile", metadata: ["error": .string("\(type(of: error))")])
         }
-        for (name, emulator) in emulators { emulator.setWebhookTarget("\(gateway.publicBaseURL)/webhooks/\(name)") }
+        for (name, emulator) in emulators { emulator.setWebhookTarget("\(gateway.live.publicBaseURL)/webhooks/\(name)") }
         if let external = options.sandboxURL, options.sandbox {
-            try await Emulators.register(external, connections: Array(emulatorURLs.keys), gatewayURL: gateway.publicBaseURL)
+            try await Emulators.register(external, connections: Array(emulatorURLs.keys), gatewayURL: gateway.live.publicBaseURL)
         }
         // A reloaded sandbox config keeps pointing its connections at the emulators already running.
         let redirect = emulatorURLs
@@ -67,7 +67,7 @@ public enum Stack {
         let dispatcher = OutboxDispatcher(gateway: gateway, schedule: options.notificationSchedule,
                                           pollInterval: options.outboxPollInterval, logger: logger)
         var services: [any Service] = [watcher, dispatcher]
-        if let interval = options.reconcileInterval { services.append(Reconciler(gateway: gateway, interval: interval, logger: logger)) }
+        if let interval = options.reconcileInterval { services.append(ReconcilerService(reconciler: gateway.reconciler, interval: interval, logger: logger)) }
         let serviceGroup = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: signals, logger: logger))
         groups.append(serviceGroup)
         runs.append(Task { try await serviceGroup.run() })

@@ -50,10 +50,10 @@ public enum GatewayMetrics {
     /// Values read when `/metrics` is scraped: breaker states, the outbox's backlog and its oldest due notification.
     public static func refreshGauges(_ gateway: Gateway) async {
         let now = gateway.now()
-        for (name, connection) in gateway.config.connections {
-            let state = gateway.breakers.snapshot(name, config: connection.config.breaker, now: now).state
+        for (name, connection) in gateway.live.current.connections {
+            let state = gateway.psp.breakers.snapshot(name, config: connection.config.breaker, now: now).state
             Gauge(label: "pasarela_breaker_open", dimensions: [("connection", name)]).record(state == .closed ? 0 : state == .halfOpen ? 0.5 : 1)
-            Gauge(label: "pasarela_psp_calls_in_flight", dimensions: [("connection", name)]).record(Double(gateway.inFlight.count(name)))
+            Gauge(label: "pasarela_psp_calls_in_flight", dimensions: [("connection", name)]).record(Double(gateway.psp.inFlight.count(name)))
         }
         if let backlog = try? await gateway.store.outboxBacklog(now: now) {
             Gauge(label: "pasarela_outbox_pending", dimensions: []).record(Double(backlog.pending))

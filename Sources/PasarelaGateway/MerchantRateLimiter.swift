@@ -34,12 +34,17 @@ public final class MerchantRateLimiter: Sendable {
     }
 }
 
-extension Gateway {
-    /// Takes one request from the merchant's allowance under the live `rate_limit:`.
+/// Each merchant's `/v1` request allowance on this instance, under the live `rate_limit:`.
+public struct RateLimits: Sendable {
+    let live: LiveConfigs
+    let limiter = MerchantRateLimiter()
+    let now: @Sendable () -> Date
+
+    /// Takes one request from the merchant's allowance.
     /// - Returns: `nil` to go ahead, else the seconds the merchant should wait (counted in metrics).
     public func admit(merchant: Merchant) -> Int? {
-        let rate = config.snapshot.routes.rateLimit.rate(for: merchant.id)
-        guard let wait = rateLimiter.take(merchant: merchant.id, rate: rate, now: now()) else { return nil }
+        let rate = live.current.snapshot.routes.rateLimit.rate(for: merchant.id)
+        guard let wait = limiter.take(merchant: merchant.id, rate: rate, now: now()) else { return nil }
         GatewayMetrics.rateLimited(merchant: merchant.id)
         return wait
     }

@@ -4,7 +4,8 @@ import PasarelaCore
 import PasarelaGateway
 import PasarelaStore
 
-/// Turns every error into the one JSON error shape. Anything that is not an ``APIError`` becomes a 500 whose
+/// Turns every error into the one JSON error shape: an ``APIError`` as it is, a domain refusal (``CommandError``,
+/// ``WebhookRefusal``) through ``HTTPMapping``. Anything else becomes a 500 whose
 /// body says nothing of the cause; the cause goes to the log.
 struct APIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     let logger: Logger
@@ -16,6 +17,10 @@ struct APIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch let error as APIError {
             return ServerResponse.error(error)
+        } catch let error as CommandError {
+            return ServerResponse.error(HTTPMapping.error(error))
+        } catch let error as WebhookRefusal {
+            return ServerResponse.error(HTTPMapping.error(error))
         } catch StoreError.unavailable(let reason) {
             logger.error("database unavailable", metadata: ["path": .string(request.uri.path), "reason": .string(reason)])
             return ServerResponse.error(.databaseUnavailable)
@@ -54,7 +59,7 @@ enum ServerResponse {
                  body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 
-    static func reply(_ reply: APIReply) -> Response { json(reply.status, reply.body) }
+    static func reply(_ reply: StoredReply) -> Response { json(reply.status, reply.body) }
 
     static func error(_ error: APIError) -> Response { json(error.status, ErrorResource.json(error).bytes) }
 }

@@ -49,7 +49,8 @@ public enum GatewayServer {
             let body = try await collect(request)
             let name = context.parameters.get("connection") ?? ""
             let message = InboundMessage(status: 0, headers: request.headers.map { ($0.name.rawName, $0.value) }, body: body)
-            return ServerResponse.reply(try await gateway.receiveWebhook(connection: name, message: message, peer: context.peerIP))
+            return ServerResponse.reply(HTTPMapping.webhook(try await gateway.receive(WebhookDelivery(connection: name, message: message,
+                                                                                                      peer: context.peerIP))))
         }
         extraRoutes(router)
         return base

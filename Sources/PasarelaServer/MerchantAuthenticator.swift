@@ -15,7 +15,7 @@ struct MerchantAuthenticator: AuthenticatorMiddleware {
         guard parts.count == 2, parts[0].lowercased() == "bearer" else {
             throw APIError.unauthenticated("Authorization must be 'Bearer <api key>'.")
         }
-        guard let merchant = try await gateway.merchant(forKey: String(parts[1]).trimmingCharacters(in: .whitespaces)) else {
+        guard let merchant = try await gateway.merchants.merchant(forKey: String(parts[1]).trimmingCharacters(in: .whitespaces)) else {
             throw APIError.unauthenticated("Invalid API key.")
         }
         return merchant

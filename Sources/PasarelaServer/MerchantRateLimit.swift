@@ -9,7 +9,7 @@ struct MerchantRateLimit: RouterMiddleware {
     let gateway: Gateway
 
     func handle(_ request: Request, context: GatewayContext, next: (Request, GatewayContext) async throws -> Response) async throws -> Response {
-        if let merchant = context.identity, let wait = gateway.admit(merchant: merchant) {
+        if let merchant = context.identity, let wait = gateway.rateLimits.admit(merchant: merchant) {
             var response = ServerResponse.error(.rateLimited(retryAfter: wait))
             response.headers[.retryAfter] = String(wait)
             return response

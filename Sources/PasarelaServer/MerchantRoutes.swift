@@ -11,26 +11,25 @@ struct MerchantRoutes {
         group.post("/payments") { request, context in
             let merchant = try context.merchant()
             let body = try await GatewayServer.collect(request)
-            let json = try Self.json(body)
-            let paymentRequest = try PaymentRequest.parse(json, now: Date())
-            let key = try idempotencyKey(request)
-            return ServerResponse.reply(try await gateway.createPayment(paymentRequest, merchant: merchant, rawBody: body,
-                                                                        idempotencyKey: key))
+            let paymentRequest = try PaymentRequest.parse(try Self.json(body), now: Date())
+            let key = CommandBodies.idempotency(try idempotencyKey(request), route: nil, body: body)
+            let answer = try await gateway.create(CreatePaymentCommand(request: paymentRequest, merchant: merchant, idempotency: key))
+            return ServerResponse.reply(HTTPMapping.answer(answer) { HTTPMapping.payment($0, .created) })
         }
         group.post("/routing/explain") { request, context in
             let merchant = try context.merchant()
             let body = try await GatewayServer.collect(request)
             let json = try Self.json(body)
-            return ServerResponse.reply(gateway.explain(try PaymentRequest.parseForRouting(json), merchant: merchant))
+            return ServerResponse.reply(HTTPMapping.plan(gateway.planner.explain(try PaymentRequest.parseForRouting(json), merchant: merchant)))
         }
         group.get("/connections") { request, context in
             _ = try context.merchant()
-            return ServerResponse.reply(try await gateway.connections())
+            return ServerResponse.reply(HTTPMapping.connections(try await gateway.connections.rows()))
         }
         group.get("/payments/:id/events") { request, context in
             let merchant = try context.merchant()
-            return ServerResponse.reply(try await gateway.events(merchant: merchant, paymentId: context.parameters.get("id"), since: nil,
-                                                                 limit: 100))
+            return ServerResponse.reply(HTTPMapping.events(try await gateway.reads.events(merchant: merchant, paymentId: context.parameters.get("id"),
+                                                                                          since: nil, limit: 100)))
         }
         group.get("/events") { request, context in
             let merchant = try context.merchant()
@@ -39,54 +38,62 @@ struct MerchantRoutes {
                 throw APIError.invalid(unknown, "Unknown query parameter '\(unknown.prefix(40))'.", code: "parameter_unknown")
             }
             let limit = try Self.limit(query["limit"].map(String.init))
-            return ServerResponse.reply(try await gateway.events(merchant: merchant, paymentId: nil, since: query["since"].map(String.init),
-                                                                 limit: limit))
+            return ServerResponse.reply(HTTPMapping.events(try await gateway.reads.events(merchant: merchant, paymentId: nil,
+                                                                                          since: query["since"].map(String.init), limit: limit)))
         }
         group.get("/events/:id") { request, context in
             let merchant = try context.merchant()
-            return ServerResponse.reply(try await gateway.event(id: context.parameters.get("id") ?? "", merchant: merchant))
+            return ServerResponse.reply(HTTPMapping.event(try await gateway.reads.event(id: context.parameters.get("id") ?? "", merchant: merchant)))
         }
         group.post("/events/:id/redeliver") { request, context in
             let merchant = try context.merchant()
-            return ServerResponse.reply(try await gateway.redeliver(id: context.parameters.get("id") ?? "", merchant: merchant))
+            return ServerResponse.reply(HTTPMapping.event(try await gateway.reads.redeliver(id: context.parameters.get("id") ?? "", merchant: merchant)))
         }
         group.post("/payments/:id/cancel") { request, context in
             let merchant = try context.merchant()
+            let id = context.parameters.get("id") ?? ""
             let body = try await GatewayServer.collect(request)
-            let key = try idempotencyKey(request)
-            return ServerResponse.reply(try await gateway.cancelPayment(id: context.parameters.get("id") ?? "", merchant: merchant,
-                                                                        rawBody: body, idempotencyKey: key))
+            let key = CommandBodies.idempotency(try idempotencyKey(request), route: "POST /v1/payments/\(id)/cancel", body: body)
+            try await parsed(body, payment: id, merchant: merchant, CommandBodies.checkCancel)
+            let answer = try await gateway.cancel(CancelPaymentCommand(paymentId: id, merchant: merchant, idempotency: key))
+            return ServerResponse.reply(HTTPMapping.answer(answer) { HTTPMapping.payment($0.stored, $0.confirmed ? .done : .accepted) })
         }
         group.post("/payments/:id/capture") { request, context in
             let merchant = try context.merchant()
+            let id = context.parameters.get("id") ?? ""
             let body = try await GatewayServer.collect(request)
-            let key = try idempotencyKey(request)
-            return ServerResponse.reply(try await gateway.capturePayment(id: context.parameters.get("id") ?? "", merchant: merchant,
-                                                                         rawBody: body, idempotencyKey: key))
+            let key = CommandBodies.idempotency(try idempotencyKey(request), route: "POST /v1/payments/\(id)/capture", body: body)
+            let amount = try await parsed(body, payment: id, merchant: merchant, CommandBodies.captureAmount)
+            let answer = try await gateway.capture(CapturePaymentCommand(paymentId: id, merchant: merchant, amount: amount, idempotency: key))
+            return ServerResponse.reply(HTTPMapping.answer(answer) { HTTPMapping.payment($0, .done) })
         }
         group.post("/payments/:id/refunds") { request, context in
             let merchant = try context.merchant()
+            let id = context.parameters.get("id") ?? ""
             let body = try await GatewayServer.collect(request)
-            let key = try idempotencyKey(request)
-            return ServerResponse.reply(try await gateway.createRefund(paymentId: context.parameters.get("id") ?? "", merchant: merchant,
-                                                                       rawBody: body, idempotencyKey: key))
+            let key = CommandBodies.idempotency(try idempotencyKey(request), route: "POST /v1/payments/\(id)/refunds", body: body)
+            let refund = try await parsed(body, payment: id, merchant: merchant, CommandBodies.refund)
+            let answer = try await gateway.refund(RefundPaymentCommand(paymentId: id, merchant: merchant, amount: refund.amount, reason: refund.reason,
+                                                                       bankAccount: refund.bankAccount, idempotency: key))
+            return ServerResponse.reply(HTTPMapping.answer(answer, HTTPMapping.refund))
         }
         group.get("/payments/:id/refunds") { request, context in
             let merchant = try context.merchant()
-            return ServerResponse.reply(try await gateway.refunds(paymentId: context.parameters.get("id") ?? "", merchant: merchant))
+            return ServerResponse.reply(HTTPMapping.refunds(try await gateway.reads.refunds(paymentId: context.parameters.get("id") ?? "", merchant: merchant)))
         }
         group.get("/refunds/:id") { request, context in
             let merchant = try context.merchant()
-            return ServerResponse.reply(try await gateway.refund(id: context.parameters.get("id") ?? "", merchant: merchant))
+            return ServerResponse.reply(HTTPMapping.refundRead(try await gateway.reads.refund(id: context.parameters.get("id") ?? "", merchant: merchant)))
         }
         group.get("/payments/:id/attempts/:attempt_id") { request, context in
             let merchant = try context.merchant()
-            return ServerResponse.reply(try await gateway.attempt(paymentId: context.parameters.get("id") ?? "",
-                                                                  attemptId: context.parameters.get("attempt_id") ?? "", merchant: merchant))
+            let id = context.parameters.get("id") ?? ""
+            let (attempt, calls) = try await gateway.reads.attempt(paymentId: id, attemptId: context.parameters.get("attempt_id") ?? "", merchant: merchant)
+            return ServerResponse.reply(HTTPMapping.attempt(attempt, of: id, calls: calls))
         }
         group.get("/payments/:id") { request, context in
             let merchant = try context.merchant()
-            return ServerResponse.reply(try await gateway.payment(id: context.parameters.get("id") ?? "", merchant: merchant))
+            return ServerResponse.reply(HTTPMapping.payment(try await gateway.reads.payment(id: context.parameters.get("id") ?? "", merchant: merchant), .done))
         }
         group.get("/payments") { request, context in
             let merchant = try context.merchant()
@@ -107,9 +114,19 @@ struct MerchantRoutes {
                 }
                 status = parsed
             }
-            return ServerResponse.reply(try await gateway.payments(orderId: orderId, status: status,
-                                                                   startingAfter: query["starting_after"].map(String.init),
-                                                                   limit: limit, merchant: merchant))
+            return ServerResponse.reply(HTTPMapping.payments(try await gateway.reads.payments(orderId: orderId, status: status,
+                                                                                              startingAfter: query["starting_after"].map(String.init),
+                                                                                              limit: limit, merchant: merchant)))
+        }
+    }
+
+    /// A command's body, parsed; a payment that is not the merchant's is answered 404 before what is wrong with the body.
+    func parsed<Value>(_ body: [UInt8], payment id: String, merchant: Merchant, _ parse: ([UInt8]) throws -> Value) async throws -> Value {
+        do {
+            return try parse(body)
+        } catch {
+            _ = try await gateway.reads.payment(id: id, merchant: merchant)
+            throw error
         }
     }
 

@@ -31,7 +31,9 @@ struct PaymentsCommand: AsyncParsableCommand {
                 throw ExitCode(1)
             }
             var attempts: [JSONBody] = []
-            for attempt in stored.attempts { attempts.append(try await Gateway.attemptJSON(attempt, of: id, store: opened.store)) }
+            for attempt in stored.attempts {
+                attempts.append(PaymentResource.attemptDetail(attempt, of: id, calls: try await opened.store.calls(paymentId: id, attemptId: attempt.id)))
+            }
             let document = JSONBody.object([("payment", PaymentResource.json(stored)), ("attempts", .array(attempts))])
             // Printed to be handed on (to a PSP's support desk): the payer's email and document are masked here too.
             let object = try JSONSerialization.jsonObject(with: Data(Redactor().body(document.bytes).utf8))

@@ -39,7 +39,7 @@ struct ReconcileCommand: AsyncParsableCommand {
         options.publicURL = publicURL
         let report: ReconcileReport
         do {
-            report = try await Stack.offline(options).reconcileAll()
+            report = try await Stack.offline(options).reconciler.reconcileAll()
         } catch let error as ConfigError {
             say("Config is not valid:\n\(error)")
             throw ExitCode(2)

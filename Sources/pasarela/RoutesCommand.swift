@@ -72,7 +72,7 @@ struct RoutesCommand: ParsableCommand {
             do { request = try PaymentRequest.parseForRouting(.object(fields)) } catch {
                 throw ValidationError("\(error.param ?? "request"): \(error.message)")
             }
-            let plan = Gateway.plan(request, merchant: merchant, snapshot: snapshot, breakers: BreakerView(), draw: 0)
+            let plan = RoutePlanner.plan(request, merchant: merchant, snapshot: snapshot, breakers: BreakerView(), draw: 0)
             print(json ? String(decoding: PlanResource.json(plan).bytes, as: UTF8.self) : PlanResource.text(plan))
         }
     }

@@ -45,7 +45,7 @@ struct Serve: AsyncParsableCommand {
         say("Pasarela listening on \(stack.gatewayURL) (\(stack.store.location))")
         if let key = stack.sandboxAPIKey {
             say("Sandbox mode. Test API key: \(key)")
-            if let secret = stack.gateway.merchants.merchant(id: "merchant_sandbox")?.webhookSecret {
+            if let secret = stack.gateway.merchants.directory.merchant(id: "merchant_sandbox")?.webhookSecret {
                 say("  merchant notifications are signed with: \(secret)")
             }
             for (name, url) in stack.emulatorURLs.sorted(by: { $0.key < $1.key }) {

@@ -37,7 +37,7 @@ struct SettleCommand: AsyncParsableCommand {
         options.sandbox = !production
         let report: SettlementReport
         do {
-            report = try await Stack.offline(options).settle(connection: connection, file: Array(data), fileName: file, from: start, to: end)
+            report = try await Stack.offline(options).settlement.check(connection: connection, file: Array(data), fileName: file, from: start, to: end)
         } catch let error as ConfigError {
             fail("config is not valid:\n\(error)")
         } catch let error as SettlementError {

@@ -63,11 +63,11 @@ import Testing
         for (url, expected) in [("http://pay.example.com", "not https"), ("https://127.0.0.1", "loopback"), ("https://10.2.3.4:8443", "private"),
                                 ("https://[fe80::1]", "link-local"), ("https://gw.local", "local name"), ("pay.example.com", "absolute"),
                                 ("https://pay.example.com?x=1", "query")] {
-            let finding = Gateway.diagnosePublicURL(url, production: true)
+            let finding = Doctor.diagnosePublicURL(url, production: true)
             #expect(finding.level == .problem, "\(url)")
             #expect(finding.message.contains(expected), "\(url): \(finding.message)")
         }
-        #expect(Gateway.diagnosePublicURL("https://pay.example.com", production: true).level == .ok)
-        #expect(Gateway.diagnosePublicURL("http://127.0.0.1:8080", production: false).level == .ok)
+        #expect(Doctor.diagnosePublicURL("https://pay.example.com", production: true).level == .ok)
+        #expect(Doctor.diagnosePublicURL("http://127.0.0.1:8080", production: false).level == .ok)
     }
 }

@@ -106,9 +106,9 @@ import Testing
                 let connections = try await harness.call("GET", "/v1/connections").json["data"] as? [[String: Any]] ?? []
                 let listed = connections.first { $0["name"] as? String == "acmepay" }
                 #expect((listed?["lost_answers"] as? String)?.contains("cannot be asked") == true, "\(listed ?? [:])")
-                let doctor = await harness.stack.gateway.diagnose(connection: "acmepay")
+                let doctor = await harness.stack.gateway.doctor.diagnose(connection: "acmepay")
                 #expect(doctor.contains { $0.level == .warning && $0.message.contains("declare lookup_by_reference") }, "\(doctor)")
-                #expect(await !harness.stack.gateway.diagnose(connection: "dlocal").contains { $0.message.contains("lookup_by_reference") })
+                #expect(await !harness.stack.gateway.doctor.diagnose(connection: "dlocal").contains { $0.message.contains("lookup_by_reference") })
                 acme.garbleNext.withLock { $0 = 1 }
                 let created = try await harness.call("POST", "/v1/payments", json: Harness.cashBody(value: 4550))
                 let id = try #require(created.json["id"] as? String)

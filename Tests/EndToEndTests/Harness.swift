@@ -117,7 +117,7 @@ struct Harness {
 
     /// One reconciler pass over what is due now (by the test clock).
     @discardableResult
-    func reconcile() async -> ReconcileReport { await stack.gateway.reconcileDue(limit: 500) }
+    func reconcile() async -> ReconcileReport { await stack.gateway.reconciler.reconcileDue(limit: 500) }
 
     /// Waits (without a short timeout: CI machines are slow) until `condition` holds, checking every few milliseconds.
     func eventually(_ what: String, seconds: Double = 20, _ condition: () async throws -> Bool) async throws {

@@ -20,7 +20,7 @@ import Testing
     @Test func keysAreMadeRolledAndRevoked() async throws {
         try await Harness.with { harness in
             let admin = admin(harness)
-            _ = try await admin.addMerchant(id: "acme", name: "ACME SAC", notificationURL: nil, policy: harness.stack.gateway.outbound)
+            _ = try await admin.addMerchant(id: "acme", name: "ACME SAC", notificationURL: nil, policy: harness.stack.gateway.live.outbound)
             let first = try await admin.createKey(merchantId: "acme", mode: "test")
             #expect(first.secret.hasPrefix("sk_test_"))
             #expect(first.record.digest != first.secret && !first.record.digest.contains(first.secret))
@@ -41,7 +41,7 @@ import Testing
             #expect(try await get(harness, "/v1/payments", key: "sk_test_" + String(repeating: "x", count: 32)).status == 401)
             await #expect(throws: MerchantAdmin.Failure.noMerchant("nobody")) { _ = try await admin.createKey(merchantId: "nobody", mode: "test") }
             await #expect(throws: MerchantAdmin.Failure.badInput("--mode is test or live")) { _ = try await admin.createKey(merchantId: "acme", mode: "prod") }
-            await #expect(throws: MerchantAdmin.Failure.merchantExists("acme")) { _ = try await admin.addMerchant(id: "acme", name: nil, notificationURL: nil, policy: harness.stack.gateway.outbound) }
+            await #expect(throws: MerchantAdmin.Failure.merchantExists("acme")) { _ = try await admin.addMerchant(id: "acme", name: nil, notificationURL: nil, policy: harness.stack.gateway.live.outbound) }
         }
     }
 
@@ -72,7 +72,7 @@ import Testing
         try await receiver.start()
         try await Harness.with { harness in
             let admin = admin(harness)
-            let old = try await admin.addMerchant(id: "acme", name: nil, notificationURL: receiver.url, policy: harness.stack.gateway.outbound)
+            let old = try await admin.addMerchant(id: "acme", name: nil, notificationURL: receiver.url, policy: harness.stack.gateway.live.outbound)
             let key = try await admin.createKey(merchantId: "acme", mode: "test")
             let new = try await admin.rollSecret(merchantId: "acme", overlap: 3600)
             let created = try await post(harness, "/v1/payments", key: key.secret, json: Harness.cashBody(notificationURL: nil))
@@ -88,7 +88,7 @@ import Testing
     @Test func noMerchantSeesAnothersPaymentsRefundsAttemptsOrEvents() async throws {
         try await Harness.with { harness in
             let admin = admin(harness)
-            _ = try await admin.addMerchant(id: "other", name: nil, notificationURL: nil, policy: harness.stack.gateway.outbound)
+            _ = try await admin.addMerchant(id: "other", name: nil, notificationURL: nil, policy: harness.stack.gateway.live.outbound)
             let other = try await admin.createKey(merchantId: "other", mode: "test").secret
             let id = try await RefundTests.capturedCard(harness)
             let refund = try await harness.call("POST", "/v1/payments/\(id)/refunds", json: #"{"amount":{"value":100,"currency":"PEN"}}"#)

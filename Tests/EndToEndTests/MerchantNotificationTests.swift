@@ -115,9 +115,10 @@ import Testing
             let detail = try await harness.call("GET", "/v1/events/\(events.first?["id"] as? String ?? "")")
             let tries = (detail.json["delivery"] as? [String: Any])?["tries"] as? [[String: Any]] ?? []
             // One failed try (or more: the first run may retry before it stops) while the merchant was down, then the
-            // delivery after the restart.
+            // delivery after the restart. A failed try has no status, or another server's (a test running alongside may
+            // listen on the freed port meanwhile), never a 2xx.
             #expect(tries.count >= 2, "\(tries)")
-            #expect(tries.dropLast().allSatisfy { $0["http_status"] is NSNull }, "\(tries)")
+            #expect(tries.dropLast().allSatisfy { ($0["http_status"] as? Int).map { !(200..<300).contains($0) } ?? true }, "\(tries)")
             #expect(tries.last?["http_status"] as? Int == 204)
         }
     }

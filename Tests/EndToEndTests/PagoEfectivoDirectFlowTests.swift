@@ -50,7 +50,7 @@ import Testing
                 #expect(reply.json["status"] as? String == "requires_action")
             }
             #expect(harness.stack.pagoefectivo?.authorizations == 1)
-            #expect(await harness.stack.gateway.tokenExchanges(for: "pagoefectivo") == 1)
+            #expect(await harness.stack.gateway.psp.tokenExchanges(for: "pagoefectivo") == 1)
             // The exchange is kept with the payment whose call needed it, redacted like every call.
             let first = try await harness.call("GET", "/v1/payments?limit=3").json["data"] as? [[String: Any]] ?? []
             var flows: [String] = []

@@ -72,7 +72,7 @@ import Testing
             // A fact decided on the stale read loses the compare-and-set, is decided again on the paid payment, and
             // changes nothing: the voucher cannot expire once paid.
             harness.clock.advance(by: 2 * 86_400)
-            let applied = try await gateway.apply(.voucherExpired, to: id, current: stale)
+            let applied = try await gateway.writer.apply(.voucherExpired, to: id, current: stale)
             #expect(applied.decision.verdict == .unchanged(.wrongStatus(.succeeded)))
             #expect(try await harness.payment(id)["status"] as? String == "succeeded")
             #expect(try await harness.eventTypes(id) == ["payment.requires_action", "payment.succeeded"])

@@ -34,7 +34,7 @@ import Testing
 
             // Another merchant has its own bucket.
             let admin = MerchantAdmin(store: harness.stack.gateway.store)
-            _ = try await admin.addMerchant(id: "roomy", name: nil, notificationURL: nil, policy: harness.stack.gateway.outbound)
+            _ = try await admin.addMerchant(id: "roomy", name: nil, notificationURL: nil, policy: harness.stack.gateway.live.outbound)
             let roomy = try await admin.createKey(merchantId: "roomy", mode: "test").secret
             for _ in 0..<10 {
                 #expect(try await harness.call("GET", "/v1/payments", headers: [("Authorization", "Bearer \(roomy)")]).status == 200)

@@ -165,7 +165,7 @@ import Testing
             #expect(try await gateway.store.create(second, idempotency: nil) == .created)
             let failed = Attempt(id: Identifier.make("att"), paymentId: second.id, sequence: 1, connection: "dlocal", outcome: .failed,
                                  failureClass: .http5xx, errorCode: "7000", startedAt: harness.clock.now())
-            _ = try await gateway.apply(.attemptStarted(failed), to: second.id)
+            _ = try await gateway.writer.apply(.attemptStarted(failed), to: second.id)
             let report = await Self.nextLook(harness, seconds: 120)
             #expect(Set(report.actions.map(\.step)) == [.interrupted, .endedAsAttempted])
             let first = try await harness.payment(lonely.id)
@@ -256,13 +256,13 @@ import Testing
             var options = StackOptions()
             options.database = path
             options.configDirectory = Harness.repositoryRoot
-            let served = harness.stack.gateway.publicBaseURL
+            let served = harness.stack.gateway.live.publicBaseURL
             #expect(!served.hasSuffix(":8080"))
             let offline = try await Stack.offline(options)
-            #expect(offline.publicBaseURL == served)
+            #expect(offline.live.publicBaseURL == served)
             #expect(offline.config.connections["dlocal"]?.context.webhookURL == "\(served)/webhooks/dlocal")
             options.publicURL = "https://pay.example.com"
-            #expect(try await Stack.offline(options).publicBaseURL == "https://pay.example.com")
+            #expect(try await Stack.offline(options).live.publicBaseURL == "https://pay.example.com")
         }
     }
 }

@@ -42,7 +42,7 @@ import Testing
             #expect(rows.count == 3, "header, the payment, its refund: \(rows)")
             try await plant(&books)
             let csv = Array(books.rows.map { $0.joined(separator: ",") }.joined(separator: "\r\n").utf8)
-            found = (try await harness.stack.gateway.settle(connection: "dlocal", file: csv, fileName: "report.csv"), books)
+            found = (try await harness.stack.gateway.settlement.check(connection: "dlocal", file: csv, fileName: "report.csv"), books)
         }
         return found
     }

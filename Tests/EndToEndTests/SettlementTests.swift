@@ -15,7 +15,7 @@ import Testing
     func csv(_ rows: [[String]]) -> [UInt8] { Array(rows.map { $0.joined(separator: ",") }.joined(separator: "\r\n").utf8) }
 
     func settle(_ harness: Harness, _ connection: String, _ rows: [[String]], name: String = "report.csv") async throws -> SettlementReport {
-        try await harness.stack.gateway.settle(connection: connection, file: csv(rows), fileName: name)
+        try await harness.stack.gateway.settlement.check(connection: connection, file: csv(rows), fileName: name)
     }
 
     func kinds(_ report: SettlementReport) -> [String] { report.mismatches.map { "\($0.kind.rawValue)@\($0.line.map(String.init) ?? "-")" } }
@@ -152,7 +152,7 @@ import Testing
             let rows = try await export(harness, "dlocal")
             func refusal(_ bytes: [UInt8], _ connection: String = "dlocal") async -> String {
                 do {
-                    _ = try await harness.stack.gateway.settle(connection: connection, file: bytes, fileName: "bad.csv")
+                    _ = try await harness.stack.gateway.settlement.check(connection: connection, file: bytes, fileName: "bad.csv")
                     return "accepted"
                 } catch {
                     return "\(error)"

@@ -27,7 +27,8 @@ struct CallSubject: Sendable {
 /// attempt and tells them how it settled.
 public final class PSPClient: Sendable {
     let executor: HTTPExecutor
-    let callLog: any CallLog
+    /// Where transcripts of calls about payments are kept (none for tools that keep nothing, like the doctor).
+    let callLog: (any CallLog)?
     let logger: Logger
     let now: @Sendable () -> Date
     let tokens = TokenCache()
@@ -38,7 +39,7 @@ public final class PSPClient: Sendable {
     /// One circuit breaker per connection.
     public let breakers = CircuitBreakers()
 
-    init(executor: HTTPExecutor, callLog: any CallLog, logger: Logger, now: @escaping @Sendable () -> Date) {
+    init(executor: HTTPExecutor, callLog: (any CallLog)?, logger: Logger, now: @escaping @Sendable () -> Date) {
         self.executor = executor
         self.callLog = callLog
         self.logger = logger
@@ -84,7 +85,7 @@ public final class PSPClient: Sendable {
 
     /// Stores a call's transcript on its own. A transcript that cannot be kept never fails its payment.
     func keep(_ call: RecordedCall?) async {
-        guard let call else { return }
+        guard let call, let callLog else { return }
         do { try await callLog.recordCall(call) } catch {
             logger.warning("psp call transcript not kept", metadata: ["payment": .string(call.paymentId), "error": .string("\(type(of: error))")])
         }

@@ -132,3 +132,14 @@ public enum ErrorResource {
         ]))])
     }
 }
+
+extension PaymentResource {
+    /// An attempt with every PSP call made for it, for the API and `pasarela payments show`.
+    public static func attemptDetail(_ attempt: Attempt, of paymentId: String, calls: [RecordedCall]) -> JSONBody {
+        guard case .object(var fields) = Self.attempt(attempt) else { return Self.attempt(attempt) }
+        fields.insert(("object", .string("attempt")), at: 1)
+        fields.append(("payment_id", .string(paymentId)))
+        fields.append(("calls", .array(calls.map { .raw($0.transcript) })))
+        return .object(fields)
+    }
+}

@@ -21,13 +21,34 @@ struct PostgresExecutor: SQLExecutor {
     func write<Result: Sendable>(_ plan: WritePlan<Result>) async throws -> Result {
         let started = ContinuousClock.now
         defer { StoreMetrics.commit(store: "postgres", since: started) }
-        do {
-            return try await withConnection { connection in
-                try await connection.withTransaction(logger: logger) { connection in try await Self.run(plan, on: connection) }
+        return try await retryingConflicts {
+            do {
+                return try await withConnection { connection in
+                    try await connection.withTransaction(logger: logger) { connection in try await Self.run(plan, on: connection) }
+                }
+            } catch let error as PostgresTransactionError {
+                if let stopped = error.closureError as? StoppedPlan<Result> { return stopped.result }
+                throw classify(error.closureError ?? error.beginError ?? error.commitError ?? error)
             }
-        } catch let error as PostgresTransactionError {
-            if let stopped = error.closureError as? StoppedPlan<Result> { return stopped.result }
-            throw classify(error.closureError ?? error.beginError ?? error.commitError ?? error)
+        }
+    }
+
+    /// How many times a transaction the server aborted to break a deadlock or a serialization conflict is run again.
+    static let conflictRetries = 3
+
+    /// Runs `body` again when the server aborted its transaction for a deadlock (40P01) or a serialization failure
+    /// (40001): nothing of it was kept, and the same plan is safe to run again.
+    func retryingConflicts<Result: Sendable>(_ body: () async throws -> Result) async throws -> Result {
+        var tries = 0
+        while true {
+            do {
+                return try await body()
+            } catch let error as StoreError {
+                guard case .refused(let reason) = error, tries < Self.conflictRetries,
+                      reason.hasSuffix("(SQLSTATE 40P01)") || reason.hasSuffix("(SQLSTATE 40001)") else { throw error }
+                tries += 1
+                StoreMetrics.conflictRetried(store: "postgres")
+            }
         }
     }
 
@@ -37,21 +58,23 @@ struct PostgresExecutor: SQLExecutor {
                                                  then plan: @escaping @Sendable (Read) throws -> WritePlan<Result>) async throws -> Result {
         let started = ContinuousClock.now
         defer { StoreMetrics.commit(store: "postgres", since: started) }
-        do {
-            return try await withConnection { connection in
-                try await connection.withTransaction(logger: logger) { connection in
-                    var sets: [[any SQLRow]] = []
-                    for statement in reading.statements { sets.append(try await Self.query(statement, on: connection)) }
-                    let decided: WritePlan<Result>
-                    do { decided = try plan(try reading.result(sets)) } catch { throw DecidingFailed(error: error) }
-                    return try await Self.run(decided, on: connection)
+        return try await retryingConflicts {
+            do {
+                return try await withConnection { connection in
+                    try await connection.withTransaction(logger: logger) { connection in
+                        var sets: [[any SQLRow]] = []
+                        for statement in reading.statements { sets.append(try await Self.query(statement, on: connection)) }
+                        let decided: WritePlan<Result>
+                        do { decided = try plan(try reading.result(sets)) } catch { throw DecidingFailed(error: error) }
+                        return try await Self.run(decided, on: connection)
+                    }
                 }
+            } catch let error as PostgresTransactionError {
+                if let stopped = error.closureError as? StoppedPlan<Result> { return stopped.result }
+                // The caller's own refusal while deciding (it rolled the transaction back) is its, not the database's.
+                if let deciding = error.closureError as? DecidingFailed { throw deciding.error }
+                throw classify(error.closureError ?? error.beginError ?? error.commitError ?? error)
             }
-        } catch let error as PostgresTransactionError {
-            if let stopped = error.closureError as? StoppedPlan<Result> { return stopped.result }
-            // The caller's own refusal while deciding (it rolled the transaction back) is its, not the database's.
-            if let deciding = error.closureError as? DecidingFailed { throw deciding.error }
-            throw classify(error.closureError ?? error.beginError ?? error.commitError ?? error)
         }
     }
 

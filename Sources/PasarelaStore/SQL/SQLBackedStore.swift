@@ -141,18 +141,20 @@ extension SQLBackedStore {
     }
 
     public func renewLeases(_ holds: [LeaseHold], until: Date) async throws {
+        // Payments before keys, the order every other write takes them in (a create's commit writes its payment, then
+        // its key's reply): two writers that lock the same rows in opposite orders deadlock under load.
         var steps: [WritePlan<Void>.Step] = []
-        let keys = holds.compactMap { hold in hold.key.map { (hold.merchantId, $0) } }
-        for chunk in stride(from: 0, to: keys.count, by: 200).map({ keys[$0..<min($0 + 200, keys.count)] }) {
-            let pairs = Array(repeating: "(?, ?)", count: chunk.count).joined(separator: ", ")
-            steps.append(.run(Statement("UPDATE idempotency_keys SET lease_until = ? WHERE reply_status IS NULL AND (merchant_id, key) IN (\(pairs))",
-                                        [until] + chunk.flatMap { [$0.0, $0.1] as [(any SQLBindable)?] })))
-        }
         let payments = holds.compactMap(\.paymentId)
         for chunk in stride(from: 0, to: payments.count, by: 400).map({ payments[$0..<min($0 + 400, payments.count)] }) {
             let marks = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
             steps.append(.run(Statement("UPDATE payments SET lease_until = ? WHERE lease_until IS NOT NULL AND id IN (\(marks))",
                                         [until] + chunk.map { $0 as (any SQLBindable)? })))
+        }
+        let keys = holds.compactMap { hold in hold.key.map { (hold.merchantId, $0) } }
+        for chunk in stride(from: 0, to: keys.count, by: 200).map({ keys[$0..<min($0 + 200, keys.count)] }) {
+            let pairs = Array(repeating: "(?, ?)", count: chunk.count).joined(separator: ", ")
+            steps.append(.run(Statement("UPDATE idempotency_keys SET lease_until = ? WHERE reply_status IS NULL AND (merchant_id, key) IN (\(pairs))",
+                                        [until] + chunk.flatMap { [$0.0, $0.1] as [(any SQLBindable)?] })))
         }
         guard !steps.isEmpty else { return }
         try await executor.write(WritePlan(steps) { _ in () })

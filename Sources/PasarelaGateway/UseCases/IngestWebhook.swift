@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import PasarelaAdapters
 import PasarelaCore
 import PasarelaStore
@@ -61,50 +62,90 @@ public enum WebhookOutcome: Sendable, Equatable {
     }
 }
 
-extension Gateway {
-    /// Handles `POST /webhooks/{connection}`: check the source address, verify over the raw bytes, parse, then state each
-    /// event as a fact for ``PaymentMachine``, written with its inbox record (dedupe) and the events it announces in one
-    /// transaction, and answer 200 only after that commit. Forged, unsigned or from a refused address: 401/403, nothing
-    /// written, counted.
-    /// - Parameters:
-    ///   - peer: the TCP peer's address.
-    public func receiveWebhook(connection name: String, message: InboundMessage, peer: String?) async throws -> APIReply {
-        guard let connection = config.connections[name] else {
-            throw APIError(status: 404, type: "invalid_request_error", code: "connection_unknown",
-                           message: "No connection named '\(name.prefix(40))'.")
-        }
+/// Why a webhook was refused: nothing of it is written; it is counted and logged.
+public enum WebhookRefusal: Error, Sendable, Equatable {
+    case unknownConnection(String)
+    /// From an address the connection does not accept webhooks from.
+    case sourceNotAllowed
+    /// Unsigned, or signed with another key.
+    case signatureInvalid
+    /// Signed, but not what the connection's PSP sends.
+    case malformed(String)
+    /// Signed at a time outside the accepted window.
+    case stale(String)
+}
+
+/// One webhook as received: the connection its path names, the message as it came (headers and the raw bytes its
+/// signature covers), and the TCP peer's address.
+public struct WebhookDelivery: Sendable {
+    public var connection: String
+    public var message: InboundMessage
+    public var peer: String?
+
+    public init(connection: String, message: InboundMessage, peer: String?) {
+        self.connection = connection
+        self.message = message
+        self.peer = peer
+    }
+}
+
+/// `POST /webhooks/{connection}`: checks the source address, verifies over the raw bytes, parses, then states each event
+/// as a fact for ``PaymentMachine``, written with its inbox record (dedupe) and the events it announces in one
+/// transaction; the answer goes out only after that commit.
+final class IngestWebhook: Sendable {
+    let inbox: any PaymentLedger & WebhookInbox & RefundQueries
+    let writer: PaymentWriter
+    let live: LiveConfigs
+    let alerts: ConnectionAlerts
+    let counters: ConnectionCounters
+    let logger: Logger
+    let now: @Sendable () -> Date
+
+    init(inbox: any PaymentLedger & WebhookInbox & RefundQueries, writer: PaymentWriter, live: LiveConfigs, alerts: ConnectionAlerts,
+         counters: ConnectionCounters, logger: Logger, now: @escaping @Sendable () -> Date) {
+        self.inbox = inbox
+        self.writer = writer
+        self.live = live
+        self.alerts = alerts
+        self.counters = counters
+        self.logger = logger
+        self.now = now
+    }
+
+    /// What became of each event the webhook carried. Forged, unsigned, stale or from a refused address: refused
+    /// (``WebhookRefusal``), nothing written, counted.
+    func receive(_ delivery: WebhookDelivery) async throws -> [WebhookOutcome] {
+        let (name, message, peer) = (delivery.connection, delivery.message, delivery.peer)
+        guard let connection = live.current.connections[name] else { throw WebhookRefusal.unknownConnection(name) }
         let forwarded = connection.config.webhookClientIPHeader.flatMap { message.header($0) }
         if let refused = connection.config.webhookSourceRefused(peer: peer, forwarded: forwarded) {
-            countRefused(name)
+            counters.countRefused(name)
             GatewayMetrics.webhook(connection: name, result: "refused_source")
             logger.warning("webhook refused", metadata: ["connection": .string(name), "reason": .string("source \(refused) not allowed")])
-            throw APIError(status: 403, type: "authentication_error", code: "source_not_allowed",
-                           message: "Webhooks for this connection are not accepted from this address.")
+            throw WebhookRefusal.sourceNotAllowed
         }
         let events: [PSPNotification]
         do {
             events = try connection.adapter.parseWebhook(message, context: connection.context)
         } catch {
-            countRefused(name)
+            counters.countRefused(name)
             switch error {
             case .unauthenticated(let reason):
                 GatewayMetrics.webhook(connection: name, result: "refused_signature")
                 alerts.signatureFailed(name, at: now(), logger: logger)
                 logger.warning("webhook refused", metadata: ["connection": .string(name), "reason": .string(reason)])
-                throw APIError(status: 401, type: "authentication_error", code: "signature_invalid",
-                               message: "The webhook signature is missing or does not verify.")
+                throw WebhookRefusal.signatureInvalid
             case .malformed(let reason):
                 GatewayMetrics.webhook(connection: name, result: "refused_malformed")
                 logger.warning("webhook malformed", metadata: ["connection": .string(name), "reason": .string(reason)])
-                throw APIError(status: 400, type: "invalid_request_error", code: "webhook_malformed", message: reason)
+                throw WebhookRefusal.malformed(reason)
             }
         }
         if let stale = Self.staleness(connection.adapter.signedAt(message), now: now(), window: connection.config.webhookFreshnessSeconds) {
-            countRefused(name)
+            counters.countRefused(name)
             GatewayMetrics.webhook(connection: name, result: "refused_stale")
             logger.warning("webhook refused", metadata: ["connection": .string(name), "reason": .string(stale)])
-            throw APIError(status: 401, type: "authentication_error", code: "signature_stale",
-                           message: "The webhook's signed time is outside the accepted window: \(stale).")
+            throw WebhookRefusal.stale(stale)
         }
         alerts.clear(name, kinds: ["webhook_signatures"])
         var outcomes: [WebhookOutcome] = []
@@ -116,8 +157,7 @@ extension Gateway {
             GatewayMetrics.webhook(connection: name, result: outcome.label)
             outcomes.append(outcome)
         }
-        let body = JSONBody.object([("received", .bool(true)), ("results", .array(outcomes.map { .string($0.description) }))])
-        return APIReply(status: 200, body: body.bytes)
+        return outcomes
     }
 
     /// Why a webhook's signed time is refused (too old, from the future, unreadable), or `nil` when it is fresh.
@@ -134,7 +174,7 @@ extension Gateway {
 
     /// Records and applies one verified notification: the fact it states, about the payment or refund it names.
     func ingest(_ event: PSPNotification, connection: String, body: [UInt8]) async throws -> WebhookOutcome {
-        if try await store.recordIfDuplicate(connection: connection, dedupeKey: event.dedupeKey) { return .duplicate }
+        if try await inbox.recordIfDuplicate(connection: connection, dedupeKey: event.dedupeKey) { return .duplicate }
         let receivedAt = now()
         let entry: @Sendable (String?, WebhookOutcome) -> InboxEntry = { paymentId, outcome in
             InboxEntry(connection: connection, dedupeKey: event.dedupeKey, pspPaymentId: event.pspId, paymentId: paymentId,
@@ -145,27 +185,27 @@ extension Gateway {
         switch event {
         case .payment(let payment):
             // The attempt and its payment in one read: the decision below starts from it.
-            let found = try await store.paymentOf(connection: connection, pspPaymentId: payment.pspPaymentId, reference: payment.reference)
+            let found = try await inbox.paymentOf(connection: connection, pspPaymentId: payment.pspPaymentId, reference: payment.reference)
             target = found.map { ($0.0.paymentId, .pspEvent(attemptId: $0.0.attemptId, event: payment)) }
             current = found?.1
         case .refund(let refund):
-            target = try await store.refund(connection: connection, pspRefundId: refund.pspRefundId, reference: refund.reference)
+            target = try await inbox.refund(connection: connection, pspRefundId: refund.pspRefundId, reference: refund.reference)
                 .map { ($0.paymentId, .refundOutcome(refundId: $0.refundId, outcome: refund.outcome)) }
         case .captureDeclined(let pspPaymentId, let reference, _):
-            let found = try await store.paymentOf(connection: connection, pspPaymentId: pspPaymentId, reference: reference)
+            let found = try await inbox.paymentOf(connection: connection, pspPaymentId: pspPaymentId, reference: reference)
             target = found.map { ($0.0.paymentId, .captureDeclined) }
             current = found?.1
         case .cancelDeclined(let pspPaymentId, let reference, let reason, _):
-            let found = try await store.paymentOf(connection: connection, pspPaymentId: pspPaymentId, reference: reference)
+            let found = try await inbox.paymentOf(connection: connection, pspPaymentId: pspPaymentId, reference: reference)
             target = found.map { ($0.0.paymentId, .cancelDeclined(reason: reason)) }
             current = found?.1
         }
         guard let target else {
             let write = PaymentWrite(payment: nil, expectedVersion: 0, inbox: entry(nil, .orphaned))
-            return try await store.commit(write) == .duplicate ? .duplicate : .orphaned
+            return try await inbox.commit(write) == .duplicate ? .duplicate : .orphaned
         }
         let options = WriteOptions(inbox: { decision in entry(target.paymentId, WebhookOutcome(decision.verdict)) })
-        let applied = try await apply(target.fact, to: target.paymentId, current: current, options: options)
+        let applied = try await writer.apply(target.fact, to: target.paymentId, current: current, options: options)
         return applied.result == .duplicate ? .duplicate : WebhookOutcome(applied.decision.verdict)
     }
 }

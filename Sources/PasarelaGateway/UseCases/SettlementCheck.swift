@@ -21,16 +21,27 @@ public enum SettlementError: Error, Sendable, CustomStringConvertible {
     }
 }
 
-extension Gateway {
+/// `pasarela settle`: a PSP's settlement file against Pasarela's books.
+public final class SettlementCheck: Sendable {
+    let books: any SettlementStore & PaymentLedger & RefundQueries
+    let live: LiveConfigs
+    let now: @Sendable () -> Date
+
+    init(books: any SettlementStore & PaymentLedger & RefundQueries, live: LiveConfigs, now: @escaping @Sendable () -> Date) {
+        self.books = books
+        self.live = live
+        self.now = now
+    }
+
     /// Imports a connection's settlement report and checks it against Pasarela's books: each payment line against the
     /// payment the PSP's id (or our reference) names, each refund line against its refund, and every payment and refund
     /// that succeeded here in the period against all the lines the connection's files have brought. Importing a file
     /// again adds nothing and reports the same.
-    public func settle(connection name: String, file: [UInt8], fileName: String, from: Date? = nil, to: Date? = nil) async throws -> SettlementReport {
-        let live = config
+    public func check(connection name: String, file: [UInt8], fileName: String, from: Date? = nil, to: Date? = nil) async throws -> SettlementReport {
+        let live = self.live.current
         guard let connection = live.connections[name] else { throw SettlementError.unknownConnection(name, known: live.connections.keys.sorted()) }
         guard let layout = connection.adapter.settlement else { throw SettlementError.noLayout(name) }
-        let settlements = store
+        let settlements = books
         let lines: [SettlementLine]
         do { lines = try SettlementFile.lines(file, layout: layout) } catch { throw SettlementError.file(error) }
         let imported: SettlementImport
@@ -99,8 +110,8 @@ extension Gateway {
         for line in lines {
             var mismatch = SettlementMismatch(kind: .notHere, line: line.line, what: .refund, pspPaymentId: line.pspPaymentId,
                                               pspRefundId: line.pspRefundId, pspAmount: line.amount)
-            guard let ref = try await store.refund(connection: connection, pspRefundId: line.pspRefundId, reference: line.reference),
-                  let refund = try await store.payment(id: ref.paymentId, merchantId: nil)?.refund(ref.refundId) else {
+            guard let ref = try await books.refund(connection: connection, pspRefundId: line.pspRefundId, reference: line.reference),
+                  let refund = try await books.payment(id: ref.paymentId, merchantId: nil)?.refund(ref.refundId) else {
                 report.mismatches.append(mismatch)
                 continue
             }
@@ -155,7 +166,7 @@ extension Gateway {
     }
 
     func storedPayment(connection: String, pspPaymentId: String, reference: String?) async throws -> StoredPayment? {
-        guard let ref = try await store.attempt(connection: connection, pspPaymentId: pspPaymentId, reference: reference) else { return nil }
-        return try await store.payment(id: ref.paymentId, merchantId: nil)
+        guard let ref = try await books.attempt(connection: connection, pspPaymentId: pspPaymentId, reference: reference) else { return nil }
+        return try await books.payment(id: ref.paymentId, merchantId: nil)
     }
 }

@@ -53,26 +53,44 @@ final class LeaseKeeper: Sendable {
     }
 }
 
-extension Gateway {
+/// The holds of this instance's running requests on their keys and payments: taken while a request runs, renewed
+/// together, let go when it ends.
+final class RequestLeases: Sendable {
+    let lease: RequestLease
+    let keys: any IdempotencyKeys
+    let keeper = LeaseKeeper()
+    let logger: Logger
+    let now: @Sendable () -> Date
+
+    init(lease: RequestLease, keys: any IdempotencyKeys, logger: Logger, now: @escaping @Sendable () -> Date) {
+        self.lease = lease
+        self.keys = keys
+        self.logger = logger
+        self.now = now
+    }
+
+    /// When a hold taken now ends, unless renewed.
+    var until: Date { now().addingTimeInterval(lease.duration) }
+
     /// Runs `body` while this instance renews the request's hold on `key` (and on the payment, for a create). A renewal
     /// that fails is logged and tried again at the next tick; the hold then lapses only if the instance cannot reach
     /// the database for a whole lease.
-    func keepingLease<T: Sendable>(merchantId: String, key: String?, paymentId: String?,
-                                   _ body: () async throws -> T) async throws -> T {
-        guard let every = requestLease.renewEvery, key != nil || paymentId != nil else { return try await body() }
-        let (token, start) = leaseKeeper.hold(LeaseHold(merchantId: merchantId, key: key, paymentId: paymentId))
-        defer { leaseKeeper.letGo(token) }
-        if start { Task { await self.renewLeases(every: every) } }
+    func keeping<T: Sendable>(merchantId: String, key: String?, paymentId: String?,
+                              _ body: () async throws -> T) async throws -> T {
+        guard let every = lease.renewEvery, key != nil || paymentId != nil else { return try await body() }
+        let (token, start) = keeper.hold(LeaseHold(merchantId: merchantId, key: key, paymentId: paymentId))
+        defer { keeper.letGo(token) }
+        if start { Task { await self.renew(every: every) } }
         return try await body()
     }
 
     /// Renews every running request's hold each `every`, until none is held.
-    func renewLeases(every: Duration) async {
+    func renew(every: Duration) async {
         while true {
             try? await Task.sleep(for: every)
-            guard let holds = leaseKeeper.due() else { return }
+            guard let holds = keeper.due() else { return }
             do {
-                try await store.renewLeases(holds, until: now().addingTimeInterval(requestLease.duration))
+                try await keys.renewLeases(holds, until: until)
             } catch {
                 logger.warning("request leases not renewed", metadata: ["holds": .stringConvertible(holds.count), "error": .string("\(type(of: error))")])
             }

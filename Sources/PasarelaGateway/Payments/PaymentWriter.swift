@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import PasarelaAdapters
 import PasarelaCore
 import PasarelaRouting
@@ -19,15 +20,36 @@ struct WriteOptions: Sendable {
 }
 
 /// What writing a fact did.
-struct Applied: Sendable {
-    var decision: Decision
+public struct Applied: Sendable {
+    public var decision: Decision
     /// The payment as stored after the write (or as read, when nothing was written).
-    var stored: StoredPayment
+    public var stored: StoredPayment
     /// `duplicate` when the webhook event was recorded before.
-    var result: CommitResult
+    public var result: CommitResult
 }
 
-extension Gateway {
+/// The one writer of payment state. Every use case states what happened as a ``PaymentFact``; this reads the payment,
+/// lets ``PaymentMachine`` decide, schedules the next look (``LookSchedule``), renders the events the decision announces
+/// and writes it all by compare-and-set in one transaction.
+public final class PaymentWriter: Sendable {
+    let ledger: any PaymentLedger & WebhookInbox
+    let merchants: MerchantBook
+    let live: LiveConfigs
+    /// Woken after events are committed, so their notifications leave at once.
+    let outbox: OutboxSignal
+    let logger: Logger
+    let now: @Sendable () -> Date
+
+    init(ledger: any PaymentLedger & WebhookInbox, merchants: MerchantBook, live: LiveConfigs, outbox: OutboxSignal, logger: Logger,
+         now: @escaping @Sendable () -> Date) {
+        self.ledger = ledger
+        self.merchants = merchants
+        self.live = live
+        self.outbox = outbox
+        self.logger = logger
+        self.now = now
+    }
+
     /// The one way a payment changes: read it, let ``PaymentMachine`` decide what `fact` does, and write that decision by
     /// compare-and-set on the version read. When someone else wrote first (or refunds grew past what the read saw), the
     /// same fact is decided again on the payment as the store holds it, in a transaction that holds the payment
@@ -36,22 +58,26 @@ extension Gateway {
     /// without touching the row.
     /// - Parameters:
     ///   - current: a read the caller already holds, used for the first decision.
+    public func apply(_ fact: PaymentFact, to paymentId: String, current: StoredPayment? = nil) async throws -> Applied {
+        try await apply(fact, to: paymentId, current: current, options: WriteOptions())
+    }
+
     func apply(_ fact: PaymentFact, to paymentId: String, current: StoredPayment? = nil,
-               options: WriteOptions = WriteOptions()) async throws -> Applied {
+               options: WriteOptions) async throws -> Applied {
         var read = current
-        if read == nil { read = try await store.payment(id: paymentId, merchantId: nil) }
+        if read == nil { read = try await ledger.payment(id: paymentId, merchantId: nil) }
         guard let stored = read else { throw GatewayFailure.paymentVanished(paymentId) }
-        let merchant = await merchantInfo(id: stored.payment.merchantId)
+        let merchant = await merchants.merchantInfo(id: stored.payment.merchantId)
         let optimistic = try prepare(fact, on: stored, merchant: merchant, options: options)
         var result = CommitResult.committed
-        if let write = optimistic.write { result = try await store.commit(write) }
+        if let write = optimistic.write { result = try await ledger.commit(write) }
         switch result {
         case .committed, .duplicate:
             return try await finished(optimistic.applied(result), write: optimistic.write)
         case .conflict, .refundCeilingExceeded:
             logger.debug("payment changed meanwhile; deciding again while holding it", metadata: ["payment": .string(paymentId)])
         }
-        let (prepared, held) = try await store.commitHolding(paymentId: paymentId) { [self] stored in
+        let (prepared, held) = try await ledger.commitHolding(paymentId: paymentId) { [self] stored in
             guard let stored else { throw GatewayFailure.paymentVanished(paymentId) }
             let prepared = try prepare(fact, on: stored, merchant: merchant, options: options)
             return (prepared.write, prepared)
@@ -68,7 +94,7 @@ extension Gateway {
             // Another delivery of the event was recorded between the duplicate check and this decision, which was rolled
             // back whole: the repeat is counted here (a write of the inbox row alone counts it itself).
             if let write, write.payment != nil, let inbox = write.inbox {
-                _ = try await store.recordIfDuplicate(connection: inbox.connection, dedupeKey: inbox.dedupeKey)
+                _ = try await ledger.recordIfDuplicate(connection: inbox.connection, dedupeKey: inbox.dedupeKey)
             }
         case .conflict, .refundCeilingExceeded:
             break
@@ -125,15 +151,10 @@ extension Gateway {
     func decide(_ fact: PaymentFact, on stored: StoredPayment, at: Date, options: WriteOptions) -> (Decision, StoredPayment) {
         let decision = PaymentMachine.apply(fact, to: stored, now: at)
         var after = decision.stored
-        LookSchedule.schedule(&after, before: stored.payment, decision: decision, policy: lookPolicy(after), now: at,
+        LookSchedule.schedule(&after, before: stored.payment, decision: decision, policy: live.current.lookPolicy(after), now: at,
                               write: LookSchedule.Write(isLook: options.isLook, endsLease: options.endsLease),
                               draw: Double.random(in: 0..<1))
         return (decision, after)
-    }
-
-    /// The reconciler's schedule for a payment: its connection's (that of its last attempt before one took it).
-    func lookPolicy(_ stored: StoredPayment) -> LookPolicy {
-        config.connections[stored.payment.connection ?? stored.lastAttempt?.connection ?? ""]?.config.reconcile ?? LookPolicy()
     }
 }
 

@@ -1,56 +1,74 @@
-import Crypto
 import Foundation
+import Logging
 import PasarelaAdapters
 import PasarelaCore
 import PasarelaRouting
 import PasarelaStore
 
-/// A reply to the merchant: HTTP status and exact body bytes (also what an idempotency key replays).
-public struct APIReply: Sendable, Equatable {
-    public var status: Int
-    public var body: [UInt8]
-    public init(status: Int, body: [UInt8]) {
-        self.status = status
-        self.body = body
-    }
+/// Settles a payment whose create request died, now, the way the reconciler would: the seam through which a retry of
+/// that create takes it over (``Reconciler`` is the one).
+protocol AbandonedCreates: Sendable {
+    func settleNow(_ stored: StoredPayment) async throws
 }
 
-extension Gateway {
+/// `POST /v1/payments`: routes a payment, stores it before any PSP hears of it, tries its targets with failover, and
+/// answers with the payment as its PSP left it.
+final class CreatePayment: Sendable {
+    let ledger: any PaymentLedger & IdempotencyKeys
+    let writer: PaymentWriter
+    let psp: PSPClient
+    let planner: RoutePlanner
+    let live: LiveConfigs
+    let leases: RequestLeases
+    let replies: any ReplyRendering
+    let abandoned: any AbandonedCreates
+    let logger: Logger
+    let now: @Sendable () -> Date
+
+    init(ledger: any PaymentLedger & IdempotencyKeys, writer: PaymentWriter, psp: PSPClient, planner: RoutePlanner, live: LiveConfigs,
+         leases: RequestLeases, replies: any ReplyRendering, abandoned: any AbandonedCreates, logger: Logger, now: @escaping @Sendable () -> Date) {
+        self.ledger = ledger
+        self.writer = writer
+        self.psp = psp
+        self.planner = planner
+        self.live = live
+        self.leases = leases
+        self.replies = replies
+        self.abandoned = abandoned
+        self.logger = logger
+        self.now = now
+    }
+
+    var breakers: CircuitBreakers { psp.breakers }
+
     /// Creates a payment: plan a route, store the payment before any PSP call, try the targets in order, and state each
     /// step as a fact for ``PaymentMachine``: an attempt joins the payment (on disk before its PSP hears of it), its
     /// answer is recorded before the next attempt starts, and the last answer settles the payment together with the
     /// idempotency reply. A webhook that arrives meanwhile is a fact like any other: nothing here overwrites it.
     ///
-    /// - Parameters:
-    ///   - request: a validated request.
-    ///   - rawBody: the body as received, hashed to tell a replay from a reused key.
-    ///   - idempotencyKey: the merchant's `Idempotency-Key`, if sent.
-    /// - Throws: ``APIError`` for idempotency conflicts and requests no connection can carry.
-    public func createPayment(_ request: PaymentRequest, merchant: Merchant, rawBody: [UInt8],
-                              idempotencyKey: String?) async throws -> APIReply {
-        let config = self.config
-        if let url = request.notificationURL, let reason = await outbound.refusal(url) {
-            throw APIError.invalid("notification_url", "notification_url is not allowed: \(reason).", code: "url_not_allowed")
+    /// - Throws: ``CommandError`` for idempotency conflicts, a refused notification URL and requests no connection can carry.
+    func run(_ command: CreatePaymentCommand) async throws -> CommandAnswer<StoredPayment> {
+        let (request, merchant) = (command.request, command.merchant)
+        let config = live.current
+        if let url = request.notificationURL, let reason = await live.outbound.refusal(url) {
+            throw CommandError.notificationURLRefused(reason)
         }
         let started = now()
-        let plan = plan(request, merchant: merchant, config: config, draw: Double.random(in: 0..<1))
+        let plan = planner.plan(request, merchant: merchant, config: config, draw: Double.random(in: 0..<1))
         if plan.targets.isEmpty {
             let reasons = plan.skipped.map { "\($0.name): \($0.reason)" }.joined(separator: "; ")
-            if !plan.skipped.isEmpty, plan.skipped.allSatisfy({ $0.kind == .breaker }) {
-                throw APIError(status: 503, type: "api_error", code: "connections_unavailable",
-                               message: "Every connection for this payment is paused after repeated failures (\(reasons)). Retry shortly.")
-            }
-            throw APIError.invalid("payment_method", "No connection can take \(request.method.type.rawValue) in \(request.country) with \(request.amount.currency.code) (rule \(plan.rule)\(reasons.isEmpty ? "" : "; " + reasons)).",
-                                   code: "payment_method_unavailable")
+            if !plan.skipped.isEmpty, plan.skipped.allSatisfy({ $0.kind == .breaker }) { throw CommandError.connectionsPaused(reasons) }
+            throw CommandError.noConnection(method: request.method.type.rawValue, country: request.country, currency: request.amount.currency.code,
+                                            rule: plan.rule, reasons: reasons)
         }
-        // The request holds the payment and its key for a short lease, renewed while it runs (``keepingLease``).
-        let lease = started.addingTimeInterval(requestLease.duration)
+        // The request holds the payment and its key for a short lease, renewed while it runs (``RequestLeases``).
+        let lease = started.addingTimeInterval(leases.lease.duration)
         let payment = Payment(id: Identifier.make("pay"), merchantId: merchant.id, livemode: merchant.livemode,
                               status: .processing, request: request,
                               expiresAt: request.expiresAt ?? started.addingTimeInterval(Payment.defaultExpiry),
                               rule: plan.rule, configVersion: plan.configVersion, createdAt: started, updatedAt: started,
                               leaseUntil: lease, nextLookAt: lease)
-        let claim = idempotencyKey.map { IdempotencyClaim(key: $0, requestHash: Hex.encode(SHA256.hash(data: rawBody)), leaseUntil: lease) }
+        let claim = command.idempotency.map { IdempotencyClaim(key: $0.key, requestHash: $0.fingerprint, leaseUntil: lease) }
         // The first target that may be called now: its attempt is written with the payment, in one transaction, and is
         // on disk before the PSP hears of it (a crash mid-call leaves it `unknown` for the reconciler).
         var first = plan.targets.count
@@ -64,10 +82,10 @@ extension Gateway {
             }
         }
         var stored = StoredPayment(payment: payment, attempts: [])
-        if let opening { stored = decide(.attemptStarted(opening.attempt), on: stored, at: started, options: WriteOptions()).1 }
+        if let opening { stored = writer.decide(.attemptStarted(opening.attempt), on: stored, at: started, options: WriteOptions()).1 }
         let created: CreateResult
         do {
-            created = try await store.create(stored.payment, attempts: stored.attempts, idempotency: claim)
+            created = try await ledger.create(stored.payment, attempts: stored.attempts, idempotency: claim)
         } catch {
             if let opening { breakers.release(opening.connection.config.name) }
             throw error
@@ -75,27 +93,25 @@ extension Gateway {
         if created != .created, let opening { breakers.release(opening.connection.config.name) }
         switch created {
         case .created: break
-        case .replay(let reply): return APIReply(status: reply.status, body: reply.body)
-        case .inFlight(let id):
-            throw APIError.idempotency("idempotency_in_flight", "A request with this Idempotency-Key is still being processed (payment \(id)). Retry shortly.")
-        case .abandoned(let id):
-            return try await takeOver(key: claim!.key, merchant: merchant, paymentId: id)
-        case .mismatch:
-            throw APIError.idempotency("idempotency_key_reused", "This Idempotency-Key was used with a different request body.")
+        case .replay(let reply): return .replayed(StoredReply(reply))
+        case .inFlight(let id): throw CommandError.keyInFlight(paymentId: id)
+        case .abandoned(let id): return try await takeOver(key: claim!.key, merchant: merchant, paymentId: id)
+        case .mismatch: throw CommandError.keyReused(body: true)
         }
         var finalOptions = WriteOptions(endsLease: true)
         if let key = claim?.key {
-            finalOptions.reply = { stored in IdempotencyReply(key: key, status: 201, body: PaymentResource.json(stored).bytes) }
+            let replies = self.replies
+            finalOptions.reply = { stored in replies.payment(stored, .created).keyed(key) }
         }
-        return try await keepingLease(merchantId: merchant.id, key: claim?.key, paymentId: payment.id) {
+        return .done(try await leases.keeping(merchantId: merchant.id, key: claim?.key, paymentId: payment.id) {
             try await self.attempt(plan, payment: payment, stored: stored, first: first, opening: opening, finalOptions: finalOptions, config: config)
-        }
+        })
     }
 
     /// Tries the plan's targets from `first` (whose attempt, `opening`, is already stored with the payment) until one
     /// answer is final, and settles the payment with the request's reply.
     func attempt(_ plan: RoutePlan, payment: Payment, stored initial: StoredPayment, first: Int, opening: (connection: Connection, attempt: Attempt)?,
-                 finalOptions: WriteOptions, config: LiveConfig) async throws -> APIReply {
+                 finalOptions: WriteOptions, config: LiveConfig) async throws -> StoredPayment {
         var stored = initial
         var tried = 0
         for (index, name) in plan.targets.enumerated() where index >= first {
@@ -110,7 +126,7 @@ extension Gateway {
                 // The attempt is on disk before the PSP hears of it.
                 let begun: Applied
                 do {
-                    begun = try await apply(.attemptStarted(attempt), to: payment.id, current: stored)
+                    begun = try await writer.apply(.attemptStarted(attempt), to: payment.id, current: stored)
                 } catch {
                     breakers.release(name)
                     throw error
@@ -118,7 +134,7 @@ extension Gateway {
                 guard begun.stored.attempt(attempt.id) != nil else {
                     // Someone else (the reconciler, after this request's lease) has settled the payment: stop here.
                     breakers.release(name)
-                    return APIReply(status: 201, body: try await finish(payment.id, options: finalOptions).bytes)
+                    return try await finish(payment.id, options: finalOptions)
                 }
                 joined = begun.stored
             }
@@ -146,19 +162,18 @@ extension Gateway {
             }
             if result.outcome == .unknown, let review = inquiry?.owed(connection: name, attempt: attempt.id) {
                 // The PSP cannot be asked whether it holds the payment: a person looks, from now, not after the looks.
-                joined = try await apply(.needsOperator(review), to: payment.id, current: joined).stored
+                joined = try await writer.apply(.needsOperator(review), to: payment.id, current: joined).stored
             }
             let fact = PaymentFact.attemptAnswered(attemptId: attempt.id, answer: result, final: final, durationMs: duration,
                                                    checkDuplicates: inquiry?.checksDuplicates ?? false)
             var options = final ? finalOptions : WriteOptions()
             options.calls = sent.1.map { [$0] } ?? []
-            let answered = try await apply(fact, to: payment.id, current: joined, options: options)
-            if final { return APIReply(status: 201, body: PaymentResource.json(answered.stored).bytes) }
+            let answered = try await writer.apply(fact, to: payment.id, current: joined, options: options)
+            if final { return answered.stored }
             stored = answered.stored
         }
         // Every target was skipped when its turn came (a half-open breaker's probe already taken).
-        let ended = try await apply(.noConnectionAvailable, to: payment.id, current: stored, options: finalOptions)
-        return APIReply(status: 201, body: PaymentResource.json(ended.stored).bytes)
+        return try await writer.apply(.noConnectionAvailable, to: payment.id, current: stored, options: finalOptions).stored
     }
 
     /// A new attempt on target `name` when its connection exists and its breaker lets a call through (taking the
@@ -170,31 +185,25 @@ extension Gateway {
     }
 
     /// Ends the create path on a payment someone else settled: its reply is the payment as it stands.
-    func finish(_ paymentId: String, options: WriteOptions) async throws -> JSONBody {
-        let applied = try await apply(.noConnectionAvailable, to: paymentId, options: options)
-        return PaymentResource.json(applied.stored)
+    func finish(_ paymentId: String, options: WriteOptions) async throws -> StoredPayment {
+        try await writer.apply(.noConnectionAvailable, to: paymentId, options: options).stored
     }
 
     /// A retry of a create whose request died without replying (its instance stopped renewing the lease): this request
     /// settles the payment now, as the reconciler would (asking its PSP), and answers it. A settled payment's reply is
     /// stored for the key, so every later retry gets the same bytes; one whose PSP still cannot say is answered as it
     /// stands (processing) and the key waits for the reconciler to settle it.
-    func takeOver(key: String, merchant: Merchant, paymentId: String) async throws -> APIReply {
-        if let stored = try await store.payment(id: paymentId, merchantId: merchant.id), stored.payment.status == .processing {
-            do { _ = try await reconcile(stored, force: false) } catch {
+    func takeOver(key: String, merchant: Merchant, paymentId: String) async throws -> CommandAnswer<StoredPayment> {
+        if let stored = try await ledger.payment(id: paymentId, merchantId: merchant.id), stored.payment.status == .processing {
+            do { try await abandoned.settleNow(stored) } catch {
                 logger.warning("could not settle an abandoned create", metadata: ["payment": .string(paymentId), "error": .string("\(type(of: error))")])
             }
         }
-        guard let current = try await store.payment(id: paymentId, merchantId: merchant.id) else { throw APIError.internalError }
-        let body = PaymentResource.json(current).bytes
-        guard current.payment.status != .processing else { return APIReply(status: 201, body: body) }
-        let reply = try await store.settle(key: key, merchantId: merchant.id, reply: IdempotencyReply(key: key, status: 201, body: body))
-        return APIReply(status: reply.status, body: reply.body)
-    }
-
-    /// The payment as it stands, as a reply.
-    func currentReply(_ paymentId: String, merchant: Merchant, status: Int) async throws -> APIReply? {
-        try await store.payment(id: paymentId, merchantId: merchant.id).map { APIReply(status: status, body: PaymentResource.json($0).bytes) }
+        guard let current = try await ledger.payment(id: paymentId, merchantId: merchant.id) else { throw GatewayFailure.paymentVanished(paymentId) }
+        guard current.payment.status != .processing else { return .done(current) }
+        let rendered = replies.payment(current, .created)
+        let kept = StoredReply(try await ledger.settle(key: key, merchantId: merchant.id, reply: rendered.keyed(key)))
+        return kept == rendered ? .done(current) : .replayed(kept)
     }
 
     /// Whether an attempt's outcome lets the payment move on to the next connection. Only outcomes where the PSP
@@ -214,24 +223,5 @@ extension Gateway {
         case .failed: return [.connectionError, .http5xx, .rateLimited, .timeout, .invalidResponse].contains(result.failureClass)
         case .succeeded, .pending, .declined: return false
         }
-    }
-
-    /// A merchant's payment as JSON, or 404.
-    public func payment(id: String, merchant: Merchant) async throws -> APIReply {
-        guard let stored = try await store.payment(id: id, merchantId: merchant.id) else {
-            throw APIError.missing("payment", id: id)
-        }
-        return APIReply(status: 200, body: PaymentResource.json(stored).bytes)
-    }
-
-    /// A merchant's payments, newest first.
-    public func payments(orderId: String?, status: PaymentStatus?, startingAfter: String?, limit: Int,
-                         merchant: Merchant) async throws -> APIReply {
-        if let startingAfter, try await store.payment(id: startingAfter, merchantId: merchant.id) == nil {
-            throw APIError.missing("payment", id: startingAfter, param: "starting_after")
-        }
-        let rows = try await store.payments(merchantId: merchant.id, orderId: orderId, status: status, startingAfter: startingAfter,
-                                            limit: limit + 1)
-        return APIReply(status: 200, body: PaymentResource.list(Array(rows.prefix(limit)), hasMore: rows.count > limit).bytes)
     }
 }

@@ -57,15 +57,28 @@ public final class OutboxDispatcher: Service, Sendable {
                                                      .seconds(1200), .seconds(2400), .seconds(3600), .seconds(7200),
                                                      .seconds(14_400), .seconds(28_800), .seconds(28_800)]
 
-    let gateway: Gateway
+    let outbox: any Outbox
+    let signal: OutboxSignal
+    let live: LiveConfigs
+    let merchants: MerchantBook
+    let merchantAlerts: ConnectionAlerts
+    let workLease: TimeInterval
+    let now: @Sendable () -> Date
     let schedule: [Duration]
     let pollInterval: Duration
     let client: HTTPClient
     let logger: Logger
 
+    /// The dispatcher of `gateway`'s outbox, with its merchants, outbound policy and alerts.
     public init(gateway: Gateway, schedule: [Duration] = OutboxDispatcher.defaultSchedule, pollInterval: Duration = .seconds(1),
                 client: HTTPClient = HTTPExecutor.pspClient, logger: Logger) {
-        self.gateway = gateway
+        outbox = gateway.store
+        signal = gateway.outbox
+        live = gateway.live
+        merchants = gateway.merchants
+        merchantAlerts = gateway.merchantAlerts
+        workLease = gateway.workLease
+        now = gateway.now
         self.schedule = schedule
         self.pollInterval = pollInterval
         self.client = client
@@ -76,7 +89,7 @@ public final class OutboxDispatcher: Service, Sendable {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 await self.deliverDue()
-                await self.gateway.outbox.wait(upTo: self.pollInterval)
+                await self.signal.wait(upTo: self.pollInterval)
             }
         }
     }
@@ -89,8 +102,7 @@ public final class OutboxDispatcher: Service, Sendable {
         while !Task.isCancelled {
             let due: [DueNotification]
             do {
-                due = try await gateway.store.claimNotifications(now: gateway.now(), limit: batch,
-                                                                 leaseUntil: gateway.now().addingTimeInterval(gateway.workLease))
+                due = try await outbox.claimNotifications(now: now(), limit: batch, leaseUntil: now().addingTimeInterval(workLease))
             } catch is CancellationError {
                 return   // shutting down
             } catch {
@@ -118,9 +130,9 @@ public final class OutboxDispatcher: Service, Sendable {
     }
 
     func deliver(_ notification: DueNotification) async {
-        let started = gateway.now()
+        let started = now()
         var status: Int?, failure: String?, refused = false
-        let refusal = await gateway.outbound.check(notification.url)
+        let refusal = await live.outbound.check(notification.url)
         if case .unresolved(let reason)? = refusal {
             // Perhaps a passing DNS failure: tried again on schedule.
             failure = reason
@@ -129,9 +141,9 @@ public final class OutboxDispatcher: Service, Sendable {
             // schedule would not change that: the notification ends refused, the operator is told how to fix it.
             failure = "refused by the outbound URL policy: \(reason)"
             refused = true
-            gateway.merchantAlerts.raise(merchant: notification.merchantId, kind: "notification_url_refused",
-                                         fix: Self.refusalFix(notification, reason: reason), at: started, logger: logger)
-        } else if case let secrets = await gateway.notificationSecrets(merchantId: notification.merchantId), !secrets.isEmpty {
+            merchantAlerts.raise(merchant: notification.merchantId, kind: "notification_url_refused",
+                                  fix: Self.refusalFix(notification, reason: reason), at: started, logger: logger)
+        } else if case let secrets = await merchants.notificationSecrets(merchantId: notification.merchantId), !secrets.isEmpty {
             var request = HTTPClientRequest(url: notification.url)
             request.method = .POST
             request.headers.add(name: "Content-Type", value: "application/json")
@@ -150,11 +162,11 @@ public final class OutboxDispatcher: Service, Sendable {
             failure = "merchant \(notification.merchantId) has no webhook secret configured"
         }
         let attempt = DeliveryAttempt(eventId: notification.eventId, at: started, httpStatus: status, error: failure,
-                                      durationMs: Int(gateway.now().timeIntervalSince(started) * 1000), refused: refused)
+                                      durationMs: Int(now().timeIntervalSince(started) * 1000), refused: refused)
         let retryAt: Date? = attempt.delivered || refused || notification.attempts >= schedule.count ? nil
-            : gateway.now().addingTimeInterval(Self.seconds(schedule[notification.attempts]))
+            : now().addingTimeInterval(Self.seconds(schedule[notification.attempts]))
         do {
-            try await gateway.store.record(attempt, retryAt: retryAt)
+            try await outbox.record(attempt, retryAt: retryAt)
         } catch where Task.isCancelled {
             // Stopping: the notification stays due and is sent again by the next dispatcher (at least once).
             logger.info("outbox: stopped before recording a delivery", metadata: ["event": .string(notification.eventId)])

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import PasarelaAdapters
 import PasarelaCore
 import PasarelaRouting
@@ -22,7 +23,23 @@ public struct DoctorFinding: Sendable, Equatable {
     }
 }
 
-extension Gateway {
+/// `pasarela doctor`'s checks of the connections: what a payment would meet, found before one does.
+public final class Doctor: Sendable {
+    let live: LiveConfigs
+    let psp: PSPClient
+
+    init(live: LiveConfigs, psp: PSPClient) {
+        self.live = live
+        self.psp = psp
+    }
+
+    /// The doctor for a config alone, as `pasarela doctor` runs it: no store (its probes are about no payment, so keep
+    /// no transcript) and nothing else of a running gateway.
+    public convenience init(snapshot: ConfigSnapshot, publicBaseURL: String, sandbox: Bool, logger: Logger, now: @escaping @Sendable () -> Date) {
+        self.init(live: LiveConfigs(snapshot: snapshot, publicBaseURL: publicBaseURL, sandbox: sandbox),
+                  psp: PSPClient(executor: HTTPExecutor(), callLog: nil, logger: logger, now: now))
+    }
+
     /// The credential that keys a connection's webhook signatures.
     static func webhookCredential(_ config: ConnectionConfig) -> String? {
         switch config.kind {
@@ -35,9 +52,9 @@ extension Gateway {
     /// Checks one connection the way a payment would use it: its credentials and webhook secret are there, and its
     /// PSP takes a signed, authenticated call (a lookup of a payment that does not exist, which changes nothing).
     public func diagnose(connection name: String) async -> [DoctorFinding] {
-        guard let connection = config.connections[name] else { return [DoctorFinding(.problem, name, "no such connection")] }
+        guard let connection = live.current.connections[name] else { return [DoctorFinding(.problem, name, "no such connection")] }
         var found: [DoctorFinding] = []
-        if !sandbox, connection.config.environment == .sandbox {
+        if !live.sandbox, connection.config.environment == .sandbox {
             found.append(DoctorFinding(.warning, name, "environment: sandbox, so live keys never route here; test keys reach \(connection.config.baseURL)"))
         }
         let names = connection.config.credentials.names
@@ -73,7 +90,7 @@ extension Gateway {
             }
         }
         let key = Self.unknownPayment(connection.config, byReference: flow.findsByReference)
-        let at = now()
+        let at = psp.now()
         return await psp.call(PSPCall(flow: .doctor, build: { context throws(AdapterError) in try flow.buildLookup(key, now: at, context: context) },
                                       read: { response in
                                           if let problem = connection.adapter.misconfiguration(response) { return DoctorFinding(.problem, name, problem.fix) }
