@@ -94,6 +94,12 @@ let package = Package(
             "PasarelaStore", "PasarelaTestSupport",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
+        .testTarget(name: "UseCaseTests", dependencies: [
+            "PasarelaGateway", "PasarelaSandbox", "PasarelaStore", "PasarelaRouting", "PasarelaAdapters", "PasarelaCore",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
         .testTarget(name: "EndToEndTests", dependencies: [
             "PasarelaApp", "PasarelaTestSupport",
             .product(name: "Hummingbird", package: "hummingbird"),
