@@ -37,6 +37,24 @@ struct CommandKeys: Sendable {
         }
     }
 
+    /// A command on one of the merchant's payments: the payment read (not the merchant's: not found), its key claimed,
+    /// `command` run on it and its answer kept for the key.
+    /// - Parameter abandoned: what a key whose request died answers (the object as it stands); `nil` runs the command.
+    func run<Value: Sendable>(on paymentId: String, merchant: Merchant, key: IdempotencyKey?, operation: String, payments: any PaymentLedger,
+                              abandoned: () async throws -> StoredReply?, render: (Value) -> StoredReply,
+                              _ command: (StoredPayment) async throws -> Value) async throws -> CommandAnswer<Value> {
+        guard let stored = try await payments.payment(id: paymentId, merchantId: merchant.id) else { throw CommandError.notFound("payment", id: paymentId) }
+        switch try await claim(key, stored: stored, operation: operation, merchant: merchant, abandoned: abandoned) {
+        case .answer(let reply): return .replayed(reply)
+        case .run(let claim): return try await settled(claim, merchant: merchant, render: render) { try await command(stored) }
+        }
+    }
+
+    /// The payment as it stands, as what a command's key answers when its request died.
+    func current(_ paymentId: String, merchant: Merchant, in payments: any PaymentLedger) async throws -> StoredReply? {
+        try await payments.payment(id: paymentId, merchantId: merchant.id).map { replies.payment($0, .done) }
+    }
+
     /// Runs a command and stores its answer for the key: a refusal is the answer too; one that leaves the outcome open
     /// (``CommandError/freesKey``), or a failure of Pasarela's own, frees the key for a retry.
     func settled<Value: Sendable>(_ claim: IdempotencyClaim?, merchant: Merchant, render: (Value) -> StoredReply,

@@ -34,19 +34,10 @@ final class CancelPayment: Sendable {
     /// confirms it, or its refusal clears it (`payment.cancel_failed`). A payment that is paid, ended or not yet settled
     /// is refused; a PSP that gives no answer leaves the payment as it was (safe to retry with the same key).
     func run(_ command: CancelPaymentCommand) async throws -> CommandAnswer<CancelOutcome> {
-        let (id, merchant) = (command.paymentId, command.merchant)
-        guard let stored = try await payments.payment(id: id, merchantId: merchant.id) else { throw CommandError.notFound("payment", id: id) }
-        let claim: IdempotencyClaim?
-        switch try await keys.claim(command.idempotency, stored: stored, operation: "cancel", merchant: merchant, abandoned: {
-            try await self.payments.payment(id: id, merchantId: merchant.id).map { self.keys.replies.payment($0, .done) }
-        }) {
-        case .answer(let reply): return .replayed(reply)
-        case .run(let claimed): claim = claimed
-        }
-        let replies = keys.replies
-        return try await keys.settled(claim, merchant: merchant, render: { replies.payment($0.stored, $0.confirmed ? .done : .accepted) }) {
-            try await self.cancel(stored)
-        }
+        let (id, merchant, replies) = (command.paymentId, command.merchant, keys.replies)
+        return try await keys.run(on: id, merchant: merchant, key: command.idempotency, operation: "cancel", payments: payments,
+                                  abandoned: { try await keys.current(id, merchant: merchant, in: payments) },
+                                  render: { replies.payment($0.stored, $0.confirmed ? .done : .accepted) }, cancel)
     }
 
     func cancel(_ stored: StoredPayment) async throws -> CancelOutcome {

@@ -30,18 +30,11 @@ final class CapturePayment: Sendable {
     /// payment `succeeded` now, one that accepts it for later (Checkout, 202) leaves `pending_capture` until its
     /// `payment_captured`; a refusal leaves the payment authorized (``CommandError/captureRefusedByPSP(connection:code:message:)``).
     func run(_ command: CapturePaymentCommand) async throws -> CommandAnswer<StoredPayment> {
-        let (id, merchant) = (command.paymentId, command.merchant)
-        guard let stored = try await payments.payment(id: id, merchantId: merchant.id) else { throw CommandError.notFound("payment", id: id) }
-        let claim: IdempotencyClaim?
-        switch try await keys.claim(command.idempotency, stored: stored, operation: "capture", merchant: merchant, abandoned: {
-            try await self.payments.payment(id: id, merchantId: merchant.id).map { self.keys.replies.payment($0, .done) }
-        }) {
-        case .answer(let reply): return .replayed(reply)
-        case .run(let claimed): claim = claimed
-        }
+        let (id, merchant, replies) = (command.paymentId, command.merchant, keys.replies)
         let captureId = command.idempotency.map { Identifier.derived("cap", merchant: merchant.id, key: $0.key) } ?? Identifier.make("cap")
-        let replies = keys.replies
-        return try await keys.settled(claim, merchant: merchant, render: { replies.payment($0, .done) }) {
+        return try await keys.run(on: id, merchant: merchant, key: command.idempotency, operation: "capture", payments: payments,
+                                  abandoned: { try await keys.current(id, merchant: merchant, in: payments) },
+                                  render: { replies.payment($0, .done) }) { stored in
             try await self.capture(stored, amount: command.amount, captureId: captureId)
         }
     }

@@ -30,20 +30,14 @@ final class RefundPayment: Sendable {
     /// than was captured, whatever arrives at once; then its PSP is asked. A refund the PSP refuses is still a refund:
     /// 201 with status `failed` and the PSP's reason.
     func run(_ command: RefundPaymentCommand) async throws -> CommandAnswer<Refund> {
-        let (paymentId, merchant) = (command.paymentId, command.merchant)
-        guard let stored = try await payments.payment(id: paymentId, merchantId: merchant.id) else { throw CommandError.notFound("payment", id: paymentId) }
+        let (merchant, replies) = (command.merchant, keys.replies)
         // A key names its refund, so a retry after a crash finds the refund its first request made.
         let refundId = command.idempotency.map { Identifier.derived("re", merchant: merchant.id, key: $0.key) } ?? Identifier.make("re")
-        let replies = keys.replies
-        let claim: IdempotencyClaim?
-        switch try await keys.claim(command.idempotency, stored: stored, operation: "refund", merchant: merchant, abandoned: {
+        return try await keys.run(on: command.paymentId, merchant: merchant, key: command.idempotency, operation: "refund", payments: payments,
+                                  abandoned: {
             // The key's first request died: its refund, as it stands, is the answer; none made means none, so go on.
-            try await self.payments.refund(id: refundId, merchantId: merchant.id).map(replies.refund)
-        }) {
-        case .answer(let reply): return .replayed(reply)
-        case .run(let claimed): claim = claimed
-        }
-        return try await keys.settled(claim, merchant: merchant, render: replies.refund) {
+            try await payments.refund(id: refundId, merchantId: merchant.id).map(replies.refund)
+        }, render: replies.refund) { stored in
             try await self.refund(stored, id: refundId, command: command)
         }
     }
