@@ -66,8 +66,15 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        .target(name: "PasarelaConsole", dependencies: [
+            "PasarelaGateway", "PasarelaStore", "PasarelaRouting", "PasarelaCore", "PasarelaAdapters",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "CryptoExtras", package: "swift-crypto"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "PasarelaApp", dependencies: [
-            "PasarelaServer", "PasarelaSandbox",
+            "PasarelaServer", "PasarelaSandbox", "PasarelaConsole",
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -75,7 +82,7 @@ let package = Package(
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
         .executableTarget(name: "pasarela", dependencies: [
-            "PasarelaApp",
+            "PasarelaApp", "PasarelaConsole",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "PasarelaBenchmarks", dependencies: ["PasarelaApp"], path: "Benchmarks/PasarelaBenchmarks"),

@@ -14,6 +14,8 @@ import UnixSignals
 public final class RunningStack: Sendable {
     public let gateway: Gateway
     public let gatewayURL: String
+    /// Where the console answers (`nil` when switched off).
+    public let consoleURL: String?
     /// Emulators by the connection they stand in for, and their own URLs, in sandbox mode.
     public let emulators: [String: any SandboxEmulator]
     public let emulatorURLs: [String: String]
@@ -28,7 +30,7 @@ public final class RunningStack: Sendable {
     /// The store the gateway uses, closed when the stack stops.
     public let store: OpenStore
 
-    init(gateway: Gateway, gatewayURL: String, emulators: [String: any SandboxEmulator], emulatorURLs: [String: String],
+    init(gateway: Gateway, gatewayURL: String, consoleURL: String?, emulators: [String: any SandboxEmulator], emulatorURLs: [String: String],
          sandboxAPIKey: String?, watcher: ConfigWatcher, dispatcher: OutboxDispatcher, groups: [ServiceGroup], runs: [Task<Void, any Error>],
          store: OpenStore) {
         self.store = store
@@ -36,6 +38,7 @@ public final class RunningStack: Sendable {
         self.dispatcher = dispatcher
         self.gateway = gateway
         self.gatewayURL = gatewayURL
+        self.consoleURL = consoleURL
         self.emulators = emulators
         self.emulatorURLs = emulatorURLs
         self.sandboxAPIKey = sandboxAPIKey

@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import PasarelaConsole
 import PasarelaCore
 import PasarelaGateway
 import PasarelaRouting
@@ -34,18 +35,39 @@ public enum Stack {
                               publicBaseURL: options.publicURL ?? "http://\(options.host):\(options.port)", logger: logger, now: options.now,
                               workLease: options.workLease, requestLease: options.requestLease, sandbox: options.sandbox)
         let openAPI = try? String(contentsOfFile: options.configDirectory + "/openapi.yaml", encoding: .utf8)
+        // A reloaded sandbox config keeps pointing its connections at the emulators already running.
+        let redirect = emulatorURLs
+        let watcher = ConfigWatcher(directory: options.configDirectory, gateway: gateway, environment: options.environment,
+                                    interval: options.configPollInterval, logger: logger, initial: fingerprint) { snapshot in
+            for (name, url) in redirect where snapshot.connections[name]?.environment == .sandbox {
+                snapshot.connections[name]?.baseURL = url
+            }
+        }
+        let console = Console(gateway: gateway, configDirectory: options.configDirectory, reload: { watcher.reload() },
+                              secureCookies: !options.sandbox, sessionLifetime: options.consoleSessionLifetime)
         let mounted = emulators
+        let consoleHere = options.console == .sameListener
         let (port, group, run) = try await launch(logger: logger, signals: signals) { onRunning in
             GatewayServer.application(gateway: gateway, host: options.host, port: options.port, openAPI: openAPI, metrics: {
                 await GatewayMetrics.refreshGauges(gateway)
                 return Observability.registry.emitToBuffer()
             }, extraRoutes: { router in
                 for (name, emulator) in mounted { emulator.addAllControlRoutes(to: router.group("/sandbox/\(name)")) }
+                if consoleHere { ConsoleRoutes<GatewayContext>(console: console).add(to: router) }
             }, onRunning: onRunning)
         }
         groups.append(group)
         runs.append(run)
         let gatewayURL = "http://\(options.host):\(port)"
+        var consoleURL: String? = consoleHere ? gatewayURL + "/console" : nil
+        if case .listen(let host, let consolePort) = options.console {
+            let (bound, group, run) = try await launch(logger: logger, signals: signals) { onRunning in
+                ConsoleServer.application(console: console, host: host, port: consolePort, logger: logger, onRunning: onRunning)
+            }
+            groups.append(group)
+            runs.append(run)
+            consoleURL = "http://\(host):\(bound)/console"
+        }
         gateway.live.setListenAddress(host: options.host, port: port)
         if options.publicURL == nil { gateway.live.setPublicBaseURL(gatewayURL) }
         // `pasarela reconcile --once` sends PSPs the same webhook URL as this gateway.
@@ -56,14 +78,6 @@ public enum Stack {
         if let external = options.sandboxURL, options.sandbox {
             try await Emulators.register(external, connections: Array(emulatorURLs.keys), gatewayURL: gateway.live.publicBaseURL)
         }
-        // A reloaded sandbox config keeps pointing its connections at the emulators already running.
-        let redirect = emulatorURLs
-        let watcher = ConfigWatcher(directory: options.configDirectory, gateway: gateway, environment: options.environment,
-                                    interval: options.configPollInterval, logger: logger, initial: fingerprint) { snapshot in
-            for (name, url) in redirect where snapshot.connections[name]?.environment == .sandbox {
-                snapshot.connections[name]?.baseURL = url
-            }
-        }
         let dispatcher = OutboxDispatcher(gateway: gateway, schedule: options.notificationSchedule,
                                           pollInterval: options.outboxPollInterval, logger: logger)
         var services: [any Service] = [watcher, dispatcher]
@@ -71,7 +85,7 @@ public enum Stack {
         let serviceGroup = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: signals, logger: logger))
         groups.append(serviceGroup)
         runs.append(Task { try await serviceGroup.run() })
-        return RunningStack(gateway: gateway, gatewayURL: gatewayURL, emulators: emulators, emulatorURLs: emulatorURLs,
+        return RunningStack(gateway: gateway, gatewayURL: gatewayURL, consoleURL: consoleURL, emulators: emulators, emulatorURLs: emulatorURLs,
                             sandboxAPIKey: sandboxKey, watcher: watcher, dispatcher: dispatcher, groups: groups, runs: runs, store: opened)
     }
 

@@ -39,5 +39,17 @@ public struct StackOptions: Sendable {
     /// The gateway's clock: every decision, schedule and expiry reads it (tests move it by hand).
     public var now: @Sendable () -> Date = Date.init
 
+    /// Where the operators' console answers: on the gateway's listener (the default), on a listener of its own, or not at
+    /// all.
+    public var console: ConsoleMode = .sameListener
+    /// How long a console session lives from its login.
+    public var consoleSessionLifetime: TimeInterval = 8 * 3600
+
+    public enum ConsoleMode: Sendable, Equatable {
+        case sameListener
+        case listen(host: String, port: Int)
+        case off
+    }
+
     public init() {}
 }

@@ -81,6 +81,20 @@ public struct ConfigSnapshot: Sendable {
         return routes.outbound
     }
 
+    /// This config with `text` as its routes file instead: the connections stay, the rules are `text`'s, checked
+    /// against those connections with the same file:line:column problems as a load. For a candidate rules file (the
+    /// console's editor, `pasarela routes whatif`).
+    public func replacingRoutes(text: String, file: String = "routes.yaml") throws(ConfigError) -> ConfigSnapshot {
+        let reader = YAMLReader(file: file)
+        let routes = RoutesConfig.parse(text: text, reader: reader, connections: Set(connections.keys))
+        guard reader.problems.isEmpty, let routes else {
+            throw ConfigError(reader.problems.isEmpty ? [ConfigProblem(file: file, line: 1, column: 1, message: "not a routes file")] : reader.problems)
+        }
+        var hasher = SHA256()
+        hasher.update(data: Array("\(file)\n\(text)\n".utf8))
+        return ConfigSnapshot(routes: routes, connections: connections, version: "cand_" + Hex.encode(hasher.finalize()).prefix(16))
+    }
+
     static func readText(_ path: String) -> String? {
         FileManager.default.contents(atPath: path).flatMap { String(data: $0, encoding: .utf8) }
     }

@@ -203,7 +203,7 @@ public protocol GatewaySettings: Sendable {
 
 /// Everything the gateway keeps, by role; ``SQLiteStore`` and ``PostgresStore`` keep all of it.
 public typealias PaymentStore = PaymentLedger & IdempotencyKeys & WebhookInbox & Outbox & ReconcilerQueue & RefundQueries & PaymentQueries
-    & SettlementStore & StoreHealth & CallLog & MerchantStore & GatewaySettings
+    & SettlementStore & StoreHealth & CallLog & MerchantStore & GatewaySettings & OperatorStore & ConsoleQueries
 
 extension PaymentQueries {
     public func payments(merchantId: String, orderId: String?, limit: Int) async throws -> [StoredPayment] {

@@ -6,6 +6,6 @@ struct PasarelaCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pasarela",
         abstract: "Pasarela, a self-hosted payment routing gateway.",
-        subcommands: [Serve.self, SandboxCommand.self, ReconcileCommand.self, SettleCommand.self, DoctorCommand.self, PaymentsCommand.self, MerchantsCommand.self, KeysCommand.self, Demo.self, RoutesCommand.self, WebhooksCommand.self],
+        subcommands: [Serve.self, SandboxCommand.self, ReconcileCommand.self, SettleCommand.self, DoctorCommand.self, PaymentsCommand.self, MerchantsCommand.self, OperatorsCommand.self, KeysCommand.self, Demo.self, RoutesCommand.self, WebhooksCommand.self],
         defaultSubcommand: Serve.self)
 }

@@ -3,10 +3,13 @@ import Foundation
 import PasarelaCore
 import PasarelaGateway
 import PasarelaRouting
+import PasarelaApp
+import PasarelaStore
+import Logging
 
-struct RoutesCommand: ParsableCommand {
+struct RoutesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "routes", abstract: "Work with routes.yaml.",
-                                                    subcommands: [Check.self, Explain.self])
+                                                    subcommands: [Check.self, Explain.self, WhatIfCommand.self])
 
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -48,32 +51,55 @@ struct RoutesCommand: ParsableCommand {
                 print(error.description)
                 throw ExitCode(1)
             }
-            guard let currencyValue = Currency(code: currency) else { throw ValidationError("unknown currency \(currency)") }
-            guard let money = Money(majorUnits: amount, currency: currencyValue), money.minorUnits > 0 else {
-                throw ValidationError("--amount must be a positive amount with at most \(currencyValue.exponent) decimals in \(currency)")
-            }
-            var fields: [String: JSONValue] = [
-                "amount": .object(["value": .int(money.minorUnits), "currency": .string(currency)]),
-                "country": .string(country),
-            ]
-            var methodFields: [String: JSONValue] = ["type": .string(method)]
-            if let network { methodFields["network"] = .string(network) }
-            if method == "card" { methodFields["token"] = .string(token) }
-            if let document { fields["customer"] = .object(["document": .object(["type": .string(document)])]) }
-            fields["payment_method"] = .object(methodFields)
-            var meta: [String: JSONValue] = [:]
+            var meta: [String: String] = [:]
             for pair in metadata {
                 let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
                 guard parts.count == 2 else { throw ValidationError("--metadata takes key=value, not \(pair)") }
-                meta[parts[0]] = .string(parts[1])
+                meta[parts[0]] = parts[1]
             }
-            if !meta.isEmpty { fields["metadata"] = .object(meta) }
             let request: PaymentRequest
-            do { request = try PaymentRequest.parseForRouting(.object(fields)) } catch {
-                throw ValidationError("\(error.param ?? "request"): \(error.message)")
-            }
+            do {
+                request = try SampleRequest(country: country, currency: currency, method: method, amount: amount, document: document,
+                                            token: token, network: network, metadata: meta).request()
+            } catch { throw ValidationError(error.description) }
             let plan = RoutePlanner.plan(request, merchant: merchant, snapshot: snapshot, breakers: BreakerView(), draw: 0)
             print(json ? String(decoding: PlanResource.json(plan).bytes, as: UTF8.self) : PlanResource.text(plan))
+        }
+    }
+
+    struct WhatIfCommand: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "whatif",
+            abstract: "Replay the stored payments of a period against a candidate routes file: what would move where, per rule, what each target did on that traffic, and what would go nowhere.")
+
+        @Argument(help: "The candidate routes file.") var candidate: String
+        @Option(help: "How far back: 7d, 36h, 90m.") var since = "7d"
+        @Option(help: "The folder whose adapters/ the candidate routes to (the one serve runs with).") var config = "."
+        @OptionGroup var database: DatabaseOptions
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            guard let period = RoutingWhatIf.period(since) else { throw ValidationError("--since takes a count and d, h or m (at most 366 days), e.g. 7d") }
+            guard let text = FileManager.default.contents(atPath: candidate).flatMap({ String(data: $0, encoding: .utf8) }) else {
+                throw ValidationError("cannot read \(candidate) as UTF-8")
+            }
+            let snapshot: ConfigSnapshot
+            do {
+                snapshot = try ConfigSnapshot.load(directory: config).replacingRoutes(text: text, file: URL(fileURLWithPath: candidate).lastPathComponent)
+            } catch {
+                print(error.description)
+                throw ExitCode(1)
+            }
+            var options = StackOptions()
+            try database.apply(to: &options, mustExist: true)
+            let opened: OpenStore
+            do { opened = try await Stack.openStore(options, logger: Logger(label: "pasarela")) } catch let error as StoreError {
+                failOpening(error, database.location)
+            }
+            let until = Date()
+            let report = try await RoutingWhatIf(history: opened.store).run(candidate: snapshot, since: until.addingTimeInterval(-period), until: until)
+            await opened.close()
+            print(json ? String(decoding: report.json.bytes, as: UTF8.self) : report.text)
         }
     }
 

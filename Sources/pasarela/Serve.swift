@@ -20,6 +20,10 @@ struct Serve: AsyncParsableCommand {
     var sandboxURL: String?
     @Flag(help: "Production mode: no emulators, no test key; credentials and PASARELA_API_KEYS from the environment.")
     var production = false
+    @Option(help: ArgumentHelp("Serve the operators' console on a listener of its own instead of the gateway's (e.g. 127.0.0.1:9090).",
+                               valueName: "host:port"))
+    var consoleListen: String?
+    @Flag(help: "No console at all.") var noConsole = false
     @Option(help: "Log lines as text or json (one object per line, with request_id and payment).") var logFormat: Observability.LogFormat = .text
 
     func run() async throws {
@@ -33,6 +37,15 @@ struct Serve: AsyncParsableCommand {
         options.publicURL = publicURL
         options.sandbox = !production
         options.sandboxURL = sandboxURL
+        if noConsole {
+            options.console = .off
+        } else if let consoleListen {
+            guard let colon = consoleListen.lastIndex(of: ":"), let consolePort = Int(consoleListen[consoleListen.index(after: colon)...]),
+                  (0...65_535).contains(consolePort), colon > consoleListen.startIndex else {
+                throw ValidationError("--console-listen takes HOST:PORT, e.g. 127.0.0.1:9090")
+            }
+            options.console = .listen(host: String(consoleListen[..<colon]), port: consolePort)
+        }
         let stack: RunningStack
         do {
             stack = try await Stack.start(options, signals: [.sigterm, .sigint])
@@ -43,6 +56,7 @@ struct Serve: AsyncParsableCommand {
             failOpening(error, database.location)
         }
         say("Pasarela listening on \(stack.gatewayURL) (\(stack.store.location))")
+        if let consoleURL = stack.consoleURL { say("Console at \(consoleURL) (operators: pasarela operators add)") }
         if let key = stack.sandboxAPIKey {
             say("Sandbox mode. Test API key: \(key)")
             if let secret = stack.gateway.merchants.directory.merchant(id: "merchant_sandbox")?.webhookSecret {

@@ -53,18 +53,22 @@ public enum ConnectionResource {
         var reconciler: [String: Int]
         var alerts: [ConnectionAlerts.Alert] = []
         var inFlight = 0
+
+        /// `down` (breaker open), `probing` (half open), `degraded` (recent errors or an open alert) or `healthy`.
+        var health: String {
+            switch breaker.state {
+            case .open: "down"
+            case .halfOpen: "probing"
+            case .closed: breaker.recentErrorRate > 0 || !alerts.isEmpty ? "degraded" : "healthy"
+            }
+        }
     }
 
     public static func json(_ rows: [Row]) -> JSONBody {
         .fields([
             ("object", .string("list")),
             ("data", .array(rows.map { row in
-                let connection = row.connection, breaker = row.breaker
-                let health = switch breaker.state {
-                case .open: "down"
-                case .halfOpen: "probing"
-                case .closed: breaker.recentErrorRate > 0 || !row.alerts.isEmpty ? "degraded" : "healthy"
-                }
+                let connection = row.connection, breaker = row.breaker, health = row.health
                 return .fields([
                     ("name", .string(connection.config.name)),
                     ("kind", .string(connection.config.kind)),

@@ -119,7 +119,7 @@ final class IngestWebhook: Sendable {
         guard let connection = live.current.connections[name] else { throw WebhookRefusal.unknownConnection(name) }
         let forwarded = connection.config.webhookClientIPHeader.flatMap { message.header($0) }
         if let refused = connection.config.webhookSourceRefused(peer: peer, forwarded: forwarded) {
-            counters.countRefused(name)
+            counters.countRefused(name, reason: "source")
             GatewayMetrics.webhook(connection: name, result: "refused_source")
             logger.warning("webhook refused", metadata: ["connection": .string(name), "reason": .string("source \(refused) not allowed")])
             throw WebhookRefusal.sourceNotAllowed
@@ -128,21 +128,22 @@ final class IngestWebhook: Sendable {
         do {
             events = try connection.adapter.parseWebhook(message, context: connection.context)
         } catch {
-            counters.countRefused(name)
             switch error {
             case .unauthenticated(let reason):
+                counters.countRefused(name, reason: "signature")
                 GatewayMetrics.webhook(connection: name, result: "refused_signature")
                 alerts.signatureFailed(name, at: now(), logger: logger)
                 logger.warning("webhook refused", metadata: ["connection": .string(name), "reason": .string(reason)])
                 throw WebhookRefusal.signatureInvalid
             case .malformed(let reason):
+                counters.countRefused(name, reason: "malformed")
                 GatewayMetrics.webhook(connection: name, result: "refused_malformed")
                 logger.warning("webhook malformed", metadata: ["connection": .string(name), "reason": .string(reason)])
                 throw WebhookRefusal.malformed(reason)
             }
         }
         if let stale = Self.staleness(connection.adapter.signedAt(message), now: now(), window: connection.config.webhookFreshnessSeconds) {
-            counters.countRefused(name)
+            counters.countRefused(name, reason: "stale")
             GatewayMetrics.webhook(connection: name, result: "refused_stale")
             logger.warning("webhook refused", metadata: ["connection": .string(name), "reason": .string(stale)])
             throw WebhookRefusal.stale(stale)

@@ -241,6 +241,38 @@ enum PostgresMigrations {
             WHERE next_look_at IS NULL AND status IN ('processing', 'requires_action', 'authorized');
             UPDATE payments SET succeeded_at = updated_at WHERE succeeded_at IS NULL AND status = 'succeeded';
             """),
+        // The console: operators, their sessions (a digest of the token), the audit log; the indexes of its searches and
+        // of the routing what-if.
+        ("v12_console", """
+            CREATE TABLE operators (
+                name TEXT PRIMARY KEY,
+                password_hash TEXT NOT NULL,
+                role TEXT NOT NULL,
+                disabled BOOLEAN NOT NULL DEFAULT FALSE,
+                created_at TIMESTAMPTZ NOT NULL
+            );
+            CREATE TABLE console_sessions (
+                digest TEXT PRIMARY KEY,
+                operator TEXT NOT NULL REFERENCES operators(name),
+                csrf TEXT NOT NULL,
+                created_at TIMESTAMPTZ NOT NULL,
+                expires_at TIMESTAMPTZ NOT NULL
+            );
+            CREATE INDEX console_sessions_operator ON console_sessions (operator);
+            CREATE TABLE audit_log (
+                id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                at TIMESTAMPTZ NOT NULL,
+                operator TEXT NOT NULL,
+                action TEXT NOT NULL,
+                subject TEXT NOT NULL,
+                detail TEXT NOT NULL
+            );
+            CREATE INDEX audit_log_at ON audit_log (at);
+            CREATE INDEX payments_created ON payments (created_at, id);
+            CREATE INDEX payments_order ON payments (order_id);
+            CREATE INDEX attempts_started ON attempts (started_at);
+            CREATE INDEX webhook_inbox_payment ON webhook_inbox (payment_id);
+            """),
     ]
 }
 

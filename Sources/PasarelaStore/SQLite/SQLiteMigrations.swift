@@ -269,6 +269,40 @@ enum SQLiteMigrations {
                 UPDATE payments SET succeeded_at = updated_at WHERE succeeded_at IS NULL AND status = 'succeeded';
                 """)
         }
+        // The console: operators (a password hash from a slow KDF, a role), their sessions (only a digest of the token),
+        // the audit log of what they did; and the indexes the console's searches and the routing what-if read through.
+        migrator.registerMigration("v12_console") { db in
+            try db.execute(sql: """
+                CREATE TABLE operators (
+                    name TEXT PRIMARY KEY NOT NULL,
+                    password_hash TEXT NOT NULL,
+                    role TEXT NOT NULL,
+                    disabled INTEGER NOT NULL DEFAULT 0,
+                    created_at TEXT NOT NULL
+                );
+                CREATE TABLE console_sessions (
+                    digest TEXT PRIMARY KEY NOT NULL,
+                    operator TEXT NOT NULL REFERENCES operators(name),
+                    csrf TEXT NOT NULL,
+                    created_at TEXT NOT NULL,
+                    expires_at TEXT NOT NULL
+                );
+                CREATE INDEX console_sessions_operator ON console_sessions (operator);
+                CREATE TABLE audit_log (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    at TEXT NOT NULL,
+                    operator TEXT NOT NULL,
+                    action TEXT NOT NULL,
+                    subject TEXT NOT NULL,
+                    detail TEXT NOT NULL
+                );
+                CREATE INDEX audit_log_at ON audit_log (at);
+                CREATE INDEX payments_created ON payments (created_at, id);
+                CREATE INDEX payments_order ON payments (order_id);
+                CREATE INDEX attempts_started ON attempts (started_at);
+                CREATE INDEX webhook_inbox_payment ON webhook_inbox (payment_id);
+                """)
+        }
         return migrator
     }
 }

@@ -1,0 +1,149 @@
+import Foundation
+import PasarelaCore
+import PasarelaRouting
+
+/// Routing what-if: stored payments replayed against a candidate rules file. Each payment is planned as the live path
+/// would plan it (its merchant, its key's mode, each adapter asked whether it can carry it; breakers all closed) and its
+/// candidate first choice compared with the connection it was first sent to. Weighted targets are drawn from the
+/// payment's id, so a split shows as a split and the same history always gives the same answer.
+public struct WhatIf: Sendable {
+    let candidate: ConfigSnapshot
+    let samples: Int
+    var report: WhatIfReport
+    var rules: [String: WhatIfReport.RuleShift] = [:]
+    var moves: [WhatIfReport.Move: Int] = [:]
+    var slices: [String: Set<TrafficKey>] = [:]
+    var sentTo: [String: Int] = [:]
+    /// What each connection did on each kind of traffic: the period's attempts, folded as they are read.
+    var observed: [TrafficKey: [String: Observed]] = [:]
+
+    public init(candidate: ConfigSnapshot, since: Date, until: Date, samples: Int = 20) {
+        self.candidate = candidate
+        self.samples = samples
+        report = WhatIfReport(since: since, until: until, candidateVersion: candidate.version)
+    }
+
+    /// Compares `payments` under `candidate` with where they went. Pure: the same inputs give the same report.
+    public static func compare(_ payments: [StoredPayment], candidate: ConfigSnapshot, since: Date, until: Date,
+                               samples: Int = 20) -> WhatIfReport {
+        var run = WhatIf(candidate: candidate, since: since, until: until, samples: samples)
+        for payment in payments { run.add(payment) }
+        return run.finish()
+    }
+
+    /// Replays one payment (the store hands them over a page at a time; nothing of it is kept but counts).
+    public mutating func add(_ stored: StoredPayment) {
+        let payment = stored.payment
+        let key = TrafficKey(payment.request)
+        report.payments += 1
+        for attempt in stored.attempts { observed[key, default: [:]][attempt.connection, default: Observed()].add(attempt) }
+        let from = stored.attempts.first?.connection ?? payment.connection ?? "(none)"
+        let plan = RoutePlanner.plan(payment.request, merchant: payment.merchantId, livemode: payment.livemode, snapshot: candidate,
+                                     breakers: BreakerView(), draw: Self.draw(payment.id))
+        let to = plan.targets.first ?? "(none)"
+        var shift = rules[plan.rule] ?? WhatIfReport.RuleShift(rule: plan.rule)
+        shift.matched += 1
+        if plan.targets.isEmpty {
+            report.nowhere += 1
+            if report.unrouted.count < samples {
+                let reason = plan.rule == "(none)" ? "no rule matches" : plan.skipped.map { "\($0.name): \($0.reason)" }.joined(separator: "; ")
+                report.unrouted.append(.init(paymentId: payment.id, from: from, reason: reason.isEmpty ? "the rule has no target" : reason))
+            }
+        } else {
+            sentTo[to, default: 0] += 1
+            slices[to, default: []].insert(key)
+        }
+        if to != from {
+            report.moved += 1
+            shift.moved += 1
+            moves[WhatIfReport.Move(rule: plan.rule, previousRule: payment.rule ?? "(none)", from: from, to: to), default: 0] += 1
+        }
+        rules[plan.rule] = shift
+    }
+
+    public func finish() -> WhatIfReport {
+        var report = report
+        report.rules = (candidate.routes.rules.map(\.name) + ["(none)"]).compactMap { rules[$0] }
+        report.moves = moves.map { WhatIfReport.MoveCount(move: $0.key, count: $0.value) }
+            .sorted { ($0.count, $1.move.from, $1.move.to) > ($1.count, $0.move.from, $0.move.to) }
+        report.targets = sentTo.keys.sorted().map { connection in
+            var seen = Observed()
+            for key in slices[connection] ?? [] { if let one = observed[key]?[connection] { seen.merge(one) } }
+            return seen.target(connection, payments: sentTo[connection] ?? 0)
+        }
+        return report
+    }
+
+    /// A connection's attempts on one kind of traffic.
+    struct Observed: Sendable {
+        var attempts = 0, accepted = 0, declined = 0, failed = 0, unknown = 0
+        var declines: [String: Int] = [:]
+        var latencies: [Int] = []
+
+        mutating func add(_ attempt: Attempt) {
+            attempts += 1
+            switch attempt.outcome {
+            case .succeeded, .pending: accepted += 1
+            case .declined:
+                declined += 1
+                declines[attempt.declineClass?.rawValue ?? "unclassified", default: 0] += 1
+            case .failed: failed += 1
+            case .unknown: unknown += 1
+            }
+            if let ms = attempt.durationMs { latencies.append(ms) }
+        }
+
+        mutating func merge(_ other: Observed) {
+            attempts += other.attempts
+            accepted += other.accepted
+            declined += other.declined
+            failed += other.failed
+            unknown += other.unknown
+            declines.merge(other.declines, uniquingKeysWith: +)
+            latencies += other.latencies
+        }
+
+        func target(_ connection: String, payments: Int) -> WhatIfReport.Target {
+            var target = WhatIfReport.Target(connection: connection, payments: payments)
+            target.attempts = attempts
+            target.accepted = accepted
+            target.declined = declined
+            target.failed = failed
+            target.unknown = unknown
+            target.declines = declines
+            let sorted = latencies.sorted()
+            target.p50Ms = WhatIf.percentile(sorted, 0.50)
+            target.p99Ms = WhatIf.percentile(sorted, 0.99)
+            return target
+        }
+    }
+
+    /// The nearest-rank percentile of sorted values.
+    public static func percentile(_ sorted: [Int], _ p: Double) -> Int? {
+        guard !sorted.isEmpty else { return nil }
+        let rank = Int((p * Double(sorted.count)).rounded(.up))
+        return sorted[min(max(rank, 1), sorted.count) - 1]
+    }
+
+    /// A number in [0, 1) from the payment's id (FNV-1a): the candidate's weighted choice for that payment.
+    static func draw(_ id: String) -> Double {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in id.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01b3
+        }
+        return Double(hash >> 11) / Double(UInt64(1) << 53)
+    }
+
+    struct TrafficKey: Hashable, Sendable {
+        var country: String
+        var currency: String
+        var method: String
+
+        init(_ request: PaymentRequest) {
+            country = request.country
+            currency = request.amount.currency.code
+            method = request.method.type.rawValue
+        }
+    }
+}
