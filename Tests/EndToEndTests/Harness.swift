@@ -13,6 +13,8 @@ struct Harness {
     let clock: TestClock
     /// A PostgreSQL database made for this harness, dropped when it stops.
     var ownDatabase: String? = nil
+    /// The folder holding the routes and adapters this gateway runs with.
+    var configDirectory: String = ""
 
     /// `PASARELA_TEST_STORE=postgres` runs the end-to-end tests on PostgreSQL (a database per test) when a server is given.
     static var onPostgres: Bool { ProcessInfo.processInfo.environment["PASARELA_TEST_STORE"] == "postgres" && TestPostgres.runs }
@@ -63,7 +65,8 @@ struct Harness {
             options.configDirectory = repositoryRoot
         }
         let stack = try await Stack.start(options)
-        return Harness(stack: stack, key: try #require(stack.sandboxAPIKey), clock: clock, ownDatabase: ownDatabase)
+        return Harness(stack: stack, key: try #require(stack.sandboxAPIKey), clock: clock, ownDatabase: ownDatabase,
+                       configDirectory: options.configDirectory)
     }
 
     struct Reply {

@@ -1,0 +1,63 @@
+import Foundation
+import PasarelaCore
+import PasarelaStore
+import Testing
+
+private typealias F = Fixtures
+
+/// The console's roles on both stores: operators, sessions found only alive and only by digest, the audit log, payment
+/// search across merchants, a period's history a page at a time and a window's attempts.
+@Suite struct ConsoleStoreTests {
+    @Test(arguments: StoreKind.available) func operatorsSessionsAndTheAuditLog(kind: StoreKind) async throws {
+        try await StoreHandle.with(kind) { _, store in
+            let at = Date(timeIntervalSince1970: 1_800_000_000)
+            #expect(try await store.addOperator(OperatorRecord(name: "ana", passwordHash: "scrypt$x", role: "editor", createdAt: at)))
+            #expect(try await store.addOperator(OperatorRecord(name: "ana", passwordHash: "other", role: "viewer", createdAt: at)) == false)
+            #expect(try await store.operatorNamed("ana")?.role == "editor")
+            let session = SessionRecord(digest: "d1", operatorName: "ana", csrf: "c1", createdAt: at, expiresAt: at.addingTimeInterval(60))
+            try await store.addSession(session)
+            #expect(try await store.session(digest: "d1", now: at.addingTimeInterval(59))?.0 == session)
+            #expect(try await store.session(digest: "d1", now: at.addingTimeInterval(60)) == nil)
+            #expect(try await store.session(digest: "d2", now: at) == nil)
+            // Disabling ends every session of theirs.
+            #expect(try await store.setOperatorDisabled("ana", true))
+            #expect(try await store.session(digest: "d1", now: at) == nil)
+            #expect(try await store.operatorNamed("ana")?.disabled == true)
+            #expect(try await store.setOperatorDisabled("nobody", true) == false)
+            try await store.appendAudit(AuditEntry(at: at, operatorName: "ana", action: "login", subject: "console", detail: ""))
+            try await store.appendAudit(AuditEntry(at: at, operatorName: "ana", action: "rules.save", subject: "routes.yaml", detail: "+x"))
+            #expect(try await store.audit(limit: 10).map(\.action) == ["rules.save", "login"])
+        }
+    }
+
+    @Test(arguments: StoreKind.available) func paymentsAreSearchedAcrossMerchantsAndReadAPageAtATime(kind: StoreKind) async throws {
+        try await StoreHandle.with(kind) { _, store in
+            let start = Date(timeIntervalSince1970: 1_800_000_000)
+            var ids: [String] = []
+            for index in 0..<5 {
+                let payment = F.payment(merchant: index % 2 == 0 ? "m1" : "m2", order: "o-\(index)", at: start.addingTimeInterval(Double(index)))
+                _ = try await store.create(payment, idempotency: nil)
+                var attempt = F.attempt(for: payment)
+                attempt.startedAt = payment.createdAt
+                _ = try await F.write(store, payment, attempts: [attempt]) { $0.connection = index == 4 ? "pagoefectivo" : "dlocal" }
+                ids.append(payment.id)
+            }
+            #expect(try await store.searchPayments(PaymentSearch(limit: 10)).map(\.payment.id) == ids.reversed())
+            #expect(try await store.searchPayments(PaymentSearch(orderId: "o-3")).map(\.payment.id) == [ids[3]])
+            #expect(try await store.searchPayments(PaymentSearch(connection: "pagoefectivo")).map(\.payment.id) == [ids[4]])
+            #expect(try await store.searchPayments(PaymentSearch(paymentId: ids[1])).first?.attempts.count == 1)
+            let page = try await store.searchPayments(PaymentSearch(limit: 2))
+            #expect(try await store.searchPayments(PaymentSearch(startingAfter: page.last?.payment.id, limit: 2)).map(\.payment.id) == [ids[2], ids[1]])
+            #expect(try await store.searchPayments(PaymentSearch(createdFrom: start.addingTimeInterval(3))).count == 2)
+            // History: oldest first, a page at a time, with attempts.
+            let first = try await store.history(since: start, until: start.addingTimeInterval(10), after: nil, limit: 3)
+            let rest = try await store.history(since: start, until: start.addingTimeInterval(10), after: first.last?.payment.id, limit: 3)
+            #expect((first + rest).map(\.payment.id) == ids)
+            #expect(first.allSatisfy { $0.attempts.count == 1 })
+            #expect(try await store.history(since: start.addingTimeInterval(1), until: start.addingTimeInterval(3), after: nil, limit: 9).count == 2)
+            // A window's attempts, the newest kept when there are more than asked.
+            let window = try await store.attempts(since: start, until: start.addingTimeInterval(10), limit: 3)
+            #expect(window.map(\.paymentId) == Array(ids.suffix(3)))
+        }
+    }
+}
