@@ -82,9 +82,11 @@ struct Benchmarks {
                      "> 2000 /s (one fsync ≈ 3.7 ms here)"))
         try? FileManager.default.removeItem(atPath: path)
         let listPath = NSTemporaryDirectory() + "pasarela-bench-list-\(UUID().uuidString).sqlite"
-        for (name, result) in try await lists(try SQLiteStore(path: listPath), request: request) {
+        let listStore = try SQLiteStore(path: listPath)
+        for (name, result) in try await lists(listStore, request: request) {
             rows.append(("SQLite " + name, result, "≤ 2 ms"))
         }
+        rows.append(("SQLite routing what-if, 100k stored", try await whatIf(listStore, snapshot: snapshot), "< 2 s"))
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: listPath + suffix) }
         if let url = ProcessInfo.processInfo.environment["PASARELA_TEST_POSTGRES_URL"], case .postgres(let location) = try DatabaseLocation.parse(url) {
             for pool in [10, 40] {
@@ -94,6 +96,7 @@ struct Benchmarks {
                              "> 1000 /s (the server commits concurrent transactions together)"))
                 if pool == 10 {
                     for (name, result) in try await lists(postgres, request: request) { rows.append(("PostgreSQL " + name, result, "≤ 2 ms")) }
+                    rows.append(("PostgreSQL routing what-if, 100k stored", try await whatIf(postgres, snapshot: snapshot), "< 2 s"))
                 }
                 await postgres.close()
             }
@@ -124,9 +127,16 @@ struct Benchmarks {
                         var copy = request
                         copy.orderId = "list-\(index)"
                         let at = base.addingTimeInterval(Double(index))
-                        let payment = Payment(id: Identifier.make("pay"), merchantId: merchant, livemode: false, status: status, request: copy,
+                        var payment = Payment(id: Identifier.make("pay"), merchantId: merchant, livemode: false, status: status, request: copy,
                                               createdAt: at, updatedAt: at)
-                        _ = try await store.create(payment, idempotency: nil)
+                        payment.connection = "dlocal"
+                        payment.rule = "peru-cash"
+                        // Each with the attempt that took it, as stored payments have: what-if reads both.
+                        let attempt = Attempt(id: Identifier.make("att"), paymentId: payment.id, sequence: 1, connection: "dlocal",
+                                              pspPaymentId: "D-\(index)", outcome: index % 10 == 5 ? .declined : .succeeded, pspStatus: "PAID",
+                                              declineClass: index % 10 == 5 ? .soft : nil, rule: "peru-cash", configVersion: "cfg_bench",
+                                              startedAt: at, durationMs: 20 + index % 300)
+                        _ = try await store.create(payment, attempts: [attempt], idempotency: nil)
                         return payment.id
                     }
                 }
@@ -154,6 +164,24 @@ struct Benchmarks {
             results.append((name, String(format: "p50 %.2f ms, p99 %.2f ms", times[100], times[198])))
         }
         return results
+    }
+
+    /// Replays the 100,000 payments `lists` stored (and their attempts) against a candidate that swaps the first rule's
+    /// targets: the time of the whole what-if, the middle of three runs.
+    static func whatIf(_ store: any PaymentStore, snapshot: ConfigSnapshot) async throws -> String {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+        let text = try String(contentsOfFile: root + "/routes.yaml", encoding: .utf8)
+            .replacingOccurrences(of: "targets: [dlocal, pagoefectivo]", with: "targets: [pagoefectivo, dlocal]")
+        let candidate = try snapshot.replacingRoutes(text: text)
+        var times: [Double] = [], report: WhatIfReport?
+        for _ in 0..<3 {
+            let start = ContinuousClock.now
+            report = try await RoutingWhatIf(history: store).run(candidate: candidate, since: Date().addingTimeInterval(-400_000), until: Date())
+            let elapsed = ContinuousClock.now - start
+            times.append(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        }
+        precondition(report?.payments ?? 0 >= 100_000 && report?.moved ?? 0 >= 100_000, "every stored payment replayed and moved")
+        return String(format: "%.2f s (%d payments, %d moved)", times.sorted()[1], report!.payments, report!.moved)
     }
 
     /// Creates 2000 payments from 2000 concurrent tasks; returns creates per second.

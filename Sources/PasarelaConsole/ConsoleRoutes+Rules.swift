@@ -25,7 +25,8 @@ extension ConsoleRoutes {
                 guard let call = try? JSONValue.parse(body), let text = call["text"]?.stringValue else {
                     return ConsoleHTTP.json(.badRequest, .object(["error": .string("send {\"text\": …, \"sample\": {…}}")]))
                 }
-                let check = console.editor.check(text, sample: Self.sample(call["sample"]))
+                let merchant = call["sample"]?["merchant"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
+                let check = console.editor.check(text, sample: Self.sample(call["sample"]), merchant: merchant)
                 return ConsoleHTTP.json(.ok, .object([
                     "problems": .array(check.problems.map {
                         .object(["line": .int(Int64($0.line)), "column": .int(Int64($0.column)), "message": .string($0.message),

@@ -48,16 +48,16 @@ public final class RulesEditor: Sendable {
         public var sampleProblem: String?
     }
 
-    public func check(_ text: String, sample: SampleRequest) -> Check {
+    public func check(_ text: String, sample: SampleRequest, merchant: String? = nil) -> Check {
         let snapshot = candidate(text)
         let problems = (try? snapshot.get()) == nil ? (snapshotError(snapshot)?.problems ?? []) : []
         let request: PaymentRequest
         do { request = try sample.request() } catch {
             return Check(problems: problems, live: "", candidate: nil, sampleProblem: error.description)
         }
-        let livePlan = RoutePlanner.plan(request, merchant: nil, snapshot: live.current.snapshot, breakers: BreakerView(), draw: 0)
+        let livePlan = RoutePlanner.plan(request, merchant: merchant, snapshot: live.current.snapshot, breakers: BreakerView(), draw: 0)
         let candidatePlan = (try? snapshot.get()).map {
-            PlanResource.text(RoutePlanner.plan(request, merchant: nil, snapshot: $0, breakers: BreakerView(), draw: 0))
+            PlanResource.text(RoutePlanner.plan(request, merchant: merchant, snapshot: $0, breakers: BreakerView(), draw: 0))
         }
         return Check(problems: problems, live: PlanResource.text(livePlan), candidate: candidatePlan, sampleProblem: nil)
     }
