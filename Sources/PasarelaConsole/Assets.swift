@@ -55,7 +55,8 @@ enum Assets {
             document.getElementById("check-state").className = (body.problems || []).length ? "bad" : "ok";
             document.getElementById("explain-live").textContent = body.live || "";
             document.getElementById("explain-candidate").textContent = body.candidate || "(fix the problems to see it)";
-            document.getElementById("save").disabled = (body.problems || []).length > 0;
+            const save = document.getElementById("save");
+            if (save) save.disabled = (body.problems || []).length > 0;
           }
           function schedule() { clearTimeout(timer); timer = setTimeout(check, 250); }
           editor.addEventListener("input", schedule);

@@ -88,8 +88,9 @@ public protocol ConsoleQueries: Sendable {
     func timeline(paymentId: String) async throws -> PaymentTimelineRecords
     /// Attempts started in `[since, until)`, oldest first, at most `limit` (the newest kept when there are more).
     func attempts(since: Date, until: Date, limit: Int) async throws -> [Attempt]
-    /// The payments created in `[since, until)` with their attempts, oldest first, `limit` at a time after `after`.
-    func history(since: Date, until: Date, after: String?, limit: Int) async throws -> [StoredPayment]
+    /// The payments created in `[since, until)`, as routing and what-if read them (the request, where it went, its
+    /// attempts' outcomes), oldest first, `limit` at a time after `after`.
+    func history(since: Date, until: Date, after: String?, limit: Int) async throws -> [HistoricalPayment]
 }
 
 public struct PaymentSearch: Sendable, Equatable {
@@ -146,5 +147,46 @@ public struct ReceivedWebhook: Sendable, Equatable {
         self.reason = reason
         self.duplicates = duplicates
         self.receivedAt = receivedAt
+    }
+}
+
+/// A stored payment as routing what-if reads it: what was asked, where it went, how each attempt ended.
+public struct HistoricalPayment: Sendable, Equatable {
+    public var id: String
+    public var merchantId: String
+    public var livemode: Bool
+    public var request: PaymentRequest
+    /// The connection that holds it, if any took it.
+    public var connection: String?
+    /// The rule that routed it.
+    public var rule: String?
+    public var createdAt: Date
+    /// In the order they were made.
+    public var attempts: [HistoricalAttempt]
+
+    public init(id: String, merchantId: String, livemode: Bool, request: PaymentRequest, connection: String?, rule: String?,
+                createdAt: Date, attempts: [HistoricalAttempt]) {
+        self.id = id
+        self.merchantId = merchantId
+        self.livemode = livemode
+        self.request = request
+        self.connection = connection
+        self.rule = rule
+        self.createdAt = createdAt
+        self.attempts = attempts
+    }
+}
+
+public struct HistoricalAttempt: Sendable, Equatable {
+    public var connection: String
+    public var outcome: AttemptOutcome
+    public var declineClass: DeclineClass?
+    public var durationMs: Int?
+
+    public init(connection: String, outcome: AttemptOutcome, declineClass: DeclineClass?, durationMs: Int?) {
+        self.connection = connection
+        self.outcome = outcome
+        self.declineClass = declineClass
+        self.durationMs = durationMs
     }
 }

@@ -7,8 +7,12 @@ import PasarelaGateway
 import PasarelaRouting
 import PasarelaStore
 
-/// Opens the store the options name and runs `body` with the merchant administration.
-func withAdmin(_ database: DatabaseOptions, _ body: (MerchantAdmin, any PaymentStore) async throws -> Void) async throws {
+/// A refusal a command explains in one line (`error: …`) and exits 1 with.
+protocol CommandRefusal: Error, CustomStringConvertible {}
+extension MerchantAdmin.Failure: CommandRefusal {}
+
+/// Opens the store the options name, runs `body` with it and closes it; a ``CommandRefusal`` is printed and exits 1.
+func withStore(_ database: DatabaseOptions, _ body: (any PaymentStore) async throws -> Void) async throws {
     var options = StackOptions()
     try database.apply(to: &options)
     let opened: OpenStore
@@ -16,13 +20,18 @@ func withAdmin(_ database: DatabaseOptions, _ body: (MerchantAdmin, any PaymentS
         failOpening(error, database.location)
     }
     do {
-        try await body(MerchantAdmin(store: opened.store), opened.store)
-    } catch let failure as MerchantAdmin.Failure {
+        try await body(opened.store)
+    } catch let refusal as any CommandRefusal {
         await opened.close()
-        FileHandle.standardError.write(Data("error: \(failure)\n".utf8))
+        FileHandle.standardError.write(Data("error: \(refusal)\n".utf8))
         throw ExitCode(1)
     }
     await opened.close()
+}
+
+/// Opens the store the options name and runs `body` with the merchant administration.
+func withAdmin(_ database: DatabaseOptions, _ body: (MerchantAdmin, any PaymentStore) async throws -> Void) async throws {
+    try await withStore(database) { store in try await body(MerchantAdmin(store: store), store) }
 }
 
 /// `--config` and `--production`: where a merchant's notification URL may point, as the gateway's API decides it

@@ -6,26 +6,15 @@ import PasarelaConsole
 import PasarelaCore
 import PasarelaStore
 
+extension OperatorAccounts.Problem: CommandRefusal {}
+
 struct OperatorsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "operators", abstract: "The people who sign in to the console.",
                                                     subcommands: [Add.self, List.self, Disable.self, Enable.self])
 
     /// Opens the store and runs `body` with the operator accounts; an account's problem exits 1 with it.
     static func withAccounts(_ database: DatabaseOptions, _ body: (OperatorAccounts) async throws -> Void) async throws {
-        var options = StackOptions()
-        try database.apply(to: &options)
-        let opened: OpenStore
-        do { opened = try await Stack.openStore(options, logger: Logger(label: "pasarela")) } catch let error as StoreError {
-            failOpening(error, database.location)
-        }
-        do {
-            try await body(OperatorAccounts(store: opened.store))
-        } catch let problem as OperatorAccounts.Problem {
-            await opened.close()
-            FileHandle.standardError.write(Data("error: \(problem)\n".utf8))
-            throw ExitCode(1)
-        }
-        await opened.close()
+        try await withStore(database) { store in try await body(OperatorAccounts(store: store)) }
     }
 
     struct Add: AsyncParsableCommand {

@@ -7,7 +7,9 @@ import NIOHTTP1
 /// CSRF token from the pages.
 final class ConsoleClient: @unchecked Sendable {
     let base: String
-    let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
+    /// One client for every test, never shut down (like `HTTPClient.shared`): a test that stops early leaks nothing.
+    static let noRedirects = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
+    var client: HTTPClient { Self.noRedirects }
     var cookie: String?
     var csrf: String?
 
@@ -20,7 +22,8 @@ final class ConsoleClient: @unchecked Sendable {
 
     init(base: String) { self.base = base }
 
-    func shutdown() async { try? await client.shutdown() }
+    /// Nothing to release: the client is shared.
+    func shutdown() async {}
 
     func get(_ path: String) async throws -> Page { try await send("GET", path, body: nil, type: nil, headers: []) }
 

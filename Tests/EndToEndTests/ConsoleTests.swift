@@ -177,6 +177,26 @@ import Testing
         await harness.stop()
     }
 
+    @Test func theConsoleCanHaveItsOwnListenerOrNone() async throws {
+        let apart = try await Harness.start(console: .listen(host: "127.0.0.1", port: 0))
+        let consoleURL = try #require(apart.stack.consoleURL)
+        #expect(!consoleURL.hasPrefix(apart.stack.gatewayURL))
+        let browser = ConsoleClient(base: String(consoleURL.dropLast("/console".count)))
+        #expect(try await browser.get("/console/login").status == 200)
+        // The gateway's own listener does not serve it.
+        let gatewaySide = ConsoleClient(base: apart.stack.gatewayURL)
+        #expect(try await gatewaySide.get("/console/login").status == 404)
+        await gatewaySide.shutdown()
+        await browser.shutdown()
+        await apart.stop()
+        let none = try await Harness.start(console: .off)
+        #expect(none.stack.consoleURL == nil)
+        let nowhere = ConsoleClient(base: none.stack.gatewayURL)
+        #expect(try await nowhere.get("/console/login").status == 404)
+        await nowhere.shutdown()
+        await none.stop()
+    }
+
     static func base(in html: String) -> String? { field("base", in: html, after: "id=\"rules-form\"") }
 
     /// The value of the hidden input `name` after `marker` in a page.

@@ -27,8 +27,10 @@ struct Harness {
                       extraAdapters: [String: String] = [:], copyConfig: Bool = false, databasePath: String? = nil,
                       notificationSchedule: [Duration] = [.milliseconds(100), .milliseconds(200), .milliseconds(300)],
                       clock: TestClock = TestClock(), sandboxURL: String? = nil,
-                      requestLease: RequestLease = RequestLease(renewEvery: nil)) async throws -> Harness {
+                      requestLease: RequestLease = RequestLease(renewEvery: nil),
+                      console: StackOptions.ConsoleMode = .sameListener) async throws -> Harness {
         var options = StackOptions()
+        options.console = console
         options.now = { clock.now() }
         // The reconciler runs when a test says so (`reconcile()`), never behind its back.
         options.reconcileInterval = nil

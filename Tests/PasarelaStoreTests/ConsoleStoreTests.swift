@@ -51,9 +51,11 @@ private typealias F = Fixtures
             #expect(try await store.searchPayments(PaymentSearch(createdFrom: start.addingTimeInterval(3))).count == 2)
             // History: oldest first, a page at a time, with attempts.
             let first = try await store.history(since: start, until: start.addingTimeInterval(10), after: nil, limit: 3)
-            let rest = try await store.history(since: start, until: start.addingTimeInterval(10), after: first.last?.payment.id, limit: 3)
-            #expect((first + rest).map(\.payment.id) == ids)
-            #expect(first.allSatisfy { $0.attempts.count == 1 })
+            let rest = try await store.history(since: start, until: start.addingTimeInterval(10), after: first.last?.id, limit: 3)
+            #expect((first + rest).map(\.id) == ids)
+            #expect(first.allSatisfy { $0.attempts == [HistoricalAttempt(connection: "dlocal", outcome: .pending, declineClass: nil, durationMs: 12)] })
+            #expect(first.first?.request == Fixtures.payment(order: "o-0").request)
+            #expect(first.map(\.connection) == ["dlocal", "dlocal", "dlocal"])
             #expect(try await store.history(since: start.addingTimeInterval(1), until: start.addingTimeInterval(3), after: nil, limit: 9).count == 2)
             // A window's attempts, the newest kept when there are more than asked.
             let window = try await store.attempts(since: start, until: start.addingTimeInterval(10), limit: 3)

@@ -18,12 +18,17 @@ public struct RoutingWhatIf: Sendable {
     /// Replays the payments created in `[since, until)` against `candidate`.
     public func run(candidate: ConfigSnapshot, since: Date, until: Date) async throws -> WhatIfReport {
         var whatIf = WhatIf(candidate: candidate, since: since, until: until)
-        var after: String?
+        let (history, page) = (history, page)
+        // The next page is read while this one is replayed.
+        var next = Task { try await history.history(since: since, until: until, after: nil, limit: page) }
         while true {
-            let payments = try await history.history(since: since, until: until, after: after, limit: page)
+            let payments = try await next.value
+            let full = payments.count == page
+            if full, let last = payments.last?.id {
+                next = Task { try await history.history(since: since, until: until, after: last, limit: page) }
+            }
             for payment in payments { whatIf.add(payment) }
-            guard payments.count == page, let last = payments.last else { break }
-            after = last.payment.id
+            guard full else { break }
         }
         return whatIf.finish()
     }

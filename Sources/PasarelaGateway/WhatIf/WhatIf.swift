@@ -1,6 +1,7 @@
 import Foundation
 import PasarelaCore
 import PasarelaRouting
+import PasarelaStore
 
 /// Routing what-if: stored payments replayed against a candidate rules file. Each payment is planned as the live path
 /// would plan it (its merchant, its key's mode, each adapter asked whether it can carry it; breakers all closed) and its
@@ -24,7 +25,7 @@ public struct WhatIf: Sendable {
     }
 
     /// Compares `payments` under `candidate` with where they went. Pure: the same inputs give the same report.
-    public static func compare(_ payments: [StoredPayment], candidate: ConfigSnapshot, since: Date, until: Date,
+    public static func compare(_ payments: [HistoricalPayment], candidate: ConfigSnapshot, since: Date, until: Date,
                                samples: Int = 20) -> WhatIfReport {
         var run = WhatIf(candidate: candidate, since: since, until: until, samples: samples)
         for payment in payments { run.add(payment) }
@@ -32,12 +33,11 @@ public struct WhatIf: Sendable {
     }
 
     /// Replays one payment (the store hands them over a page at a time; nothing of it is kept but counts).
-    public mutating func add(_ stored: StoredPayment) {
-        let payment = stored.payment
+    public mutating func add(_ payment: HistoricalPayment) {
         let key = TrafficKey(payment.request)
         report.payments += 1
-        for attempt in stored.attempts { observed[key, default: [:]][attempt.connection, default: Observed()].add(attempt) }
-        let from = stored.attempts.first?.connection ?? payment.connection ?? "(none)"
+        for attempt in payment.attempts { observed[key, default: [:]][attempt.connection, default: Observed()].add(attempt) }
+        let from = payment.attempts.first?.connection ?? payment.connection ?? "(none)"
         let plan = RoutePlanner.plan(payment.request, merchant: payment.merchantId, livemode: payment.livemode, snapshot: candidate,
                                      breakers: BreakerView(), draw: Self.draw(payment.id))
         let to = plan.targets.first ?? "(none)"
@@ -80,7 +80,7 @@ public struct WhatIf: Sendable {
         var declines: [String: Int] = [:]
         var latencies: [Int] = []
 
-        mutating func add(_ attempt: Attempt) {
+        mutating func add(_ attempt: HistoricalAttempt) {
             attempts += 1
             switch attempt.outcome {
             case .succeeded, .pending: accepted += 1

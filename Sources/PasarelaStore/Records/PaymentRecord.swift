@@ -69,25 +69,12 @@ enum PaymentRecord {
     }
 
     static func payment(from row: any SQLRow) throws -> Payment {
-        let code = try row.text(required: "currency")
-        guard let currency = Currency(code: code), let status = PaymentStatus(rawValue: try row.text(required: "status")),
-              let methodType = PaymentMethodType(rawValue: try row.text(required: "method_type")) else {
-            throw CorruptRow("payment \(try row.text("id") ?? "?") has an unknown status, method or currency")
+        guard let status = PaymentStatus(rawValue: try row.text(required: "status")) else {
+            throw CorruptRow("payment \(try row.text("id") ?? "?") has an unknown status")
         }
-        let method: PaymentMethod = switch methodType {
-        case .cash: .cash(network: try row.text("method_network"))
-        case .bankTransfer: .bankTransfer(bank: try row.text("method_bank"))
-        case .card: .card(token: try row.text("method_token") ?? "")
-        }
+        let request = try request(from: row)
+        let currency = request.amount.currency
         func money(_ column: String) throws -> Money? { try row.int(column).map { Money(minorUnits: $0, currency: currency) } }
-        let request = PaymentRequest(
-            amount: Money(minorUnits: try row.int(required: "amount_value"), currency: currency), country: try row.text(required: "country"),
-            method: method, orderId: try row.text(required: "order_id"),
-            customer: try StoredJSON.customer(try row.text(required: "customer_json")),
-            description: try row.text("description"), notificationURL: try row.text("notification_url"), returnURL: try row.text("return_url"),
-            metadata: try StoredJSON.metadata(try row.text(required: "metadata_json")),
-            expiresAt: try row.date("requested_expires_at"),
-            capture: try row.text("capture_method").flatMap(CaptureMethod.init(rawValue:)) ?? .automatic)
         return Payment(
             id: try row.text(required: "id"), merchantId: try row.text(required: "merchant_id"), livemode: try row.bool(required: "livemode"),
             status: status, request: request, connection: try row.text("connection"), pspPaymentId: try row.text("psp_payment_id"),
@@ -102,6 +89,28 @@ enum PaymentRecord {
             pendingCancel: try row.text("pending_cancel").flatMap(CancelIntent.init(rawValue:)),
             leaseUntil: try row.date("lease_until"), looks: Int(try row.int(required: "looks")), nextLookAt: try row.date("next_look_at"),
             succeededAt: try row.date("succeeded_at"))
+    }
+
+    /// What the merchant asked for, from a payments row: every column of the request that is there (a row read for
+    /// routing only has no description, URLs or requested expiry).
+    static func request(from row: any SQLRow) throws -> PaymentRequest {
+        let code = try row.text(required: "currency")
+        guard let currency = Currency(code: code), let methodType = PaymentMethodType(rawValue: try row.text(required: "method_type")) else {
+            throw CorruptRow("payment \(try row.text("id") ?? "?") has an unknown method or currency")
+        }
+        let method: PaymentMethod = switch methodType {
+        case .cash: .cash(network: try row.text("method_network"))
+        case .bankTransfer: .bankTransfer(bank: try row.text("method_bank"))
+        case .card: .card(token: try row.text("method_token") ?? "")
+        }
+        return PaymentRequest(
+            amount: Money(minorUnits: try row.int(required: "amount_value"), currency: currency), country: try row.text(required: "country"),
+            method: method, orderId: try row.text(required: "order_id"),
+            customer: try StoredJSON.customer(try row.text(required: "customer_json")),
+            description: try row.text("description"), notificationURL: try row.text("notification_url"), returnURL: try row.text("return_url"),
+            metadata: try StoredJSON.metadata(try row.text(required: "metadata_json")),
+            expiresAt: try row.date("requested_expires_at"),
+            capture: try row.text("capture_method").flatMap(CaptureMethod.init(rawValue:)) ?? .automatic)
     }
 
     static func upsert(_ attempt: Attempt) -> Statement {

@@ -141,7 +141,7 @@ extension SQLBackedStore {
             """, [since, until, limit])]) { rows in try rows[0].reversed().map(PaymentRecord.attempt(from:)) })
     }
 
-    public func history(since: Date, until: Date, after: String?, limit: Int) async throws -> [StoredPayment] {
+    public func history(since: Date, until: Date, after: String?, limit: Int) async throws -> [HistoricalPayment] {
         var filter = "WHERE created_at >= ? AND created_at < ?"
         var values: [(any SQLBindable)?] = [since, until]
         if let after {
@@ -150,6 +150,32 @@ extension SQLBackedStore {
         }
         filter += " ORDER BY created_at, id LIMIT ?"
         values.append(limit)
-        return try await executor.read(PaymentRecord.stored(filter, values))
+        // Only the columns routing reads: a period of payments is read whole, so every column costs.
+        let columns = """
+            id, merchant_id, livemode, amount_value, currency, country, method_type, method_network, method_bank, method_token,
+            order_id, customer_json, metadata_json, description, notification_url, return_url, requested_expires_at, capture_method,
+            connection, rule, created_at
+            """
+        return try await executor.read(ReadPlan([
+            Statement("SELECT \(columns) FROM payments \(filter)", values),
+            Statement("""
+                SELECT payment_id, connection, outcome, decline_class, duration_ms FROM attempts
+                WHERE payment_id IN (SELECT id FROM payments \(filter)) ORDER BY payment_id, sequence
+                """, values),
+        ]) { rows in
+            var attempts: [String: [HistoricalAttempt]] = [:]
+            for row in rows[1] {
+                guard let outcome = AttemptOutcome(rawValue: try row.text(required: "outcome")) else { throw CorruptRow("an attempt has an unknown outcome") }
+                attempts[try row.text(required: "payment_id"), default: []].append(HistoricalAttempt(
+                    connection: try row.text(required: "connection"), outcome: outcome,
+                    declineClass: try row.text("decline_class").flatMap(DeclineClass.init(rawValue:)), durationMs: try row.int("duration_ms").map(Int.init)))
+            }
+            return try rows[0].map { row in
+                let id = try row.text(required: "id")
+                return HistoricalPayment(id: id, merchantId: try row.text(required: "merchant_id"), livemode: try row.bool(required: "livemode"),
+                                         request: try PaymentRecord.request(from: row), connection: try row.text("connection"),
+                                         rule: try row.text("rule"), createdAt: try row.date(required: "created_at"), attempts: attempts[id] ?? [])
+            }
+        })
     }
 }
