@@ -85,7 +85,7 @@ let package = Package(
             "PasarelaApp", "PasarelaConsole",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "PasarelaBenchmarks", dependencies: ["PasarelaApp"], path: "Benchmarks/PasarelaBenchmarks"),
+        .executableTarget(name: "PasarelaBenchmarks", dependencies: ["PasarelaApp", "PasarelaConsole"], path: "Benchmarks/PasarelaBenchmarks"),
         .testTarget(name: "PasarelaCoreTests", dependencies: ["PasarelaCore"]),
         .testTarget(name: "PasarelaAdaptersTests", dependencies: [
             "PasarelaAdapters", .product(name: "Crypto", package: "swift-crypto"),

@@ -10,7 +10,7 @@ public struct RoutingWhatIf: Sendable {
     /// Payments read per statement.
     let page: Int
 
-    public init(history: any ConsoleQueries, page: Int = 5_000) {
+    public init(history: any ConsoleQueries, page: Int = 10_000) {
         self.history = history
         self.page = page
     }

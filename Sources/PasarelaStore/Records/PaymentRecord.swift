@@ -91,9 +91,10 @@ enum PaymentRecord {
             succeededAt: try row.date("succeeded_at"))
     }
 
-    /// What the merchant asked for, from a payments row: every column of the request that is there (a row read for
-    /// routing only has no description, URLs or requested expiry).
-    static func request(from row: any SQLRow) throws -> PaymentRequest {
+    /// What the merchant asked for, from a payments row.
+    /// - Parameter routingOnly: the row holds only what routing reads (no description, URLs, requested expiry or capture
+    ///   method): those are left out of the request.
+    static func request(from row: any SQLRow, routingOnly: Bool = false) throws -> PaymentRequest {
         let code = try row.text(required: "currency")
         guard let currency = Currency(code: code), let methodType = PaymentMethodType(rawValue: try row.text(required: "method_type")) else {
             throw CorruptRow("payment \(try row.text("id") ?? "?") has an unknown method or currency")
@@ -103,14 +104,18 @@ enum PaymentRecord {
         case .bankTransfer: .bankTransfer(bank: try row.text("method_bank"))
         case .card: .card(token: try row.text("method_token") ?? "")
         }
-        return PaymentRequest(
+        var request = PaymentRequest(
             amount: Money(minorUnits: try row.int(required: "amount_value"), currency: currency), country: try row.text(required: "country"),
             method: method, orderId: try row.text(required: "order_id"),
             customer: try StoredJSON.customer(try row.text(required: "customer_json")),
-            description: try row.text("description"), notificationURL: try row.text("notification_url"), returnURL: try row.text("return_url"),
-            metadata: try StoredJSON.metadata(try row.text(required: "metadata_json")),
-            expiresAt: try row.date("requested_expires_at"),
-            capture: try row.text("capture_method").flatMap(CaptureMethod.init(rawValue:)) ?? .automatic)
+            metadata: try StoredJSON.metadata(try row.text(required: "metadata_json")))
+        guard !routingOnly else { return request }
+        request.description = try row.text("description")
+        request.notificationURL = try row.text("notification_url")
+        request.returnURL = try row.text("return_url")
+        request.expiresAt = try row.date("requested_expires_at")
+        request.capture = try row.text("capture_method").flatMap(CaptureMethod.init(rawValue:)) ?? .automatic
+        return request
     }
 
     static func upsert(_ attempt: Attempt) -> Statement {

@@ -153,8 +153,7 @@ extension SQLBackedStore {
         // Only the columns routing reads: a period of payments is read whole, so every column costs.
         let columns = """
             id, merchant_id, livemode, amount_value, currency, country, method_type, method_network, method_bank, method_token,
-            order_id, customer_json, metadata_json, description, notification_url, return_url, requested_expires_at, capture_method,
-            connection, rule, created_at
+            order_id, customer_json, metadata_json, connection, rule, created_at
             """
         return try await executor.read(ReadPlan([
             Statement("SELECT \(columns) FROM payments \(filter)", values),
@@ -173,7 +172,7 @@ extension SQLBackedStore {
             return try rows[0].map { row in
                 let id = try row.text(required: "id")
                 return HistoricalPayment(id: id, merchantId: try row.text(required: "merchant_id"), livemode: try row.bool(required: "livemode"),
-                                         request: try PaymentRecord.request(from: row), connection: try row.text("connection"),
+                                         request: try PaymentRecord.request(from: row, routingOnly: true), connection: try row.text("connection"),
                                          rule: try row.text("rule"), createdAt: try row.date(required: "created_at"), attempts: attempts[id] ?? [])
             }
         })
