@@ -217,14 +217,63 @@ class Run:
 
     def table(self, title, rss):
         print(f"\n{title}")
-        header = f"{'measure':40} {'conns':>5} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'gw CPU µs':>10} {'emu CPU µs':>10} {'errors':>6}"
+        header = (f"{'measure':40} {'conns':>5} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'gw CPU µs':>10} {'emu CPU µs':>10} "
+                  f"{'proxy µs':>9} {'errors':>6}")
         print(header)
         print("-" * len(header))
         for row in self.rows:
             print(f"{row['name']:40} {row['conns']:>5} {row['rate']:>9.0f} {row['p50']:>8.2f} {row['p99']:>8.2f} "
-                  f"{row.get('cpu_gateway', 0):>10.0f} {row.get('cpu_emulators', 0):>10.0f} {row['errors']:>6}")
+                  f"{row.get('cpu_gateway', 0):>10.0f} {row.get('cpu_emulators', 0):>10.0f} {row.get('cpu_proxy', 0):>9.0f} {row['errors']:>6}")
         for label, value in rss:
             print(f"{label:40} {value}")
+
+
+def start_proxy(work, upstream):
+    """nginx (Debian's package, installed by Benchmarks/load) in front of `upstream` with a keep-alive pool, on a free
+    port; `None` when nginx is not there."""
+    binary = shutil.which("nginx") or ("/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None)
+    if not binary:
+        return None
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    host_port = upstream.split("//")[1]
+    os.makedirs(f"{work}/nginx", exist_ok=True)
+    with open(f"{work}/nginx/nginx.conf", "w") as f:
+        f.write(f"""
+worker_processes 1;
+master_process off;
+daemon off;
+pid {work}/nginx/nginx.pid;
+error_log {work}/nginx/error.log;
+events {{ worker_connections 4096; }}
+http {{
+    access_log off;
+    client_body_temp_path {work}/nginx/body;
+    proxy_temp_path {work}/nginx/proxy;
+    upstream emulators {{ server {host_port}; keepalive 256; }}
+    server {{
+        listen 127.0.0.1:{port};
+        location / {{
+            proxy_pass http://emulators;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_buffering off;
+        }}
+    }}
+}}
+""")
+    process = subprocess.Popen([binary, "-c", f"{work}/nginx/nginx.conf", "-p", f"{work}/nginx"], stdout=subprocess.DEVNULL,
+                               stderr=open(f"{work}/nginx/stderr.log", "w"))
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return process, f"http://127.0.0.1:{port}"
+        except OSError:
+            time.sleep(0.05)
+    process.terminate()
+    return None
 
 
 def main():
@@ -262,19 +311,34 @@ def main():
         created = {}
         for connections in levels:
             created[connections] = run.wrk("PE cash create via gateway", url, "create", connections, args.duration, cpu=cpu)
-        direct = {}
-        for connections in levels:
+        def signed_creates(prefix, connections):
             lines = []
             for i in range(int(max(created[connections]["rate"], 500) * args.duration * 3)):
                 body = json.dumps({"amount": 150, "currency": "PEN", "country": "PE", "payment_method_id": "EF",
-                                   "payment_method_flow": "DIRECT", "order_id": f"direct-{connections}-{i}-{uuid.uuid4().hex[:6]}",
+                                   "payment_method_flow": "DIRECT", "order_id": f"{prefix}-{connections}-{i}-{uuid.uuid4().hex[:6]}",
                                    "notification_url": url + "/webhooks/dlocal", "description": "Pedido",
                                    "payer": {"name": "Pedro Gomez", "email": "pedro@example.com", "document": "27662162"}},
                                   separators=(",", ":"))
                 date = now_x_date()
                 lines.append(f"{date}\t{dlocal_signature(date, body.encode())}\t{body}")
+            return lines
+
+        direct = {}
+        for connections in levels:
             direct[connections] = run.wrk("same create on the emulator directly", sandbox_url, "direct", connections,
-                                          args.duration, env={"LOAD_PATH": "/dlocal/payments"}, lines=lines, cpu=cpu)
+                                          args.duration, env={"LOAD_PATH": "/dlocal/payments"},
+                                          lines=signed_creates("direct", connections), cpu=cpu)
+        # The cheapest possible gateway: nginx passing the same signed create to the same emulator over keep-alive.
+        proxied = {}
+        proxy = start_proxy(work, sandbox_url)
+        if proxy:
+            process, proxy_url = proxy
+            processes.append(process)
+            for connections in levels:
+                proxied[connections] = run.wrk("same create through nginx (pass-through)", proxy_url, "direct", connections,
+                                               args.duration, env={"LOAD_PATH": "/dlocal/payments"},
+                                               lines=signed_creates("direct-proxy", connections),
+                                               cpu=cpu + (("proxy", process.pid),))
 
         # Webhooks: every pending payment's PAID notification once (a new status), then all of them again (duplicates).
         ledger = http("GET", sandbox_url + "/sandbox/dlocal/payments")
@@ -303,10 +367,15 @@ def main():
                 lines=[f"/v1/payments?limit=20&starting_after={deep}"], cpu=cpu)
 
         total = sum(r["requests"] for r in run.rows if r["name"].startswith("PE cash create"))
-        ratio = created[max(levels)]["rate"] / max(direct[max(levels)]["rate"], 1)
+        top = max(levels)
+        ratio = created[top]["rate"] / max(direct[top]["rate"], 1)
+        cpu_ratio = created[top].get("cpu_gateway", 0) / max(direct[top].get("cpu_emulators", 0), 1)
         rss = [(f"gateway RSS after {total} creates", f"{rss_mb(gateway.pid):.0f} MB"),
                ("emulators RSS", f"{rss_mb(sandbox.pid):.0f} MB"),
-               (f"gateway/emulator create ratio at {max(levels)}", f"{ratio:.2f}"),
+               (f"gateway/emulator create ratio at {top}", f"{ratio:.2f}"),
+               (f"gateway/proxy create ratio at {top}", f"{created[top]['rate'] / max(proxied[top]['rate'], 1):.2f}" if proxied else "no nginx"),
+               (f"CPU per create: gateway / emulator at {top}", f"{cpu_ratio:.2f} ({created[top].get('cpu_gateway', 0):.0f} µs / "
+                                                             f"{direct[top].get('cpu_emulators', 0):.0f} µs)"),
                ("added latency at 1 conn (p50, p99)",
                 f"{created[1]['p50'] - direct[1]['p50']:+.2f} ms, {created[1]['p99'] - direct[1]['p99']:+.2f} ms" if 1 in levels else "-")]
 
