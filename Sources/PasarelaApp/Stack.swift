@@ -80,7 +80,7 @@ public enum Stack {
         }
         let dispatcher = OutboxDispatcher(gateway: gateway, schedule: options.notificationSchedule,
                                           pollInterval: options.outboxPollInterval, logger: logger)
-        var services: [any Service] = [watcher, dispatcher]
+        var services: [any Service] = [watcher, dispatcher, gateway.duplicates]
         if let interval = options.reconcileInterval { services.append(ReconcilerService(reconciler: gateway.reconciler, interval: interval, logger: logger)) }
         let serviceGroup = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: signals, logger: logger))
         groups.append(serviceGroup)

@@ -27,6 +27,8 @@ public final class Gateway: Sendable {
     public let counters = ConnectionCounters()
     /// Wakes the outbox dispatcher after events are committed.
     public let outbox = OutboxSignal()
+    /// Repeated webhook events, counted in memory and written once a second (run it as a service).
+    public let duplicates: DuplicateCounter
     /// Alerts on merchants whose setup Pasarela refuses (a notification URL the outbound policy will not call).
     public let merchantAlerts = ConnectionAlerts(subject: .merchant)
     /// How long the reconciler and the outbox dispatcher hold the work they claim.
@@ -57,7 +59,8 @@ public final class Gateway: Sendable {
         live = LiveConfigs(snapshot: snapshot, publicBaseURL: publicBaseURL, sandbox: sandbox)
         psp = PSPClient(executor: executor, callLog: store, logger: logger, now: now)
         self.merchants = MerchantBook(directory: merchants, store: store, now: now)
-        writer = PaymentWriter(ledger: store, merchants: self.merchants, live: live, outbox: outbox, logger: logger, now: now)
+        duplicates = DuplicateCounter(inbox: store, logger: logger)
+        writer = PaymentWriter(ledger: store, merchants: self.merchants, live: live, outbox: outbox, duplicates: duplicates, logger: logger, now: now)
         planner = RoutePlanner(live: live, breakers: psp.breakers, now: now)
         rateLimits = RateLimits(live: live, now: now)
         leases = RequestLeases(lease: requestLease, keys: store, logger: logger, now: now)
@@ -65,14 +68,15 @@ public final class Gateway: Sendable {
         reconciler = Reconciler(queue: store, writer: writer, psp: psp, live: live, counters: counters, workLease: workLease, now: now)
         createPayment = CreatePayment(ledger: store, writer: writer, psp: psp, planner: planner, live: live, leases: leases, replies: replies,
                                       abandoned: reconciler, logger: logger, now: now)
-        ingestWebhook = IngestWebhook(inbox: store, writer: writer, live: live, alerts: psp.alerts, counters: counters, logger: logger, now: now)
+        ingestWebhook = IngestWebhook(inbox: store, writer: writer, live: live, alerts: psp.alerts, counters: counters, duplicates: duplicates,
+                                      logger: logger, now: now)
         cancelPayment = CancelPayment(payments: store, writer: writer, psp: psp, live: live, keys: keys, logger: logger)
         capturePayment = CapturePayment(payments: store, writer: writer, psp: psp, live: live, keys: keys, logger: logger, now: now)
         refundPayment = RefundPayment(payments: store, writer: writer, psp: psp, live: live, keys: keys, logger: logger, now: now)
         settlement = SettlementCheck(books: store, live: live, now: now)
         doctor = Doctor(live: live, psp: psp)
         reads = PaymentReads(store: store, outbox: outbox, now: now)
-        connections = ConnectionStatus(inbox: store, live: live, psp: psp, counters: counters)
+        connections = ConnectionStatus(inbox: store, live: live, psp: psp, counters: counters, duplicates: duplicates)
     }
 
     /// The config in force now.

@@ -61,12 +61,30 @@ public protocol WebhookInbox: Sendable {
     /// Whether a webhook event was recorded before; a repeat is counted.
     func recordIfDuplicate(connection: String, dedupeKey: String) async throws -> Bool
 
+    /// Whether a webhook event was recorded before: a read, so a repeat costs no write (its count is added later by
+    /// ``addDuplicates(_:)``).
+    func isRecorded(connection: String, dedupeKey: String) async throws -> Bool
+
+    /// Adds repeats counted elsewhere to their recorded events, in one transaction.
+    func addDuplicates(_ counts: [InboxKey: Int]) async throws
+
     /// Verified webhook events that matched no payment, newest first.
     func orphanedWebhooks(limit: Int) async throws -> [OrphanedWebhook]
 
     /// How many webhook events were recorded per result (`applied`, `ignored`, `flagged`, `orphaned`...) for a connection,
     /// and how many repeats of recorded events arrived (`duplicate`).
     func webhookCounts(connection: String) async throws -> [String: Int]
+}
+
+/// A recorded webhook event's identity: its connection and the PSP's dedupe key.
+public struct InboxKey: Sendable, Hashable {
+    public var connection: String
+    public var dedupeKey: String
+
+    public init(connection: String, dedupeKey: String) {
+        self.connection = connection
+        self.dedupeKey = dedupeKey
+    }
 }
 
 /// Merchant events and their notifications. Promise: a notification is claimed by one dispatcher at a time, for a

@@ -151,6 +151,13 @@ import Testing
             #expect(try await store.recordIfDuplicate(connection: "dlocal", dedupeKey: "D-4-1:200"))
             #expect(try await !store.recordIfDuplicate(connection: "dlocal", dedupeKey: "D-4-1:400"))
             #expect(try await store.webhookCounts(connection: "dlocal") == ["applied": 1, "duplicate": 1])
+            // The gateway's way: a read finds the repeat, its count is added later in one batch.
+            #expect(try await store.isRecorded(connection: "dlocal", dedupeKey: "D-4-1:200"))
+            #expect(try await !store.isRecorded(connection: "dlocal", dedupeKey: "D-4-1:400"))
+            #expect(try await !store.isRecorded(connection: "checkout", dedupeKey: "D-4-1:200"))
+            try await store.addDuplicates([InboxKey(connection: "dlocal", dedupeKey: "D-4-1:200"): 3,
+                                           InboxKey(connection: "dlocal", dedupeKey: "D-4-1:999"): 2])
+            #expect(try await store.webhookCounts(connection: "dlocal") == ["applied": 1, "duplicate": 4])
             let statuses = try await payments.asyncMap { try await store.payment(id: $0.id, merchantId: nil)?.payment.status }
             #expect(statuses.filter { $0 == .succeeded }.count == 1, "the duplicate's payment write was undone with it")
             let orphan = F.inbox("D-4-9:200", payment: nil, result: "orphaned")

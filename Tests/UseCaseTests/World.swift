@@ -29,6 +29,7 @@ final class World: Sendable {
     let writer: PaymentWriter
     let outbox = OutboxSignal()
     let counters = ConnectionCounters()
+    let duplicates: DuplicateCounter
     let leases: RequestLeases
     let keys: CommandKeys
     let logger: Logger
@@ -71,12 +72,13 @@ final class World: Sendable {
         var directory = MerchantDirectory()
         directory.add(key: "sk_test_usecases_0123456789", merchant: Self.merchant)
         merchants = MerchantBook(directory: directory, store: store, now: now)
-        writer = PaymentWriter(ledger: store, merchants: merchants, live: live, outbox: outbox, logger: logger, now: now)
+        duplicates = DuplicateCounter(inbox: store, logger: logger)
+        writer = PaymentWriter(ledger: store, merchants: merchants, live: live, outbox: outbox, duplicates: duplicates, logger: logger, now: now)
         leases = RequestLeases(lease: RequestLease(duration: 15, renewEvery: nil), keys: store, logger: logger, now: now)
         keys = CommandKeys(keys: store, leases: leases, replies: HTTPMapping.replies)
         // The PSPs' webhooks (dLocal notifies a cancel before it answers it) go to the webhook use case, over loopback.
         let hooks = try await Self.serveWebhooks(IngestWebhook(inbox: store, writer: writer, live: live, alerts: psp.alerts, counters: counters,
-                                                               logger: logger, now: now), logger: logger)
+                                                               duplicates: duplicates, logger: logger, now: now), logger: logger)
         servers.append((hooks.1, hooks.2))
         self.servers = servers
         live.setPublicBaseURL("http://127.0.0.1:\(hooks.0)")
@@ -150,7 +152,8 @@ final class World: Sendable {
     var refund: RefundPayment { RefundPayment(payments: store, writer: writer, psp: psp, live: live, keys: keys, logger: logger, now: clock.now) }
 
     var ingest: IngestWebhook {
-        IngestWebhook(inbox: store, writer: writer, live: live, alerts: psp.alerts, counters: counters, logger: logger, now: clock.now)
+        IngestWebhook(inbox: store, writer: writer, live: live, alerts: psp.alerts, counters: counters, duplicates: duplicates, logger: logger,
+                      now: clock.now)
     }
 
     // Requests.

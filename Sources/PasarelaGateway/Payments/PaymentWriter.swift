@@ -37,12 +37,15 @@ public final class PaymentWriter: Sendable {
     let live: LiveConfigs
     /// Woken after events are committed, so their notifications leave at once.
     let outbox: OutboxSignal
+    /// Where a webhook event found recorded meanwhile is counted.
+    let duplicates: DuplicateCounter
     let logger: Logger
     let now: @Sendable () -> Date
 
-    init(ledger: any PaymentLedger & WebhookInbox, merchants: MerchantBook, live: LiveConfigs, outbox: OutboxSignal, logger: Logger,
-         now: @escaping @Sendable () -> Date) {
+    init(ledger: any PaymentLedger & WebhookInbox, merchants: MerchantBook, live: LiveConfigs, outbox: OutboxSignal,
+         duplicates: DuplicateCounter, logger: Logger, now: @escaping @Sendable () -> Date) {
         self.ledger = ledger
+        self.duplicates = duplicates
         self.merchants = merchants
         self.live = live
         self.outbox = outbox
@@ -94,7 +97,7 @@ public final class PaymentWriter: Sendable {
             // Another delivery of the event was recorded between the duplicate check and this decision, which was rolled
             // back whole: the repeat is counted here (a write of the inbox row alone counts it itself).
             if let write, write.payment != nil, let inbox = write.inbox {
-                _ = try await ledger.recordIfDuplicate(connection: inbox.connection, dedupeKey: inbox.dedupeKey)
+                duplicates.count(InboxKey(connection: inbox.connection, dedupeKey: inbox.dedupeKey))
             }
         case .conflict, .refundCeilingExceeded:
             break

@@ -8,8 +8,10 @@ public final class ConnectionStatus: Sendable {
     let live: LiveConfigs
     let psp: PSPClient
     let counters: ConnectionCounters
+    let duplicates: DuplicateCounter
 
-    init(inbox: any WebhookInbox, live: LiveConfigs, psp: PSPClient, counters: ConnectionCounters) {
+    init(inbox: any WebhookInbox, live: LiveConfigs, psp: PSPClient, counters: ConnectionCounters, duplicates: DuplicateCounter) {
+        self.duplicates = duplicates
         self.inbox = inbox
         self.live = live
         self.psp = psp
@@ -22,6 +24,8 @@ public final class ConnectionStatus: Sendable {
             let name = connection.config.name
             var counts = try await inbox.webhookCounts(connection: name)
             counts["refused"] = counters.refusedWebhooks(name)
+            let unflushed = duplicates.unflushed(connection: name)
+            if unflushed > 0 { counts["duplicate", default: 0] += unflushed }
             rows.append(ConnectionResource.Row(connection: connection,
                                                breaker: psp.breakers.snapshot(name, config: connection.config.breaker, now: psp.now()),
                                                webhooks: counts, reconciler: counters.reconcilerCounts(name),

@@ -98,12 +98,15 @@ final class IngestWebhook: Sendable {
     let live: LiveConfigs
     let alerts: ConnectionAlerts
     let counters: ConnectionCounters
+    /// Repeats of recorded events: counted here, written a second later in one batch.
+    let duplicates: DuplicateCounter
     let logger: Logger
     let now: @Sendable () -> Date
 
     init(inbox: any PaymentLedger & WebhookInbox & RefundQueries, writer: PaymentWriter, live: LiveConfigs, alerts: ConnectionAlerts,
-         counters: ConnectionCounters, logger: Logger, now: @escaping @Sendable () -> Date) {
+         counters: ConnectionCounters, duplicates: DuplicateCounter, logger: Logger, now: @escaping @Sendable () -> Date) {
         self.inbox = inbox
+        self.duplicates = duplicates
         self.writer = writer
         self.live = live
         self.alerts = alerts
@@ -175,7 +178,10 @@ final class IngestWebhook: Sendable {
 
     /// Records and applies one verified notification: the fact it states, about the payment or refund it names.
     func ingest(_ event: PSPNotification, connection: String, body: [UInt8]) async throws -> WebhookOutcome {
-        if try await inbox.recordIfDuplicate(connection: connection, dedupeKey: event.dedupeKey) { return .duplicate }
+        if try await inbox.isRecorded(connection: connection, dedupeKey: event.dedupeKey) {
+            duplicates.count(InboxKey(connection: connection, dedupeKey: event.dedupeKey))
+            return .duplicate
+        }
         let receivedAt = now()
         let entry: @Sendable (String?, WebhookOutcome) -> InboxEntry = { paymentId, outcome in
             InboxEntry(connection: connection, dedupeKey: event.dedupeKey, pspPaymentId: event.pspId, paymentId: paymentId,

@@ -79,7 +79,11 @@ struct PostgresExecutor: SQLExecutor {
     }
 
     func read<Result: Sendable>(_ plan: ReadPlan<Result>) async throws -> Result {
-        try await withConnection { connection in
+        // One statement is its own snapshot: no transaction around it, one round trip.
+        if plan.statements.count == 1 {
+            return try await withConnection { connection in try plan.result([try await Self.query(plan.statements[0], on: connection)]) }
+        }
+        return try await withConnection { connection in
             try await Self.query(Statement("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"), on: connection)
             do {
                 var sets: [[any SQLRow]] = []

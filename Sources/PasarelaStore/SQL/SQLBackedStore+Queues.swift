@@ -8,6 +8,20 @@ extension SQLBackedStore {
             """, [connection, dedupeKey]))]) { rows in !rows.isEmpty })
     }
 
+    public func isRecorded(connection: String, dedupeKey: String) async throws -> Bool {
+        try await executor.read(ReadPlan([Statement("SELECT 1 AS one FROM webhook_inbox WHERE connection = ? AND dedupe_key = ?",
+                                                    [connection, dedupeKey])]) { rows in !rows[0].isEmpty })
+    }
+
+    public func addDuplicates(_ counts: [InboxKey: Int]) async throws {
+        guard !counts.isEmpty else { return }
+        let steps: [WritePlan<Void>.Step] = counts.sorted { ($0.key.connection, $0.key.dedupeKey) < ($1.key.connection, $1.key.dedupeKey) }.map {
+            .run(Statement("UPDATE webhook_inbox SET duplicates = duplicates + ? WHERE connection = ? AND dedupe_key = ?",
+                           [$0.value, $0.key.connection, $0.key.dedupeKey]))
+        }
+        try await executor.write(WritePlan(steps) { _ in () })
+    }
+
     public func orphanedWebhooks(limit: Int) async throws -> [OrphanedWebhook] {
         try await executor.read(ReadPlan([Statement("SELECT * FROM webhook_inbox WHERE result = 'orphaned' ORDER BY id DESC LIMIT ?", [limit])]) { rows in
             try rows[0].map(InboxRecord.orphan)
