@@ -62,4 +62,43 @@ private typealias F = Fixtures
             #expect(window.map(\.paymentId) == Array(ids.suffix(3)))
         }
     }
+
+    /// A payment read by id is one statement (its attempts and refunds aggregated as JSON); it must read back exactly
+    /// what the three-statement read of a search gives, children in order, on both stores.
+    @Test(arguments: StoreKind.available) func aPaymentReadInOneStatementIsTheWholePayment(kind: StoreKind) async throws {
+        try await StoreHandle.with(kind) { _, store in
+            let created = F.payment()
+            _ = try await store.create(created, idempotency: nil)
+            var first = F.attempt(for: created)
+            first.outcome = .declined
+            first.declineClass = .soft
+            first.errorMessage = "Tarjeta rechazada: \"fondos\" — ñandú 🙂"
+            var second = F.attempt(for: created, psp: "D-4-2")
+            second.sequence = 2
+            second.needsDuplicateCheck = true
+            second.durationMs = nil
+            let at = Date(timeIntervalSince1970: 1_800_000_000.123)
+            let account = BankAccount(beneficiaryName: "Pedro Gómez", bank: "BCP", number: "19112345678012", type: "savings")
+            let refunds = [
+                Refund(id: "re_b", paymentId: created.id, amount: Money(minorUnits: 500, currency: F.pen), reason: "devolución", connection: "dlocal",
+                       bankAccount: account, createdAt: at.addingTimeInterval(1), updatedAt: at.addingTimeInterval(2)),
+                Refund(id: "re_a", paymentId: created.id, amount: Money(minorUnits: 700, currency: F.pen), status: .succeeded, connection: "dlocal",
+                       pspRefundId: "R-1", createdAt: at, updatedAt: at),
+            ]
+            #expect(try await F.write(store, created, attempts: [second, first], refunds: refunds) { $0.status = .succeeded } == .committed)
+            let one = try #require(try await store.payment(id: created.id, merchantId: "m1"))
+            let searched = try #require(try await store.searchPayments(PaymentSearch(paymentId: created.id)).first)
+            #expect(one == searched)
+            #expect(one.attempts.map(\.sequence) == [1, 2])
+            #expect(one.attempts.first?.errorMessage == first.errorMessage)
+            #expect(one.refunds.map(\.id) == ["re_a", "re_b"])
+            #expect(one.refunds.last?.bankAccount == account)
+            #expect(try await store.payment(id: created.id, merchantId: "someone-else") == nil)
+            // A payment with no attempt and no refund.
+            let bare = F.payment()
+            _ = try await store.create(bare, idempotency: nil)
+            let read = try #require(try await store.payment(id: bare.id, merchantId: nil))
+            #expect(read.attempts.isEmpty && read.refunds.isEmpty)
+        }
+    }
 }

@@ -176,6 +176,31 @@ enum PaymentRecord {
         return (filter, values)
     }
 
+    static let attemptColumns = ["id", "payment_id", "sequence", "connection", "psp_payment_id", "outcome", "psp_status", "decline_class",
+                                 "failure_class", "error_code", "error_message", "rule", "config_version", "started_at", "duration_ms",
+                                 "needs_duplicate_check"]
+    static let refundColumns = ["id", "payment_id", "amount_value", "currency", "status", "reason", "connection", "psp_refund_id", "psp_status",
+                                "error_code", "error_message", "bank_account_json", "created_at", "updated_at"]
+
+    /// One payment chosen by `filter` (over `payments p`), with its attempts and refunds, in one statement: the children
+    /// come aggregated as JSON arrays (SQLite's `json_group_array`, PostgreSQL's `json_agg`). One round trip, no
+    /// transaction needed to see the three consistently.
+    static func one(_ filter: String, _ values: [(any SQLBindable)?]) -> ReadPlan<StoredPayment?> {
+        func aggregate(_ table: String, _ columns: [String]) -> String {
+            let pairs = columns.map { "'\($0)', c.\($0)" }.joined(separator: ", ")
+            return "COALESCE(CAST((SELECT json_group_array(json_object(\(pairs))) FROM \(table) c WHERE c.payment_id = p.id) AS TEXT), '[]')"
+        }
+        let sql = "SELECT p.*, \(aggregate("attempts", attemptColumns)) AS attempts_json, \(aggregate("refunds", refundColumns)) AS refunds_json "
+            + "FROM payments p \(filter)"
+        return ReadPlan([Statement(sql, values)]) { rows in
+            guard let row = rows[0].first else { return nil }
+            let attempts = try JSONRow.rows(try row.text("attempts_json")).map(attempt(from:)).sorted { $0.sequence < $1.sequence }
+            let refunds = try JSONRow.rows(try row.text("refunds_json")).map(RefundRecord.refund(from:))
+                .sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
+            return StoredPayment(payment: try payment(from: row), attempts: attempts, refunds: refunds)
+        }
+    }
+
     static func stored(_ filter: String, _ values: [(any SQLBindable)?]) -> ReadPlan<[StoredPayment]> {
         ReadPlan([
             Statement("SELECT * FROM payments \(filter)", values),

@@ -78,11 +78,11 @@ extension SQLBackedStore {
 
     public func payment(id: String, merchantId: String?) async throws -> StoredPayment? {
         let plan = if let merchantId {
-            PaymentRecord.stored("WHERE id = ? AND merchant_id = ? LIMIT 1", [id, merchantId])
+            PaymentRecord.one("WHERE p.id = ? AND p.merchant_id = ?", [id, merchantId])
         } else {
-            PaymentRecord.stored("WHERE id = ? LIMIT 1", [id])
+            PaymentRecord.one("WHERE p.id = ?", [id])
         }
-        return try await executor.read(plan).first
+        return try await executor.read(plan)
     }
 
     public func attempt(connection: String, pspPaymentId: String, reference: String?) async throws -> AttemptRef? {

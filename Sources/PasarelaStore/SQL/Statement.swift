@@ -43,6 +43,9 @@ public struct Statement: Sendable {
         var out = "", number = 0, quoted = false
         let clauses = sql.replacingOccurrences(of: "/*SKIP LOCKED*/", with: "FOR UPDATE SKIP LOCKED")
             .replacingOccurrences(of: "/*FOR UPDATE*/", with: "FOR UPDATE")
+            // JSON aggregation of child rows: SQLite's names, PostgreSQL's functions.
+            .replacingOccurrences(of: "json_group_array(", with: "json_agg(")
+            .replacingOccurrences(of: "json_object(", with: "json_build_object(")
         for character in clauses {
             if character == "'" { quoted.toggle() }
             if character == "?", !quoted {
