@@ -142,38 +142,39 @@ extension SQLBackedStore {
     }
 
     public func history(since: Date, until: Date, after: String?, limit: Int) async throws -> [HistoricalPayment] {
-        var filter = "WHERE created_at >= ? AND created_at < ?"
+        var filter = "WHERE p.created_at >= ? AND p.created_at < ?"
         var values: [(any SQLBindable)?] = [since, until]
         if let after {
-            filter += " AND (created_at, id) > (SELECT created_at, id FROM payments WHERE id = ?)"
+            filter += " AND (p.created_at, p.id) > (SELECT created_at, id FROM payments WHERE id = ?)"
             values.append(after)
         }
-        filter += " ORDER BY created_at, id LIMIT ?"
+        filter += " ORDER BY p.created_at, p.id LIMIT ?"
         values.append(limit)
-        // Only the columns routing reads: a period of payments is read whole, so every column costs.
-        let columns = """
-            id, merchant_id, livemode, amount_value, currency, country, method_type, method_network, method_bank, method_token,
-            order_id, customer_json, metadata_json, connection, rule, created_at
+        // Only the columns routing reads (a period of payments is read whole, so every column costs), and each payment's
+        // attempts aggregated into its row from the attempts' index: one statement, one round trip per page.
+        let attempts = """
+            COALESCE(CAST((SELECT json_group_array(json_object('sequence', c.sequence, 'connection', c.connection, 'outcome', c.outcome,
+                'decline_class', c.decline_class, 'duration_ms', c.duration_ms)) FROM attempts c WHERE c.payment_id = p.id) AS TEXT), '[]')
             """
-        return try await executor.read(ReadPlan([
-            Statement("SELECT \(columns) FROM payments \(filter)", values),
-            Statement("""
-                SELECT payment_id, connection, outcome, decline_class, duration_ms FROM attempts
-                WHERE payment_id IN (SELECT id FROM payments \(filter)) ORDER BY payment_id, sequence
-                """, values),
-        ]) { rows in
-            var attempts: [String: [HistoricalAttempt]] = [:]
-            for row in rows[1] {
-                guard let outcome = AttemptOutcome(rawValue: try row.text(required: "outcome")) else { throw CorruptRow("an attempt has an unknown outcome") }
-                attempts[try row.text(required: "payment_id"), default: []].append(HistoricalAttempt(
-                    connection: try row.text(required: "connection"), outcome: outcome,
-                    declineClass: try row.text("decline_class").flatMap(DeclineClass.init(rawValue:)), durationMs: try row.int("duration_ms").map(Int.init)))
-            }
-            return try rows[0].map { row in
-                let id = try row.text(required: "id")
-                return HistoricalPayment(id: id, merchantId: try row.text(required: "merchant_id"), livemode: try row.bool(required: "livemode"),
-                                         request: try PaymentRecord.request(from: row, routingOnly: true), connection: try row.text("connection"),
-                                         rule: try row.text("rule"), createdAt: try row.date(required: "created_at"), attempts: attempts[id] ?? [])
+        let columns = """
+            p.id, p.merchant_id, p.livemode, p.amount_value, p.currency, p.country, p.method_type, p.method_network, p.method_bank,
+            p.method_token, p.order_id, p.customer_json, p.metadata_json, p.connection, p.rule, p.created_at, \(attempts) AS attempts_json
+            """
+        return try await executor.read(ReadPlan([Statement("SELECT \(columns) FROM payments p \(filter)", values)]) { rows in
+            try rows[0].map { row in
+                let attempts = try JSONRow.rows(try row.text("attempts_json")).map { attempt in
+                    guard let outcome = AttemptOutcome(rawValue: try attempt.text(required: "outcome")) else {
+                        throw CorruptRow("an attempt has an unknown outcome")
+                    }
+                    return (Int(try attempt.int(required: "sequence")), HistoricalAttempt(
+                        connection: try attempt.text(required: "connection"), outcome: outcome,
+                        declineClass: try attempt.text("decline_class").flatMap(DeclineClass.init(rawValue:)),
+                        durationMs: try attempt.int("duration_ms").map(Int.init)))
+                }.sorted { $0.0 < $1.0 }.map(\.1)
+                return HistoricalPayment(id: try row.text(required: "id"), merchantId: try row.text(required: "merchant_id"),
+                                         livemode: try row.bool(required: "livemode"), request: try PaymentRecord.request(from: row, routingOnly: true),
+                                         connection: try row.text("connection"), rule: try row.text("rule"),
+                                         createdAt: try row.date(required: "created_at"), attempts: attempts)
             }
         })
     }
