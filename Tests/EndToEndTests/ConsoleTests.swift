@@ -197,6 +197,38 @@ import Testing
         await none.stop()
     }
 
+    @Test func paymentSearchPagesNewestFirstWithEveryPaymentOnce() async throws {
+        let harness = try await Harness.start()
+        _ = try await Self.operators(harness)
+        var made: [String] = []
+        for _ in 0..<55 {
+            made.append(try #require(try await harness.call("POST", "/v1/payments", json: Harness.cashBody()).json["id"] as? String))
+        }
+        let viewer = ConsoleClient(base: harness.stack.gatewayURL)
+        #expect(try await viewer.signIn("bob", "viewer-password-1").status == 303)
+        var seen: [String] = []
+        var path: String? = "/console/payments?method=cash&connection=dlocal"
+        while let next = path {
+            let page = try await viewer.get(next)
+            #expect(page.status == 200)
+            seen += Self.ids(in: page.text)
+            path = Self.nextPage(in: page.text)
+        }
+        #expect(seen == made.reversed())
+        #expect(try await viewer.get("/console/payments?from=2020-13-01").status == 400)
+        await harness.stop()
+    }
+
+    /// The payment ids a search page links to, in order.
+    static func ids(in html: String) -> [String] {
+        html.components(separatedBy: "<a href=\"/console/payments/").dropFirst().map { String($0.prefix { $0 != "\"" }) }
+    }
+
+    static func nextPage(in html: String) -> String? {
+        guard let range = html.range(of: "id=\"next-page\" href=\"") else { return nil }
+        return String(html[range.upperBound...].prefix { $0 != "\"" }).replacingOccurrences(of: "&amp;", with: "&")
+    }
+
     static func base(in html: String) -> String? { field("base", in: html, after: "id=\"rules-form\"") }
 
     /// The value of the hidden input `name` after `marker` in a page.

@@ -65,7 +65,9 @@ enum PaymentsPage {
         var next = ""
         if payments.count == search.limit, let last = payments.last {
             var query: [(String, String?)] = [("payment", search.paymentId), ("order", search.orderId), ("status", search.status?.rawValue),
-                                              ("connection", search.connection), ("method", search.method?.rawValue)]
+                                              ("connection", search.connection), ("method", search.method?.rawValue),
+                                              ("from", search.createdFrom.map { String(Timestamps.utc($0).prefix(10)) }),
+                                              ("to", search.createdBefore.map { String(Timestamps.utc($0.addingTimeInterval(-86_400)).prefix(10)) })]
             query.append(("after", last.payment.id))
             next = "<p><a id=\"next-page\" href=\"/console/payments?" + query.compactMap { name, value in
                 value.map { "\(name)=\(HTML.query($0))" }
