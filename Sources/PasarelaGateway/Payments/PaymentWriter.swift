@@ -88,11 +88,12 @@ public final class PaymentWriter: Sendable {
         return try await finished(prepared.applied(held), write: prepared.write)
     }
 
-    /// After a commit: the outbox woken for new events, a repeated webhook event counted.
+    /// After a commit: the outbox woken for new notifications, a repeated webhook event counted.
     func finished(_ applied: Applied, write: PaymentWrite?) async throws -> Applied {
         switch applied.result {
         case .committed:
-            if !(write?.events.isEmpty ?? true) { outbox.wake() }
+            // Only events with somewhere to go queue a notification: the others give the dispatcher nothing to claim.
+            if write?.events.contains(where: { $0.notificationURL != nil }) == true { outbox.wake() }
         case .duplicate:
             // Another delivery of the event was recorded between the duplicate check and this decision, which was rolled
             // back whole: the repeat is counted here (a write of the inbox row alone counts it itself).
