@@ -29,9 +29,7 @@ public enum Timestamps {
 
     /// `2026-11-26 15:04:05.123`: how SQLite rows hold instants (GRDB's format, UTC).
     public static func sqlText(_ date: Date) -> String {
-        var text = format(date, offset: 0, millis: true)
-        text.removeLast()   // the Z
-        return text.replacingOccurrences(of: "T", with: " ")
+        format(date, offset: 0, millis: true, separator: UInt8(ascii: " "), zone: false)
     }
 
     /// Reads ``sqlText(_:)``; `nil` for another form.
@@ -48,7 +46,10 @@ public enum Timestamps {
 
     // MARK: - Formatting
 
-    static func format(_ date: Date, offset: Int, millis: Bool) -> String {
+    /// - Parameters:
+    ///   - separator: between the date and the time (`T`, or a space for SQLite's form).
+    ///   - zone: whether `Z` or the offset is written.
+    static func format(_ date: Date, offset: Int, millis: Bool, separator: UInt8 = UInt8(ascii: "T"), zone: Bool = true) -> String {
         // Whole milliseconds, floored (15:04:05.9996 is still second 05), after rounding to the microsecond so a binary
         // fraction just under a millisecond (…334.9999999) does not lose it.
         let micros = Int64((date.timeIntervalSince1970 * 1_000_000).rounded())
@@ -61,11 +62,13 @@ public enum Timestamps {
         append(&out, year, digits: 4)
         out.append(UInt8(ascii: "-")); append(&out, month, digits: 2)
         out.append(UInt8(ascii: "-")); append(&out, day, digits: 2)
-        out.append(UInt8(ascii: "T")); append(&out, secondOfDay / 3600, digits: 2)
+        out.append(separator); append(&out, secondOfDay / 3600, digits: 2)
         out.append(UInt8(ascii: ":")); append(&out, secondOfDay / 60 % 60, digits: 2)
         out.append(UInt8(ascii: ":")); append(&out, secondOfDay % 60, digits: 2)
         if millis { out.append(UInt8(ascii: ".")); append(&out, milliseconds, digits: 3) }
-        if offset == 0 {
+        if !zone {
+            // SQLite's form: UTC, no zone written.
+        } else if offset == 0 {
             out.append(UInt8(ascii: "Z"))
         } else {
             out.append(UInt8(ascii: offset < 0 ? "-" : "+"))
@@ -77,13 +80,19 @@ public enum Timestamps {
 
     /// `value` in decimal, zero-padded to `digits` (a longer number is written whole).
     static func append(_ out: inout [UInt8], _ value: Int, digits: Int) {
-        var value = max(0, value), written: [UInt8] = []
-        repeat {
-            written.append(UInt8(ascii: "0") + UInt8(value % 10))
-            value /= 10
-        } while value > 0
-        if written.count < digits { out.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: digits - written.count)) }
-        out.append(contentsOf: written.reversed())
+        let value = max(0, value)
+        var width = 1, limit = 10
+        while limit <= value { width += 1; limit *= 10 }
+        width = max(width, digits)
+        // Written in place from the last digit back: no array per number.
+        let start = out.count
+        out.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: width))
+        var rest = value, index = start + width - 1
+        while rest > 0 {
+            out[index] = UInt8(ascii: "0") + UInt8(rest % 10)
+            rest /= 10
+            index -= 1
+        }
     }
 
     // MARK: - Parsing
