@@ -22,6 +22,17 @@ public struct Redactor: Sendable {
     /// Text with every secret replaced (searched over the UTF-8 bytes: this runs on every PSP call).
     public func text(_ value: String) -> String {
         guard !secrets.isEmpty else { return value }
+        // Most text holds no secret: looked for in place first, copied only when one is there.
+        var probe = value
+        let holdsOne = probe.withUTF8 { text in
+            secrets.contains { secret in
+                var found = false
+                var secret = secret
+                secret.withUTF8 { needle in found = Self.contains(text, needle) }
+                return found
+            }
+        }
+        guard holdsOne else { return value }
         var bytes = Array(value.utf8)
         var changed = false
         for secret in secrets {
@@ -44,6 +55,21 @@ public struct Redactor: Sendable {
         return changed ? String(decoding: bytes, as: UTF8.self) : value
     }
 
+    static func contains(_ text: UnsafeBufferPointer<UInt8>, _ needle: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let first = needle.first, needle.count <= text.count else { return false }
+        var index = 0
+        let last = text.count - needle.count
+        while index <= last {
+            if text[index] == first {
+                var offset = 1
+                while offset < needle.count, text[index + offset] == needle[offset] { offset += 1 }
+                if offset == needle.count { return true }
+            }
+            index += 1
+        }
+        return false
+    }
+
     /// A body: JSON with its payer fields masked (and secrets replaced), anything else as text with secrets replaced.
     public func body(_ bytes: [UInt8]) -> String {
         guard !bytes.isEmpty else { return "" }
@@ -54,7 +80,7 @@ public struct Redactor: Sendable {
     func mask(_ value: JSONValue, key: String?, parent: String?) -> JSONValue {
         switch value {
         case .object(let fields):
-            return .object(Dictionary(uniqueKeysWithValues: fields.map { ($0.key, mask($0.value, key: $0.key.lowercased(), parent: key)) }))
+            return .object(Dictionary(uniqueKeysWithValues: fields.map { ($0.key, mask($0.value, key: Self.lowercased($0.key), parent: key)) }))
         case .array(let items):
             return .array(items.map { mask($0, key: key, parent: parent) })
         case .string(let text):
@@ -68,6 +94,12 @@ public struct Redactor: Sendable {
         default:
             return value
         }
+    }
+
+    /// A field name in lower case; most are already, and are not copied.
+    static func lowercased(_ key: String) -> String {
+        key.utf8.contains(where: { (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) }) || !key.utf8.allSatisfy({ $0 < 0x80 })
+            ? key.lowercased() : key
     }
 
     /// `pedro@example.com` → `p***@example.com`; anything else keeps its last four characters when it has more than six.
