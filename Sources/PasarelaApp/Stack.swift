@@ -33,7 +33,8 @@ public enum Stack {
 
         let gateway = Gateway(snapshot: snapshot, store: store, merchants: merchants,
                               publicBaseURL: options.publicURL ?? "http://\(options.host):\(options.port)", logger: logger, now: options.now,
-                              workLease: options.workLease, requestLease: options.requestLease, sandbox: options.sandbox)
+                              workLease: options.workLease, requestLease: options.requestLease, sandbox: options.sandbox,
+                              duplicateFlush: options.duplicateFlushInterval)
         let openAPI = try? String(contentsOfFile: options.configDirectory + "/openapi.yaml", encoding: .utf8)
         // A reloaded sandbox config keeps pointing its connections at the emulators already running.
         let redirect = emulatorURLs

@@ -39,6 +39,8 @@ public struct StackOptions: Sendable {
     /// The gateway's clock: every decision, schedule and expiry reads it (tests move it by hand).
     public var now: @Sendable () -> Date = Date.init
 
+    /// How often repeated webhook events counted in memory are added to the store.
+    public var duplicateFlushInterval: Duration = .seconds(1)
     /// Where the operators' console answers: on the gateway's listener (the default), on a listener of its own, or not at
     /// all.
     public var console: ConsoleMode = .sameListener

@@ -84,11 +84,7 @@ public struct ConsoleAuth: Sendable {
     /// Whether `sent` is the session's CSRF token (constant time).
     public static func csrfMatches(_ sent: String?, _ session: Session) -> Bool {
         guard let sent else { return false }
-        let a = Array(sent.utf8), b = Array(session.csrf.utf8)
-        guard a.count == b.count else { return false }
-        var difference: UInt8 = 0
-        for (x, y) in zip(a, b) { difference |= x ^ y }
-        return difference == 0
+        return ConstantTime.equals(Array(sent.utf8), Array(session.csrf.utf8))
     }
 
     public func audit(_ name: String, _ action: String, _ subject: String, _ detail: String) async throws {
@@ -98,10 +94,6 @@ public struct ConsoleAuth: Sendable {
 
     static func digest(_ token: String) -> String { Hex.encode(SHA256.hash(data: Array(token.utf8))) }
 
-    static func randomToken() -> String {
-        var generator = SystemRandomNumberGenerator()
-        let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
-        return Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
-    }
+    /// About 250 random bits, safe in a cookie, a form field and a header.
+    static func randomToken() -> String { Identifier.secret("cs", length: 43) }
 }

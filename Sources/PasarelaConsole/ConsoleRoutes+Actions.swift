@@ -10,9 +10,7 @@ extension ConsoleRoutes {
         for action in ["cancel", "capture", "refund", "redeliver"] {
             router.post("/console/payments/:id/\(action)") { request, context in
                 let form = ConsoleHTTP.form(try await ConsoleHTTP.body(request))
-                switch try await gate(request, csrf: .some(form["csrf"]), editor: true) {
-                case .stop(let response): return response
-                case .pass(let session):
+                return try await guarded(request, csrf: .some(form["csrf"]), editor: true) { session in
                     let id = context.parameters.get("id") ?? ""
                     guard let stored = try await console.gateway.store.payment(id: id, merchantId: nil) else {
                         return ConsoleHTTP.html(.notFound, HTML.page(title: "No such payment", session: session, body: "<p>No such payment.</p>"))

@@ -7,9 +7,7 @@ import PasarelaRouting
 extension ConsoleRoutes {
     func addRules(to router: some RouterMethods<Context>) {
         router.get("/console/rules") { request, _ in
-            switch try await gate(request) {
-            case .stop(let response): return response
-            case .pass(let session):
+            return try await guarded(request) { session in
                 let (text, version) = console.editor.current()
                 return ConsoleHTTP.html(.ok, RulesPage.render(text: text, version: version, live: console.gateway.config.snapshot,
                                                               session: session, notice: request.uri.queryParameters.get("saved").map {
@@ -19,9 +17,7 @@ extension ConsoleRoutes {
         // The editor's check on each change: problems with line and column, and the sample explained both ways.
         router.post("/console/rules/check") { request, _ in
             let body = try await ConsoleHTTP.body(request)
-            switch try await gate(request, csrf: .some(request.headers[ConsoleHTTP.csrfHeader]), api: true) {
-            case .stop(let response): return response
-            case .pass:
+            return try await guarded(request, csrf: .some(request.headers[ConsoleHTTP.csrfHeader]), api: true) { _ in
                 guard let call = try? JSONValue.parse(body), let text = call["text"]?.stringValue else {
                     return ConsoleHTTP.json(.badRequest, .object(["error": .string("send {\"text\": …, \"sample\": {…}}")]))
                 }
@@ -39,9 +35,7 @@ extension ConsoleRoutes {
         }
         router.post("/console/rules/whatif") { request, _ in
             let body = try await ConsoleHTTP.body(request)
-            switch try await gate(request, csrf: .some(request.headers[ConsoleHTTP.csrfHeader]), api: true) {
-            case .stop(let response): return response
-            case .pass:
+            return try await guarded(request, csrf: .some(request.headers[ConsoleHTTP.csrfHeader]), api: true) { _ in
                 guard let call = try? JSONValue.parse(body), let text = call["text"]?.stringValue else {
                     return ConsoleHTTP.json(.badRequest, .object(["error": .string("send {\"text\": …, \"since\": \"7d\"}")]))
                 }
@@ -59,9 +53,7 @@ extension ConsoleRoutes {
         }
         router.post("/console/rules/save") { request, _ in
             let form = ConsoleHTTP.form(try await ConsoleHTTP.body(request))
-            switch try await gate(request, csrf: .some(form["csrf"]), editor: true) {
-            case .stop(let response): return response
-            case .pass(let session):
+            return try await guarded(request, csrf: .some(form["csrf"]), editor: true) { session in
                 let text = (form["text"] ?? "").replacingOccurrences(of: "\r\n", with: "\n")
                 let live = console.gateway.config.snapshot
                 switch console.editor.save(text, base: form["base"] ?? "") {

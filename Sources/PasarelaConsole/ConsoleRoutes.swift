@@ -44,6 +44,15 @@ public struct ConsoleRoutes<Context: RemoteAddressRequestContext>: Sendable {
         return .pass(session)
     }
 
+    /// `body` with the request's session when ``gate(_:csrf:editor:api:)`` lets it through; its refusal otherwise.
+    func guarded(_ request: Request, csrf: String?? = nil, editor: Bool = false, api: Bool = false,
+                 _ body: (ConsoleAuth.Session) async throws -> Response) async throws -> Response {
+        switch try await gate(request, csrf: csrf, editor: editor, api: api) {
+        case .stop(let response): return response
+        case .pass(let session): return try await body(session)
+        }
+    }
+
     public func add(to router: some RouterMethods<Context>) {
         router.get("/console") { _, _ in ConsoleHTTP.redirect("/console/connections") }
         router.get("/console/assets/console.css") { _, _ in ConsoleHTTP.asset(Assets.css, type: "text/css; charset=utf-8") }
@@ -77,9 +86,7 @@ public struct ConsoleRoutes<Context: RemoteAddressRequestContext>: Sendable {
         }
         router.post("/console/logout") { request, _ in
             let form = ConsoleHTTP.form(try await ConsoleHTTP.body(request))
-            switch try await gate(request, csrf: .some(form["csrf"])) {
-            case .stop(let response): return response
-            case .pass(let session):
+            return try await guarded(request, csrf: .some(form["csrf"])) { session in
                 try await console.auth.logout(session)
                 return ConsoleHTTP.redirect("/console/login", cookie: ConsoleHTTP.clearedCookie(secure: console.secureCookies))
             }
@@ -88,15 +95,12 @@ public struct ConsoleRoutes<Context: RemoteAddressRequestContext>: Sendable {
 
     func addPages(to router: some RouterMethods<Context>) {
         router.get("/console/connections") { request, _ in
-            switch try await gate(request) {
-            case .stop(let response): return response
-            case .pass(let session): return ConsoleHTTP.html(.ok, ConnectionsPage.render(try await console.health.page(), session: session, now: console.now()))
+            return try await guarded(request) { session in
+                return ConsoleHTTP.html(.ok, ConnectionsPage.render(try await console.health.page(), session: session, now: console.now()))
             }
         }
         router.get("/console/payments") { request, _ in
-            switch try await gate(request) {
-            case .stop(let response): return response
-            case .pass(let session):
+            return try await guarded(request) { session in
                 let query = request.uri.queryParameters
                 let (search, problem) = PaymentsPage.search(from: { query.get($0) })
                 let found = problem == nil ? try await console.store.searchPayments(search) : []
@@ -105,9 +109,7 @@ public struct ConsoleRoutes<Context: RemoteAddressRequestContext>: Sendable {
             }
         }
         router.get("/console/payments/:id") { request, context in
-            switch try await gate(request) {
-            case .stop(let response): return response
-            case .pass(let session):
+            return try await guarded(request) { session in
                 let id = context.parameters.get("id") ?? ""
                 guard let stored = try await console.gateway.store.payment(id: id, merchantId: nil) else {
                     return ConsoleHTTP.html(.notFound, HTML.page(title: "No such payment", session: session, active: "payments",
@@ -120,9 +122,8 @@ public struct ConsoleRoutes<Context: RemoteAddressRequestContext>: Sendable {
             }
         }
         router.get("/console/audit") { request, _ in
-            switch try await gate(request) {
-            case .stop(let response): return response
-            case .pass(let session): return ConsoleHTTP.html(.ok, AuditPage.render(try await console.store.audit(limit: 200), session: session))
+            return try await guarded(request) { session in
+                return ConsoleHTTP.html(.ok, AuditPage.render(try await console.store.audit(limit: 200), session: session))
             }
         }
     }

@@ -23,7 +23,7 @@ public final class LoginLimiter: Sendable {
     public init(limits: Limits = Limits()) { self.limits = limits }
 
     /// Seconds until a login for `account` from `address` may be tried, or `nil` when it may now.
-    func retryAfter(account: String, address: String, now: Date) -> Int? {
+    public func retryAfter(account: String, address: String, now: Date) -> Int? {
         failures.withLock { state in
             let since = now.addingTimeInterval(-limits.window)
             state.accounts[account]?.removeAll { $0 <= since }
@@ -35,7 +35,7 @@ public final class LoginLimiter: Sendable {
         }
     }
 
-    func failed(account: String, address: String, at now: Date) {
+    public func failed(account: String, address: String, at now: Date) {
         failures.withLock { state in
             state.accounts[account, default: []].append(now)
             state.addresses[address, default: []].append(now)
@@ -44,7 +44,7 @@ public final class LoginLimiter: Sendable {
         }
     }
 
-    func succeeded(account: String) {
+    public func succeeded(account: String) {
         _ = failures.withLock { $0.accounts.removeValue(forKey: account) }
     }
 }

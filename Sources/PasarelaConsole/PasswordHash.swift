@@ -1,6 +1,7 @@
 import Crypto
 import CryptoExtras
 import Foundation
+import PasarelaAdapters
 
 /// Operators' passwords, hashed with scrypt and stored as `scrypt$logN$r$p$salt$hash` (salt and hash base64), so the
 /// cost can rise later without breaking stored hashes. The default cost (N = 2^16, r = 8, p = 1: 64 MiB) takes
@@ -34,9 +35,7 @@ public struct PasswordHash: Sendable {
               (10...20).contains(logN), (1...32).contains(r), (1...16).contains(p),
               let salt = Data(base64Encoded: parts[4]), let expected = Data(base64Encoded: parts[5]), expected.count == 32,
               let derived = try? derive(password, salt: Array(salt), logN: logN, r: r, p: p) else { return false }
-        var difference: UInt8 = 0
-        for (a, b) in zip(derived, expected) { difference |= a ^ b }
-        return difference == 0
+        return ConstantTime.equals(derived, Array(expected))
     }
 
     static func derive(_ password: String, salt: [UInt8], logN: Int, r: Int, p: Int) throws -> [UInt8] {

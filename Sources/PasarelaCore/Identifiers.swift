@@ -17,4 +17,13 @@ public enum Identifier {
         }
         return String(decoding: bytes, as: UTF8.self)
     }
+
+    static let secretAlphabet = Array("abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789")
+
+    /// A secret to hand out once (a merchant's key or notification secret, a console session): `prefix_` and `length`
+    /// characters drawn from the system's random source, about 5.8 bits each.
+    public static func secret(_ prefix: String, length: Int = 28) -> String {
+        var generator = SystemRandomNumberGenerator()
+        return prefix + "_" + String((0..<length).map { _ in secretAlphabet[Int(generator.next(upperBound: UInt8(secretAlphabet.count)))] })
+    }
 }

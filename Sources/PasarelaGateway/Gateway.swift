@@ -51,7 +51,7 @@ public final class Gateway: Sendable {
     public init(snapshot: ConfigSnapshot, store: any PaymentStore, merchants: MerchantDirectory, publicBaseURL: String,
                 executor: HTTPExecutor = HTTPExecutor(), logger: Logger = Logger(label: "pasarela"),
                 now: @escaping @Sendable () -> Date = Date.init, workLease: TimeInterval = 60, requestLease: RequestLease = RequestLease(),
-                sandbox: Bool = true, replies: any ReplyRendering = HTTPMapping.replies) {
+                sandbox: Bool = true, replies: any ReplyRendering = HTTPMapping.replies, duplicateFlush: Duration = .seconds(1)) {
         self.store = store
         self.logger = logger
         self.now = now
@@ -59,7 +59,7 @@ public final class Gateway: Sendable {
         live = LiveConfigs(snapshot: snapshot, publicBaseURL: publicBaseURL, sandbox: sandbox)
         psp = PSPClient(executor: executor, callLog: store, logger: logger, now: now)
         self.merchants = MerchantBook(directory: merchants, store: store, now: now)
-        duplicates = DuplicateCounter(inbox: store, logger: logger)
+        duplicates = DuplicateCounter(inbox: store, interval: duplicateFlush, logger: logger)
         writer = PaymentWriter(ledger: store, merchants: self.merchants, live: live, outbox: outbox, duplicates: duplicates, logger: logger, now: now)
         planner = RoutePlanner(live: live, breakers: psp.breakers, now: now)
         rateLimits = RateLimits(live: live, now: now)

@@ -48,7 +48,7 @@ public struct MerchantAdmin: Sendable {
         guard try await store.addMerchant(MerchantRecord(id: id, name: name ?? id, notificationURL: notificationURL, createdAt: at)) else {
             throw Failure.merchantExists(id)
         }
-        let secret = Self.random("whsec")
+        let secret = Identifier.secret("whsec")
         try await store.addSecret(merchantId: id, secret: secret, createdAt: at)
         return secret
     }
@@ -87,7 +87,7 @@ public struct MerchantAdmin: Sendable {
     public func rollSecret(merchantId: String, overlap: TimeInterval) async throws -> String {
         guard try await store.merchant(id: merchantId) != nil else { throw Failure.noMerchant(merchantId) }
         let at = now()
-        let secret = Self.random("whsec")
+        let secret = Identifier.secret("whsec")
         try await store.endSecrets(merchantId: merchantId, before: at, at: at.addingTimeInterval(overlap))
         try await store.addSecret(merchantId: merchantId, secret: secret, createdAt: at)
         return secret
@@ -96,7 +96,7 @@ public struct MerchantAdmin: Sendable {
     public func createKey(merchantId: String, mode: String) async throws -> NewKey {
         guard mode == "test" || mode == "live" else { throw Failure.badInput("--mode is test or live") }
         guard try await store.merchant(id: merchantId) != nil else { throw Failure.noMerchant(merchantId) }
-        let secret = Self.random("sk_\(mode)", length: 32)
+        let secret = Identifier.secret("sk_\(mode)", length: 32)
         let record = APIKeyRecord(id: Identifier.make("key"), merchantId: merchantId, mode: mode, digest: MerchantDirectory.digest(secret),
                                   prefix: String(secret.prefix(12)), createdAt: now())
         try await store.addKey(record)
@@ -116,11 +116,4 @@ public struct MerchantAdmin: Sendable {
         return new
     }
 
-    static let alphabet = Array("abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789")
-
-    /// `prefix_` and `length` random characters from the system's random source.
-    static func random(_ prefix: String, length: Int = 28) -> String {
-        var generator = SystemRandomNumberGenerator()
-        return prefix + "_" + String((0..<length).map { _ in alphabet[Int(generator.next(upperBound: UInt8(alphabet.count)))] })
-    }
 }

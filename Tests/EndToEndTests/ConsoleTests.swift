@@ -119,6 +119,20 @@ import Testing
         await harness.stop()
     }
 
+    /// Per address: failures spread over many names from one address lock that address out, not the others, and the
+    /// window lets them go.
+    @Test func loginsAreThrottledPerAddressAcrossAccounts() {
+        let limiter = LoginLimiter(limits: .init(perAccount: 5, perAddress: 3, window: 60))
+        let start = Date(timeIntervalSince1970: 1_800_000_000)
+        for (index, name) in ["ana", "bob", "carl"].enumerated() {
+            #expect(limiter.retryAfter(account: name, address: "203.0.113.9", now: start) == nil)
+            limiter.failed(account: name, address: "203.0.113.9", at: start.addingTimeInterval(Double(index)))
+        }
+        #expect(limiter.retryAfter(account: "dora", address: "203.0.113.9", now: start.addingTimeInterval(3)) == 57)
+        #expect(limiter.retryAfter(account: "dora", address: "198.51.100.7", now: start.addingTimeInterval(3)) == nil)
+        #expect(limiter.retryAfter(account: "dora", address: "203.0.113.9", now: start.addingTimeInterval(60)) == nil)
+    }
+
     @Test func paymentActionsRunTheAPIsUseCasesOncePerForm() async throws {
         let harness = try await Harness.start()
         _ = try await Self.operators(harness)
@@ -129,6 +143,14 @@ import Testing
         let page = try await editor.get("/console/payments/\(id)")
         #expect(page.status == 200)
         #expect(page.text.contains("id=\"timeline\"") && page.text.contains("attempt 1 on <strong>dlocal</strong>"))
+        // The PSP calls are shown, the payer's data masked and no credential in sight.
+        #expect(page.text.contains("create call"))
+        #expect(!page.text.contains("pedro@example.com") && !page.text.contains("27662162"))
+        let credentials = try #require(harness.stack.gateway.config.snapshot.connections["dlocal"]?.credentials)
+        for name in ["secret_key", "trans_key"] {
+            let secret = try #require(credentials.value(name))
+            #expect(!page.text.contains(secret), "\(name) rendered")
+        }
         let key = try #require(Self.field("idempotency_key", in: page.text, after: "/cancel\""))
         let first = try await editor.form("/console/payments/\(id)/cancel", ["csrf": try #require(editor.csrf), "idempotency_key": key])
         #expect(first.status == 303)

@@ -28,9 +28,11 @@ struct Harness {
                       notificationSchedule: [Duration] = [.milliseconds(100), .milliseconds(200), .milliseconds(300)],
                       clock: TestClock = TestClock(), sandboxURL: String? = nil,
                       requestLease: RequestLease = RequestLease(renewEvery: nil),
-                      console: StackOptions.ConsoleMode = .sameListener) async throws -> Harness {
+                      console: StackOptions.ConsoleMode = .sameListener,
+                      duplicateFlush: Duration = .seconds(1)) async throws -> Harness {
         var options = StackOptions()
         options.console = console
+        options.duplicateFlushInterval = duplicateFlush
         options.now = { clock.now() }
         // The reconciler runs when a test says so (`reconcile()`), never behind its back.
         options.reconcileInterval = nil

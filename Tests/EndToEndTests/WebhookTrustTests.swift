@@ -35,6 +35,23 @@ import Testing
         }
     }
 
+    /// A repeat is a read: nothing of it reaches the store until the counts are added in one batch; the counts shown are
+    /// exact before and after that.
+    @Test func duplicatesWriteNothingUntilTheirCountsAreAddedInOneBatch() async throws {
+        // The batch is written when the test says so (an hour is never reached here).
+        let harness = try await Harness.start(duplicateFlush: .seconds(3600))
+        let created = try await harness.call("POST", "/v1/payments", json: Harness.cashBody(notificationURL: nil))
+        let pspId = try #require(created.json["psp_payment_id"] as? String)
+        try await setWebhooks(harness, "dlocal", #"{"duplicates":6}"#)
+        #expect((try await harness.call("POST", "/sandbox/dlocal/payments/\(pspId)/pay").json["notification"] as? [String: Any])?["tries"] as? Int == 6)
+        #expect(try await webhooks(harness, "dlocal")["duplicate"] as? Int == 5)
+        #expect(try await harness.stack.gateway.store.webhookCounts(connection: "dlocal")["duplicate"] == nil)
+        await harness.stack.gateway.duplicates.flush()
+        #expect(try await harness.stack.gateway.store.webhookCounts(connection: "dlocal")["duplicate"] == 5)
+        #expect(try await webhooks(harness, "dlocal")["duplicate"] as? Int == 5, "not counted twice once written")
+        await harness.stop()
+    }
+
     @Test func threeCheckoutDuplicatesOfEachEventAreAppliedOnce() async throws {
         try await Harness.with { harness in
             let body = Harness.body(country: "MX", currency: "MXN", value: 25050, method: #"{"type":"cash"}"#)

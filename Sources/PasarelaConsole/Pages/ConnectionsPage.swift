@@ -26,8 +26,9 @@ enum ConnectionsPage {
     }
 
     static func window(_ window: ConnectionHealth.Window) -> String {
+        let window = window.observed
         guard window.attempts > 0 else { return "<span class=\"muted\">no attempts</span>" }
-        return "\(window.attempts) attempt\(window.attempts == 1 ? "" : "s"), \(HTML.percent(window.successRate)) taken<br>p50 \(HTML.ms(window.p50Ms)), p99 \(HTML.ms(window.p99Ms))"
+        return "\(window.attempts) attempt\(window.attempts == 1 ? "" : "s"), \(HTML.percent(window.acceptRate)) taken<br>p50 \(HTML.ms(window.p50Ms)), p99 \(HTML.ms(window.p99Ms))"
             + (window.declined + window.failed + window.unknown > 0 ? "<br><span class=\"muted\">\(window.declined) declined, \(window.failed) failed, \(window.unknown) unknown</span>" : "")
     }
 }

@@ -24,20 +24,7 @@ public struct ConnectionHealth: Sendable {
 
     public struct Window: Sendable, Equatable {
         public var minutes: Int
-        public var attempts = 0
-        /// Attempts the PSP took (paid or pending).
-        public var accepted = 0
-        public var declined = 0
-        public var failed = 0
-        public var unknown = 0
-        public var p50Ms: Int?
-        public var p99Ms: Int?
-
-        /// Accepted among attempts that had an answer.
-        public var successRate: Double? {
-            let answered = accepted + declined + failed
-            return answered == 0 ? nil : Double(accepted) / Double(answered)
-        }
+        public var observed = AttemptTally()
     }
 
     public struct Row: Sendable {
@@ -86,20 +73,7 @@ public struct ConnectionHealth: Sendable {
 
     static func window(_ attempts: [Attempt], minutes: Int) -> Window {
         var window = Window(minutes: minutes)
-        var latencies: [Int] = []
-        for attempt in attempts {
-            window.attempts += 1
-            switch attempt.outcome {
-            case .succeeded, .pending: window.accepted += 1
-            case .declined: window.declined += 1
-            case .failed: window.failed += 1
-            case .unknown: window.unknown += 1
-            }
-            if let ms = attempt.durationMs { latencies.append(ms) }
-        }
-        latencies.sort()
-        window.p50Ms = WhatIf.percentile(latencies, 0.5)
-        window.p99Ms = WhatIf.percentile(latencies, 0.99)
+        for attempt in attempts { window.observed.add(outcome: attempt.outcome, declineClass: attempt.declineClass, durationMs: attempt.durationMs) }
         return window
     }
 }

@@ -16,7 +16,7 @@ public struct WhatIf: Sendable {
     var slices: [String: Set<TrafficKey>] = [:]
     var sentTo: [String: Int] = [:]
     /// What each connection did on each kind of traffic: the period's attempts, folded as they are read.
-    var observed: [TrafficKey: [String: Observed]] = [:]
+    var observed: [TrafficKey: [String: AttemptTally]] = [:]
 
     public init(candidate: ConfigSnapshot, since: Date, until: Date, samples: Int = 20) {
         self.candidate = candidate
@@ -36,7 +36,10 @@ public struct WhatIf: Sendable {
     public mutating func add(_ payment: HistoricalPayment) {
         let key = TrafficKey(payment.request)
         report.payments += 1
-        for attempt in payment.attempts { observed[key, default: [:]][attempt.connection, default: Observed()].add(attempt) }
+        for attempt in payment.attempts {
+            observed[key, default: [:]][attempt.connection, default: AttemptTally()]
+                .add(outcome: attempt.outcome, declineClass: attempt.declineClass, durationMs: attempt.durationMs)
+        }
         let from = payment.attempts.first?.connection ?? payment.connection ?? "(none)"
         let plan = RoutePlanner.plan(payment.request, merchant: payment.merchantId, livemode: payment.livemode, snapshot: candidate,
                                      breakers: BreakerView(), draw: Self.draw(payment.id))
@@ -67,62 +70,11 @@ public struct WhatIf: Sendable {
         report.moves = moves.map { WhatIfReport.MoveCount(move: $0.key, count: $0.value) }
             .sorted { ($0.count, $1.move.from, $1.move.to) > ($1.count, $0.move.from, $0.move.to) }
         report.targets = sentTo.keys.sorted().map { connection in
-            var seen = Observed()
+            var seen = AttemptTally()
             for key in slices[connection] ?? [] { if let one = observed[key]?[connection] { seen.merge(one) } }
-            return seen.target(connection, payments: sentTo[connection] ?? 0)
+            return WhatIfReport.Target(connection: connection, payments: sentTo[connection] ?? 0, observed: seen)
         }
         return report
-    }
-
-    /// A connection's attempts on one kind of traffic.
-    struct Observed: Sendable {
-        var attempts = 0, accepted = 0, declined = 0, failed = 0, unknown = 0
-        var declines: [String: Int] = [:]
-        var latencies: [Int] = []
-
-        mutating func add(_ attempt: HistoricalAttempt) {
-            attempts += 1
-            switch attempt.outcome {
-            case .succeeded, .pending: accepted += 1
-            case .declined:
-                declined += 1
-                declines[attempt.declineClass?.rawValue ?? "unclassified", default: 0] += 1
-            case .failed: failed += 1
-            case .unknown: unknown += 1
-            }
-            if let ms = attempt.durationMs { latencies.append(ms) }
-        }
-
-        mutating func merge(_ other: Observed) {
-            attempts += other.attempts
-            accepted += other.accepted
-            declined += other.declined
-            failed += other.failed
-            unknown += other.unknown
-            declines.merge(other.declines, uniquingKeysWith: +)
-            latencies += other.latencies
-        }
-
-        func target(_ connection: String, payments: Int) -> WhatIfReport.Target {
-            var target = WhatIfReport.Target(connection: connection, payments: payments)
-            target.attempts = attempts
-            target.accepted = accepted
-            target.declined = declined
-            target.failed = failed
-            target.unknown = unknown
-            target.declines = declines
-            let sorted = latencies.sorted()
-            target.p50Ms = WhatIf.percentile(sorted, 0.50)
-            target.p99Ms = WhatIf.percentile(sorted, 0.99)
-            return target
-        }
-    }
-
-    /// The nearest-rank percentile of sorted values.
-    public static func percentile(_ sorted: [Int], _ p: Double) -> Int? {
-        guard !sorted.isEmpty else { return nil }
-        let rank = Int((p * Double(sorted.count)).rounded(.up))
-        return sorted[min(max(rank, 1), sorted.count) - 1]
     }
 
     /// A number in [0, 1) from the payment's id (FNV-1a): the candidate's weighted choice for that payment.

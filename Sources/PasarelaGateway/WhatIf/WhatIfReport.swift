@@ -59,22 +59,8 @@ public struct WhatIfReport: Sendable, Equatable {
         public var connection: String
         /// Payments the candidate sends it first.
         public var payments: Int
-        public var attempts = 0
-        /// Attempts the PSP took (paid or pending).
-        public var accepted = 0
-        public var declined = 0
-        public var failed = 0
-        public var unknown = 0
-        /// Declines by class (`soft`, `hard`, …).
-        public var declines: [String: Int] = [:]
-        public var p50Ms: Int?
-        public var p99Ms: Int?
-
-        /// Accepted among attempts that had an answer; `nil` with none observed.
-        public var acceptRate: Double? {
-            let answered = accepted + declined + failed
-            return answered == 0 ? nil : Double(accepted) / Double(answered)
-        }
+        /// Its attempts on that traffic in the period.
+        public var observed: AttemptTally
     }
 }
 
@@ -93,12 +79,12 @@ extension WhatIfReport {
         if !targets.isEmpty {
             lines += ["", "target                 payments  attempts  accepted  declines                 p50 ms  p99 ms"]
             for target in targets {
-                let rate = target.acceptRate.map { String(format: "%.1f %%", $0 * 100) } ?? "n/a"
-                let declines = target.declines.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+                let rate = target.observed.acceptRate.map { String(format: "%.1f %%", $0 * 100) } ?? "n/a"
+                let declines = target.observed.declines.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
                 lines.append(target.connection.padded(22) + " " + String(target.payments).leftPadding(8) + "  "
-                             + String(target.attempts).leftPadding(8) + "  " + rate.leftPadding(8) + "  "
-                             + (declines.isEmpty ? "-" : declines).padded(23) + " " + (target.p50Ms.map(String.init) ?? "-").leftPadding(6)
-                             + "  " + (target.p99Ms.map(String.init) ?? "-").leftPadding(6))
+                             + String(target.observed.attempts).leftPadding(8) + "  " + rate.leftPadding(8) + "  "
+                             + (declines.isEmpty ? "-" : declines).padded(23) + " " + (target.observed.p50Ms.map(String.init) ?? "-").leftPadding(6)
+                             + "  " + (target.observed.p99Ms.map(String.init) ?? "-").leftPadding(6))
             }
         }
         if !unrouted.isEmpty {
@@ -121,14 +107,15 @@ extension WhatIfReport {
             }),
             "unrouted": .array(unrouted.map { .object(["payment": .string($0.paymentId), "from": .string($0.from), "reason": .string($0.reason)]) }),
             "targets": .array(targets.map { target in
+                let seen = target.observed
                 var fields: [String: JSONValue] = [
                     "connection": .string(target.connection), "payments": .int(Int64(target.payments)),
-                    "attempts": .int(Int64(target.attempts)), "accepted": .int(Int64(target.accepted)),
-                    "declined": .int(Int64(target.declined)), "failed": .int(Int64(target.failed)), "unknown": .int(Int64(target.unknown)),
-                    "declines": .object(target.declines.mapValues { .int(Int64($0)) }),
+                    "attempts": .int(Int64(seen.attempts)), "accepted": .int(Int64(seen.accepted)),
+                    "declined": .int(Int64(seen.declined)), "failed": .int(Int64(seen.failed)), "unknown": .int(Int64(seen.unknown)),
+                    "declines": .object(seen.declines.mapValues { .int(Int64($0)) }),
                 ]
-                fields["p50_ms"] = target.p50Ms.map { .int(Int64($0)) } ?? .null
-                fields["p99_ms"] = target.p99Ms.map { .int(Int64($0)) } ?? .null
+                fields["p50_ms"] = seen.p50Ms.map { .int(Int64($0)) } ?? .null
+                fields["p99_ms"] = seen.p99Ms.map { .int(Int64($0)) } ?? .null
                 return .object(fields)
             }),
         ])
