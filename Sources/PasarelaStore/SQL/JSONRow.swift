@@ -60,14 +60,15 @@ struct JSONRow: SQLRow {
     }
 
     /// PostgreSQL's `2026-12-07T00:41:08.123456+00:00`, to the microsecond it keeps (``Timestamps/parse(_:)`` stops at the
-    /// millisecond; a binary read does not).
+    /// millisecond), and made the way PostgresNIO makes a binary timestamp's `Date` (microseconds since 2000-01-01), so
+    /// a row read either way compares equal.
     static func microseconds(_ text: String) -> Date? {
         guard let dot = text.firstIndex(of: ".") else { return Timestamps.parse(text) }
         let digits = text[text.index(after: dot)...].prefix { $0.isASCII && $0.isNumber }
-        guard let whole = Timestamps.parse(String(text[..<dot]) + String(text[digits.endIndex...])),
-              let fraction = Double("0." + digits) else { return nil }
-        let micros = (whole.timeIntervalSince1970 * 1_000_000).rounded() + (fraction * 1_000_000).rounded()
-        return Date(timeIntervalSince1970: micros / 1_000_000)
+        guard !digits.isEmpty, let whole = Timestamps.parse(String(text[..<dot]) + String(text[digits.endIndex...])),
+              let fraction = Int64(String(digits.prefix(6)).padding(toLength: 6, withPad: "0", startingAt: 0)) else { return nil }
+        let since2000 = (Int64(whole.timeIntervalSince1970) - 946_684_800) * 1_000_000 + fraction
+        return Date(timeInterval: Double(since2000) / 1_000_000, since: Date(timeIntervalSince1970: 946_684_800))
     }
 
     func bytes(_ column: String) throws -> [UInt8]? {
