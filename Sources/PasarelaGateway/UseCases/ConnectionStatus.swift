@@ -22,10 +22,8 @@ public final class ConnectionStatus: Sendable {
         var rows: [ConnectionResource.Row] = []
         for connection in live.current.connections.values.sorted(by: { $0.config.name < $1.config.name }) {
             let name = connection.config.name
-            var counts = try await inbox.webhookCounts(connection: name)
+            var counts = try await duplicates.counts(connection: name) { try await inbox.webhookCounts(connection: name) }
             counts["refused"] = counters.refusedWebhooks(name)
-            let unflushed = duplicates.unflushed(connection: name)
-            if unflushed > 0 { counts["duplicate", default: 0] += unflushed }
             rows.append(ConnectionResource.Row(connection: connection,
                                                breaker: psp.breakers.snapshot(name, config: connection.config.breaker, now: psp.now()),
                                                webhooks: counts, reconciler: counters.reconcilerCounts(name),
