@@ -84,6 +84,8 @@ let package = Package(
         .executableTarget(name: "pasarela", dependencies: [
             "PasarelaApp", "PasarelaConsole",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
         ]),
         .executableTarget(name: "PasarelaBenchmarks", dependencies: ["PasarelaApp", "PasarelaConsole"], path: "Benchmarks/PasarelaBenchmarks"),
         .testTarget(name: "PasarelaCoreTests", dependencies: ["PasarelaCore"]),

@@ -25,9 +25,48 @@ CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def cpu_seconds(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
+    """CPU time of a process, or of every PostgreSQL server process when `pid` is "postgres"."""
+    if pid == "postgres":
+        return sum(cpu_seconds(p) for p in postgres_pids())
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except FileNotFoundError:
+        return 0.0
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def postgres_pids():
+    pids = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/comm") as f:
+                    if f.read().strip() in ("postgres", "postmaster"):
+                        pids.append(entry)
+            except OSError:
+                pass
+    return pids
+
+
+def writer_counters(url):
+    """The SQLite writer's busy time (µs), groups and transactions so far, from the gateway's /metrics."""
+    try:
+        with urllib.request.urlopen(url + "/metrics", timeout=10) as response:
+            text = response.read().decode()
+    except OSError:
+        return None
+    values = {"busy": 0.0, "run": 0.0, "groups": 0.0, "transactions": 0.0}
+    for line in text.splitlines():
+        if line.startswith("pasarela_sqlite_writer_busy_microseconds_total"):
+            values["busy"] += float(line.rsplit(" ", 1)[1])
+            if 'phase="run"' in line:
+                values["run"] += float(line.rsplit(" ", 1)[1])
+        elif line.startswith("pasarela_sqlite_writer_groups_total"):
+            values["groups"] = float(line.rsplit(" ", 1)[1])
+        elif line.startswith("pasarela_sqlite_writer_transactions_total"):
+            values["transactions"] = float(line.rsplit(" ", 1)[1])
+    return values
 
 
 def rss_mb(pid):
@@ -38,10 +77,12 @@ def rss_mb(pid):
     return 0.0
 
 
-def start(command, log, pattern):
-    """Starts a process whose output names its URL after `pattern`; returns (process, url)."""
+def start(command, log, pattern, executor=None):
+    """Starts a process whose output names its URL after `pattern`; returns (process, url). `executor`: the process's
+    PASARELA_EXECUTOR ("swift" keeps Swift's own task pool instead of running tasks on NIO's event loops)."""
     out = open(log, "w")
-    process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
+    env = dict(os.environ, **({"PASARELA_EXECUTOR": executor} if executor else {}))
+    process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)
     deadline = time.time() + 120
     while time.time() < deadline:
         with open(log) as f:
@@ -168,8 +209,8 @@ end
 
 
 class Run:
-    def __init__(self, args, work):
-        self.args, self.work, self.rows = args, work, []
+    def __init__(self, args, work, gateway_url=None):
+        self.args, self.work, self.rows, self.gateway_url = args, work, [], gateway_url
         for name, text in [("create", LUA_CREATE), ("direct", LUA_DIRECT), ("webhook", LUA_WEBHOOK), ("get_webhook", LUA_WEBHOOK_AGAIN), ("get", LUA_GET)]:
             with open(f"{work}/{name}.lua", "w") as f:
                 f.write(text)
@@ -185,17 +226,19 @@ class Run:
         threads = min(2, connections)
         environment["LOAD_THREADS"] = str(threads)
         before = {label: cpu_seconds(pid) for label, pid in cpu}
+        writer_before = writer_counters(self.gateway_url) if self.gateway_url and url == self.gateway_url else None
         profile = os.environ.get("LOAD_PROFILE")
         perf = None
         if profile and profile in name and cpu:
             # LOAD_PROFILE=<part of a row's name>: perf records the gateway during those rows (needs `perf`).
             data = f"{tempfile.gettempdir()}/pasarela-load-{name.replace(' ', '_').replace(',', '')}-{connections}.perf.data"
-            perf = subprocess.Popen(["perf", "record", "-F", "499", "-g", "-p", str(dict(cpu)["gateway"]), "-o", data, "--",
+            perf = subprocess.Popen(["perf", "record", "-F", "999", "-g", "-p", str(dict(cpu)["gateway"]), "-o", data, "--",
                                      "sleep", str(duration)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             print(f"  perf data: {data}", file=sys.stderr)
         output = subprocess.run(["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{duration}s", "--latency",
                                  "-s", f"{self.work}/{script}.lua", url], env=environment, capture_output=True, text=True).stdout
         after = {label: cpu_seconds(pid) for label, pid in cpu}
+        writer_after = writer_counters(self.gateway_url) if writer_before else None
         if perf:
             perf.wait()
         values = dict(re.findall(r"^(PCT50|PCT99|REQUESTS|ERRORS) (\d+)$", output, re.M))
@@ -210,6 +253,10 @@ class Run:
                "p99": int(values.get("PCT99", 0)) / 1000, "requests": requests, "errors": int(values.get("ERRORS", 0)) + non2xx}
         for label, _ in cpu:
             row[f"cpu_{label}"] = (after[label] - before[label]) * 1e6 / max(requests, 1)
+        if writer_before and writer_after and writer_after["groups"] > writer_before["groups"]:
+            row["writer_us"] = (writer_after["busy"] - writer_before["busy"]) / max(requests, 1)
+            row["writer_run_us"] = (writer_after["run"] - writer_before["run"]) / max(requests, 1)
+            row["group"] = (writer_after["transactions"] - writer_before["transactions"]) / (writer_after["groups"] - writer_before["groups"])
         self.rows.append(row)
         print(f"  {name:38} c={connections:<3} {rate:9.0f}/s  p50 {row['p50']:7.2f} ms  p99 {row['p99']:7.2f} ms  errors {row['errors']}",
               file=sys.stderr)
@@ -218,12 +265,14 @@ class Run:
     def table(self, title, rss):
         print(f"\n{title}")
         header = (f"{'measure':40} {'conns':>5} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'gw CPU µs':>10} {'emu CPU µs':>10} "
-                  f"{'proxy µs':>9} {'errors':>6}")
+                  f"{'proxy µs':>9} {'PG µs':>7} {'writer µs':>9} {'of it run':>9} {'group':>6} {'errors':>6}")
         print(header)
         print("-" * len(header))
         for row in self.rows:
             print(f"{row['name']:40} {row['conns']:>5} {row['rate']:>9.0f} {row['p50']:>8.2f} {row['p99']:>8.2f} "
-                  f"{row.get('cpu_gateway', 0):>10.0f} {row.get('cpu_emulators', 0):>10.0f} {row.get('cpu_proxy', 0):>9.0f} {row['errors']:>6}")
+                  f"{row.get('cpu_gateway', 0):>10.0f} {row.get('cpu_emulators', 0):>10.0f} {row.get('cpu_proxy', 0):>9.0f} "
+                  f"{row.get('cpu_postgres', 0):>7.0f} {row.get('writer_us', 0):>9.0f} {row.get('writer_run_us', 0):>9.0f} "
+                  f"{row.get('group', 0):>6.1f} {row['errors']:>6}")
         for label, value in rss:
             print(f"{label:40} {value}")
 
@@ -295,14 +344,15 @@ def main():
     processes = []
     try:
         sandbox, sandbox_url = start([args.binary, "sandbox", "--port", "0", "--config", config], f"{work}/sandbox.log",
-                                     "Pasarela sandbox listening on ")
+                                     "Pasarela sandbox listening on ", executor=os.environ.get("LOAD_EMULATOR_EXECUTOR"))
         processes.append(sandbox)
         database = args.database or f"{work}/load.sqlite"
         gateway, url = start([args.binary, "serve", "--port", "0", "--database", database, "--config", config,
-                              "--sandbox-url", sandbox_url], f"{work}/gateway.log", "Pasarela listening on ")
+                              "--sandbox-url", sandbox_url], f"{work}/gateway.log", "Pasarela listening on ",
+                              executor=os.environ.get("LOAD_GATEWAY_EXECUTOR"))
         processes.append(gateway)
-        run = Run(args, work)
-        cpu = (("gateway", gateway.pid), ("emulators", sandbox.pid))
+        run = Run(args, work, gateway_url=url)
+        cpu = (("gateway", gateway.pid), ("emulators", sandbox.pid)) + ((("postgres", "postgres"),) if args.database else ())
         print(f"gateway {url} (pid {gateway.pid}), emulators {sandbox_url} (pid {sandbox.pid}), database {database}", file=sys.stderr)
         http("POST", url + "/v1/payments", payment_body("warm-" + uuid.uuid4().hex), {"Authorization": f"Bearer {KEY}",
              "Content-Type": "application/json"})

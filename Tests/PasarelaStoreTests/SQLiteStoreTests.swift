@@ -23,6 +23,37 @@ import Testing
         #expect(store.largestCommitGroup > 1)
     }
 
+    /// Reads by key run on the caller's thread; lists go to the pool's readers and resume later. Many of both at once
+    /// must all finish: a thread waiting for a key read's connection must never wait for a list that needs that
+    /// thread to resume (with one pool for both, two threads blocked on it deadlocked the gateway under load).
+    @Test(.timeLimit(.minutes(1))) func keyReadsAndListsAtOnceAllFinish() async throws {
+        let store = try SQLiteStore(path: path)
+        var ids: [String] = []
+        for index in 0..<20 {
+            let payment = Fixtures.payment(order: "o-\(index)")
+            _ = try await store.create(payment, idempotency: nil)
+            ids.append(payment.id)
+        }
+        let known = ids
+        let found = try await withThrowingTaskGroup(of: Int.self) { group in
+            for task in 0..<64 {
+                group.addTask {
+                    var found = 0
+                    for round in 0..<40 {
+                        if (task + round) % 3 == 0 {
+                            found += try await store.payments(merchantId: "m1", orderId: nil, limit: 5).isEmpty ? 0 : 1
+                        } else {
+                            found += try await store.payment(id: known[(task + round) % known.count], merchantId: nil) == nil ? 0 : 1
+                        }
+                    }
+                    return found
+                }
+            }
+            return try await group.reduce(0, +)
+        }
+        #expect(found == 64 * 40)
+    }
+
     @Test func aDatabaseFromANewerPasarelaIsRefused() async throws {
         _ = try SQLiteStore(path: path)
         let queue = try DatabaseQueue(path: path)

@@ -192,7 +192,7 @@ enum PaymentRecord {
         }
         let sql = "SELECT p.*, \(aggregate("attempts", attemptColumns)) AS attempts_json, \(aggregate("refunds", refundColumns)) AS refunds_json "
             + "FROM payments p \(filter)"
-        return ReadPlan([Statement(sql, values)]) { rows in
+        return ReadPlan([Statement(sql, values)], byKey: true) { rows in
             guard let row = rows[0].first else { return nil }
             let attempts = try JSONRow.rows(try row.text("attempts_json")).map(attempt(from:)).sorted { $0.sequence < $1.sequence }
             let refunds = try JSONRow.rows(try row.text("refunds_json")).map(RefundRecord.refund(from:))

@@ -38,10 +38,15 @@ public struct WritePlan<Result: Sendable>: Sendable {
 /// Statements read together from one snapshot of the database.
 public struct ReadPlan<Result: Sendable>: Sendable {
     public var statements: [Statement]
+    /// Every statement finds its few rows through a unique key or an index (a payment by id, an inbox entry): cheap
+    /// enough that SQLite runs it on the caller's thread instead of handing it to a reader thread and back. Scans,
+    /// lists and reports leave it `false`.
+    public var byKey: Bool
     public var result: @Sendable ([[any SQLRow]]) throws -> Result
 
-    public init(_ statements: [Statement], result: @escaping @Sendable ([[any SQLRow]]) throws -> Result) {
+    public init(_ statements: [Statement], byKey: Bool = false, result: @escaping @Sendable ([[any SQLRow]]) throws -> Result) {
         self.statements = statements
+        self.byKey = byKey
         self.result = result
     }
 }

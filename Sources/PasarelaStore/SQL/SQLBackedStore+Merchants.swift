@@ -17,7 +17,7 @@ extension SQLBackedStore {
     }
 
     public func merchant(id: String) async throws -> MerchantRecord? {
-        try await executor.read(ReadPlan([Statement("SELECT * FROM merchants WHERE id = ?", [id])]) { rows in try rows[0].first.map(Self.merchant) })
+        try await executor.read(ReadPlan([Statement("SELECT * FROM merchants WHERE id = ?", [id])], byKey: true) { rows in try rows[0].first.map(Self.merchant) })
     }
 
     public func addKey(_ key: APIKeyRecord) async throws {
@@ -33,11 +33,11 @@ extension SQLBackedStore {
     }
 
     public func key(id: String) async throws -> APIKeyRecord? {
-        try await executor.read(ReadPlan([Statement("SELECT * FROM api_keys WHERE id = ?", [id])]) { rows in try rows[0].first.map(Self.key) })
+        try await executor.read(ReadPlan([Statement("SELECT * FROM api_keys WHERE id = ?", [id])], byKey: true) { rows in try rows[0].first.map(Self.key) })
     }
 
     public func key(digest: String) async throws -> APIKeyRecord? {
-        try await executor.read(ReadPlan([Statement("SELECT * FROM api_keys WHERE digest = ?", [digest])]) { rows in try rows[0].first.map(Self.key) })
+        try await executor.read(ReadPlan([Statement("SELECT * FROM api_keys WHERE digest = ?", [digest])], byKey: true) { rows in try rows[0].first.map(Self.key) })
     }
 
     public func endKey(id: String, at: Date, revoked: Bool) async throws -> Bool {

@@ -10,7 +10,7 @@ extension SQLBackedStore {
 
     public func isRecorded(connection: String, dedupeKey: String) async throws -> Bool {
         try await executor.read(ReadPlan([Statement("SELECT 1 AS one FROM webhook_inbox WHERE connection = ? AND dedupe_key = ?",
-                                                    [connection, dedupeKey])]) { rows in !rows[0].isEmpty })
+                                                    [connection, dedupeKey])], byKey: true) { rows in !rows[0].isEmpty })
     }
 
     public func addDuplicates(_ counts: [InboxKey: Int]) async throws {
@@ -164,7 +164,7 @@ extension SQLBackedStore {
         try await executor.read(ReadPlan([
             Statement("SELECT id, payment_id FROM refunds WHERE connection = ? AND psp_refund_id = ? LIMIT 1", [connection, pspRefundId ?? ""]),
             Statement("SELECT id, payment_id FROM refunds WHERE connection = ? AND id = ? LIMIT 1", [connection, reference ?? ""]),
-        ]) { rows in
+        ], byKey: true) { rows in
             let found = (pspRefundId == nil ? nil : rows[0].first) ?? (reference == nil ? nil : rows[1].first)
             guard let row = found else { return nil }
             return RefundRef(paymentId: try row.text(required: "payment_id"), refundId: try row.text(required: "id"))
@@ -172,7 +172,7 @@ extension SQLBackedStore {
     }
 
     public func refund(id: String, merchantId: String) async throws -> Refund? {
-        try await executor.read(ReadPlan([Statement("SELECT * FROM refunds WHERE id = ? AND merchant_id = ?", [id, merchantId])]) { rows in
+        try await executor.read(ReadPlan([Statement("SELECT * FROM refunds WHERE id = ? AND merchant_id = ?", [id, merchantId])], byKey: true) { rows in
             try rows[0].first.map(RefundRecord.refund)
         })
     }

@@ -87,13 +87,13 @@ extension SQLBackedStore {
 
     public func attempt(connection: String, pspPaymentId: String, reference: String?) async throws -> AttemptRef? {
         let lookup = AttemptLookup(connection: connection, pspPaymentId: pspPaymentId, reference: reference)
-        return try await executor.read(ReadPlan(lookup.statements) { rows in try lookup.found(rows) })
+        return try await executor.read(ReadPlan(lookup.statements, byKey: true) { rows in try lookup.found(rows) })
     }
 
     public func paymentOf(connection: String, pspPaymentId: String, reference: String?) async throws -> (AttemptRef, StoredPayment)? {
         let lookup = AttemptLookup(connection: connection, pspPaymentId: pspPaymentId, reference: reference)
         let stored = PaymentRecord.stored(lookup.ownerFilter, lookup.ownerValues)
-        return try await executor.read(ReadPlan(lookup.statements + stored.statements) { rows in
+        return try await executor.read(ReadPlan(lookup.statements + stored.statements, byKey: true) { rows in
             guard let found = try lookup.found(rows), let payment = try stored.result(Array(rows.dropFirst(2))).first else { return nil }
             return (found, payment)
         })
@@ -124,7 +124,7 @@ extension SQLBackedStore {
     }
 
     public func setting(_ name: String) async throws -> String? {
-        try await executor.read(ReadPlan([Statement("SELECT value FROM gateway_settings WHERE name = ?", [name])]) { rows in
+        try await executor.read(ReadPlan([Statement("SELECT value FROM gateway_settings WHERE name = ?", [name])], byKey: true) { rows in
             try rows[0].first?.text("value")
         })
     }

@@ -98,9 +98,13 @@ final class WriteQueue: @unchecked Sendable {
             condition.unlock()
             do {
                 guard let pool else { throw DatabaseError(message: "the store is closed") }
+                let started = ContinuousClock.now
+                var ran = started
                 try pool.write { db in
                     for job in batch { job.run(db) }
+                    ran = ContinuousClock.now
                 }
+                WriterBusyMetrics.record(group: batch.count, running: ran - started, committing: ContinuousClock.now - ran)
                 for job in batch { job.finish(commitError: nil) }
             } catch {
                 for job in batch { job.finish(commitError: error) }
@@ -144,5 +148,18 @@ final class TypedWrite<T: Sendable>: PendingWrite, @unchecked Sendable {
         } else {
             continuation.resume(with: result ?? .failure(DatabaseError(message: "write was not run")))
         }
+    }
+}
+
+/// How busy the one writer is, as counters on `/metrics`: its time running transactions' statements and committing them
+/// (writing the WAL and syncing it), the groups it committed and the transactions in them. A writer busy all the time
+/// is the ceiling of every durable write; these say how far from it a load is, and what one transaction costs it.
+enum WriterBusyMetrics {
+    /// Handles are looked up per group (not kept from the store's opening, which may come before metrics are set up).
+    static func record(group: Int, running: Duration, committing: Duration) {
+        MetricHandles.counter("pasarela_sqlite_writer_busy_microseconds_total", [("phase", "run")]).increment(by: Int64(running / .microseconds(1)))
+        MetricHandles.counter("pasarela_sqlite_writer_busy_microseconds_total", [("phase", "commit")]).increment(by: Int64(committing / .microseconds(1)))
+        MetricHandles.counter("pasarela_sqlite_writer_groups_total").increment()
+        MetricHandles.counter("pasarela_sqlite_writer_transactions_total").increment(by: Int64(group))
     }
 }

@@ -29,7 +29,16 @@ public final class SQLiteStore: SQLBackedStore {
         guard unknown.isEmpty else { throw StoreError.schemaTooNew(unknown.sorted()) }
         try migrator.migrate(pool)
         writer = GroupCommitWriter(pool: pool)
-        executor = SQLiteExecutor(pool: pool, writer: writer)
+        // Reads by key run on the caller's thread, from connections of their own: a thread waiting for one of them waits
+        // only for another thread's read that is running, never for a read suspended until an event loop is free
+        // (the main pool's async reads hold their connection across such a suspension: an event loop blocked on that
+        // pool could wait for itself).
+        var keyReading = Configuration()
+        keyReading.readonly = true
+        keyReading.maximumReaderCount = 8
+        keyReading.prepareDatabase { db in try db.execute(sql: "PRAGMA busy_timeout = 5000") }
+        let keyReads = try DatabasePool(path: path, configuration: keyReading)
+        executor = SQLiteExecutor(pool: pool, keyReads: keyReads, writer: writer)
     }
 
     /// The largest number of transactions committed together so far.
@@ -40,6 +49,8 @@ public final class SQLiteStore: SQLBackedStore {
 /// Runs plans on SQLite: writes through the group-commit writer, each plan in its own savepoint, reads from a snapshot.
 struct SQLiteExecutor: SQLExecutor {
     let pool: DatabasePool
+    /// Read-only connections for ``ReadPlan/byKey`` reads, each held only while a thread runs its read.
+    let keyReads: DatabasePool
     let writer: GroupCommitWriter
 
     func write<Result: Sendable>(_ plan: WritePlan<Result>) async throws -> Result {
@@ -53,7 +64,15 @@ struct SQLiteExecutor: SQLExecutor {
     }
 
     func read<Result: Sendable>(_ plan: ReadPlan<Result>) async throws -> Result {
-        try await pool.read { db in try plan.result(try plan.statements.map { try Self.rows($0, in: db) }) }
+        if plan.byKey { return try readHere(plan) }
+        return try await pool.read { db in try plan.result(try plan.statements.map { try Self.rows($0, in: db) }) }
+    }
+
+    /// A read by key, on the calling thread: GRDB's synchronous read takes a reader connection and runs on this thread
+    /// (a serial queue's `sync` does not switch threads), tens of microseconds, instead of a hop to a reader's queue
+    /// and a resumption back on the caller's executor.
+    private func readHere<Result: Sendable>(_ plan: ReadPlan<Result>) throws -> Result {
+        try keyReads.read { db in try plan.result(try plan.statements.map { try Self.rows($0, in: db) }) }
     }
 
     /// The read and the write run on the writer, in one savepoint of its group: nothing else writes in between.
