@@ -36,6 +36,26 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
+def thread_cpu_seconds(pid, name):
+    """CPU time of the process's threads called `name` (the SQLite writer is "sqlite-writer")."""
+    total = 0.0
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except FileNotFoundError:
+        return 0.0
+    for tid in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/comm") as f:
+                if f.read().strip() != name:
+                    continue
+            with open(f"/proc/{pid}/task/{tid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+        except OSError:
+            pass
+    return total
+
+
 def postgres_pids():
     pids = []
     for entry in os.listdir("/proc"):
@@ -227,6 +247,8 @@ class Run:
         environment["LOAD_THREADS"] = str(threads)
         before = {label: cpu_seconds(pid) for label, pid in cpu}
         writer_before = writer_counters(self.gateway_url) if self.gateway_url and url == self.gateway_url else None
+        gateway_pid = dict(cpu).get("gateway")
+        writer_cpu_before = thread_cpu_seconds(gateway_pid, "sqlite-writer") if gateway_pid else 0.0
         profile = os.environ.get("LOAD_PROFILE")
         perf = None
         if profile and profile in name and cpu:
@@ -256,6 +278,7 @@ class Run:
         if writer_before and writer_after and writer_after["groups"] > writer_before["groups"]:
             row["writer_us"] = (writer_after["busy"] - writer_before["busy"]) / max(requests, 1)
             row["writer_run_us"] = (writer_after["run"] - writer_before["run"]) / max(requests, 1)
+            row["writer_cpu_us"] = (thread_cpu_seconds(gateway_pid, "sqlite-writer") - writer_cpu_before) * 1e6 / max(requests, 1)
             row["group"] = (writer_after["transactions"] - writer_before["transactions"]) / (writer_after["groups"] - writer_before["groups"])
         self.rows.append(row)
         print(f"  {name:38} c={connections:<3} {rate:9.0f}/s  p50 {row['p50']:7.2f} ms  p99 {row['p99']:7.2f} ms  errors {row['errors']}",
@@ -265,13 +288,14 @@ class Run:
     def table(self, title, rss):
         print(f"\n{title}")
         header = (f"{'measure':40} {'conns':>5} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'gw CPU µs':>10} {'emu CPU µs':>10} "
-                  f"{'proxy µs':>9} {'PG µs':>7} {'writer µs':>9} {'of it run':>9} {'group':>6} {'errors':>6}")
+                  f"{'proxy µs':>9} {'PG µs':>7} {'writer µs':>9} {'of it run':>9} {'its CPU':>8} {'group':>6} {'errors':>6}")
         print(header)
         print("-" * len(header))
         for row in self.rows:
             print(f"{row['name']:40} {row['conns']:>5} {row['rate']:>9.0f} {row['p50']:>8.2f} {row['p99']:>8.2f} "
                   f"{row.get('cpu_gateway', 0):>10.0f} {row.get('cpu_emulators', 0):>10.0f} {row.get('cpu_proxy', 0):>9.0f} "
                   f"{row.get('cpu_postgres', 0):>7.0f} {row.get('writer_us', 0):>9.0f} {row.get('writer_run_us', 0):>9.0f} "
+                  f"{row.get('writer_cpu_us', 0):>8.0f} "
                   f"{row.get('group', 0):>6.1f} {row['errors']:>6}")
         for label, value in rss:
             print(f"{label:40} {value}")
@@ -363,7 +387,7 @@ def main():
             created[connections] = run.wrk("PE cash create via gateway", url, "create", connections, args.duration, cpu=cpu)
         def signed_creates(prefix, connections):
             lines = []
-            for i in range(int(max(created[connections]["rate"], 500) * args.duration * 3)):
+            for i in range(int(max(created[connections]["rate"] * 3, 4000) * args.duration)):
                 body = json.dumps({"amount": 150, "currency": "PEN", "country": "PE", "payment_method_id": "EF",
                                    "payment_method_flow": "DIRECT", "order_id": f"{prefix}-{connections}-{i}-{uuid.uuid4().hex[:6]}",
                                    "notification_url": url + "/webhooks/dlocal", "description": "Pedido",

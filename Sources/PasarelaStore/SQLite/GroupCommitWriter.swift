@@ -78,6 +78,13 @@ final class WriteQueue: @unchecked Sendable {
 
     /// The writer thread: until stopped (and nothing is left), commit what waits as one group.
     func drain() {
+        // The name `top -H`, perf and Benchmarks/load see (Foundation's `Thread.name` does not reach the kernel here).
+        #if os(Linux)
+        if let comm = fopen("/proc/thread-self/comm", "w") {
+            fputs("sqlite-writer", comm)
+            fclose(comm)
+        }
+        #endif
         condition.lock()
         thread = Thread.current
         condition.unlock()
