@@ -46,39 +46,37 @@ def owner_of(symbol, dso):
     return None
 
 
-def kernel_reason(frames):
-    """What the kernel was doing, from the system call (or fault) under a kernel sample."""
-    text = " ".join(symbol for symbol, _ in frames)
-    if re.search(r"fdatasync|fsync|jbd2", text):
-        return "kernel: fsync"
-    if re.search(r"pwrite64|ext4|generic_perform_write|iomap", text):
-        return "kernel: file writes (SQLite WAL)"
-    if re.search(r"pread64|filemap_read|mmap|page_fault|exc_page_fault", text):
-        return "kernel: file reads, page faults"
-    if "futex" in text:
-        return "kernel: futex (thread wake-ups and waits)"
-    if re.search(r"epoll|tcp|sock|inet|recv|send|skb|net_rx|__x64_sys_write|__x64_sys_read|ksys_write|ksys_read", text):
-        return "kernel: sockets and epoll"
-    if re.search(r"schedule|finish_task_switch|switch_to", text):
-        return "kernel: context switches"
-    return "kernel: other"
+# What the kernel was doing, from the system calls (or faults) on a kernel sample's stack; first match wins.
+KERNEL_REASONS = [
+    ("kernel: fsync", r"fdatasync|fsync|jbd2"),
+    ("kernel: file writes (SQLite WAL)", r"pwrite64|ext4|generic_perform_write|iomap"),
+    ("kernel: file reads, page faults", r"pread64|filemap_read|mmap|page_fault|exc_page_fault"),
+    ("kernel: futex (thread wake-ups and waits)", r"futex"),
+    ("kernel: sockets and epoll", r"epoll|tcp|sock|inet|recv|send|skb|net_rx|__x64_sys_write|__x64_sys_read|ksys_write|ksys_read"),
+    ("kernel: context switches", r"schedule|finish_task_switch|switch_to"),
+]
+
+# The layer of a user-space function, matched against "<symbol> dso:<library>"; first match wins.
+RUNTIME_LAYERS = [
+    ("Swift runtime: retain/release", r"swift_(retain|release|bridgeObjectRetain|bridgeObjectRelease|unknownObjectRe|isUniquelyReferenced)|_swift_release_dealloc|RefCounts"),
+    ("allocation (malloc/free)", r"malloc|free|^_int_|swift_allocObject|swift_deallocObject|swift_slowAlloc|swift_slowDealloc|tcache|unlink_chunk|arena"),
+    ("memory copies", r"memmove|memcpy|memset|memcmp"),
+    ("Swift concurrency", r"dso:.*libswift_Concurrency|swift_task|swift_job|swift_continuation|runJobInEstablished"),
+    ("dispatch", r"dso:.*libdispatch"),
+    ("Swift standard library and runtime (hashing, arrays, generics)", r"dso:.*libswiftCore|^\$ss|^swift"),
+]
+
+
+def first_match(table, text):
+    return next((name for name, pattern in table if re.search(pattern, text)), None)
 
 
 def self_layer(symbol, dso, frames):
     if dso.startswith("[kernel") or dso == "[unknown]" and symbol.startswith("0x"):
-        return kernel_reason(frames)
-    if re.search(r"swift_(retain|release|bridgeObjectRetain|bridgeObjectRelease|unknownObjectRe|isUniquelyReferenced)|_swift_release_dealloc|RefCounts", symbol):
-        return "Swift runtime: retain/release"
-    if re.search(r"malloc|free|^_int_|swift_allocObject|swift_deallocObject|swift_slowAlloc|swift_slowDealloc|tcache|unlink_chunk|arena", symbol):
-        return "allocation (malloc/free)"
-    if re.search(r"memmove|memcpy|memset|memcmp", symbol):
-        return "memory copies"
-    if "libswift_Concurrency" in dso or re.search(r"swift_task|swift_job|swift_continuation|runJobInEstablished", symbol):
-        return "Swift concurrency"
-    if "libdispatch" in dso:
-        return "dispatch"
-    if "libswiftCore" in dso or symbol.startswith("$ss") or symbol.startswith("swift"):
-        return "Swift standard library and runtime (hashing, arrays, generics)"
+        return first_match(KERNEL_REASONS, " ".join(s for s, _ in frames)) or "kernel: other"
+    layer = first_match(RUNTIME_LAYERS, f"{symbol} dso:{dso}")
+    if layer:
+        return layer
     return owner_of(symbol, dso) or "libc, other"
 
 

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import Logging
+import NIOPosix
 import PasarelaAdapters
 import PasarelaCore
 import PasarelaStore
@@ -53,7 +54,9 @@ public struct ConsoleAuth: Sendable {
             return .throttled(retryAfter: wait)
         }
         let person = try await store.operatorNamed(name)
-        let matches = PasswordHash.verify(password, against: person?.passwordHash ?? Self.decoy)
+        let encoded = person?.passwordHash
+        // scrypt takes ~150 ms: on NIO's blocking pool, not on an event loop (the loops run every request).
+        let matches = try await NIOThreadPool.singleton.runIfActive { PasswordHash.verify(password, against: encoded ?? Self.decoy) }
         guard let person, matches, !person.disabled else {
             limiter.failed(account: name, address: address, at: at)
             try await audit(OperatorAccounts.validName(name) ? name : "(invalid name)", "login.refused", "console",
