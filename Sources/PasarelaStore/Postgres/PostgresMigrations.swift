@@ -273,6 +273,10 @@ enum PostgresMigrations {
             CREATE INDEX attempts_started ON attempts (started_at);
             CREATE INDEX webhook_inbox_payment ON webhook_inbox (payment_id);
             """),
+        // The UNIQUE (payment_id, sequence) constraint's index serves every lookup this one did (SQLite's v13 says more).
+        ("v13_drop_duplicate_attempts_index", """
+            DROP INDEX IF EXISTS attempts_payment;
+            """),
     ]
 }
 
