@@ -21,53 +21,36 @@ public struct Redactor: Sendable {
 
     /// Text with every secret replaced (searched over the UTF-8 bytes: this runs on every PSP call).
     public func text(_ value: String) -> String {
-        guard !secrets.isEmpty else { return value }
-        // Most text holds no secret: looked for in place first, copied only when one is there.
-        var probe = value
-        let holdsOne = probe.withUTF8 { text in
-            secrets.contains { secret in
-                var found = false
-                var secret = secret
-                secret.withUTF8 { needle in found = Self.contains(text, needle) }
-                return found
-            }
-        }
-        guard holdsOne else { return value }
-        var bytes = Array(value.utf8)
-        var changed = false
-        for secret in secrets {
-            let needle = Array(secret.utf8)
-            guard needle.count <= bytes.count, let first = needle.first else { continue }
-            var out: [UInt8] = []
-            var index = 0, found = false
-            while index < bytes.count {
-                if bytes[index] == first, index + needle.count <= bytes.count, bytes[index..<index + needle.count].elementsEqual(needle) {
-                    if !found { out.reserveCapacity(bytes.count); out.append(contentsOf: bytes[0..<index]); found = true }
-                    out.append(contentsOf: "***".utf8)
-                    index += needle.count
-                } else {
-                    if found { out.append(bytes[index]) }
-                    index += 1
-                }
-            }
-            if found { bytes = out; changed = true }
-        }
-        return changed ? String(decoding: bytes, as: UTF8.self) : value
+        var text = value
+        for secret in secrets { if let replaced = Self.replacing(secret, in: text) { text = replaced } }
+        return text
     }
 
-    static func contains(_ text: UnsafeBufferPointer<UInt8>, _ needle: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard let first = needle.first, needle.count <= text.count else { return false }
-        var index = 0
-        let last = text.count - needle.count
-        while index <= last {
-            if text[index] == first {
-                var offset = 1
-                while offset < needle.count, text[index + offset] == needle[offset] { offset += 1 }
-                if offset == needle.count { return true }
+    /// `text` with every occurrence of `secret` as `***`, or `nil` when it holds none: searched in place, copied only
+    /// when found (most text holds no secret).
+    static func replacing(_ secret: String, in text: String) -> String? {
+        var text = text, secret = secret
+        return text.withUTF8 { haystack in
+            secret.withUTF8 { needle -> String? in
+                guard let first = needle.first, needle.count <= haystack.count else { return nil }
+                var out: [UInt8] = []
+                var copied = 0, index = 0
+                while index <= haystack.count - needle.count {
+                    if haystack[index] == first, (1..<needle.count).allSatisfy({ haystack[index + $0] == needle[$0] }) {
+                        if out.isEmpty { out.reserveCapacity(haystack.count) }
+                        out.append(contentsOf: haystack[copied..<index])
+                        out.append(contentsOf: "***".utf8)
+                        index += needle.count
+                        copied = index
+                    } else {
+                        index += 1
+                    }
+                }
+                guard copied > 0 else { return nil }
+                out.append(contentsOf: haystack[copied...])
+                return String(decoding: out, as: UTF8.self)
             }
-            index += 1
         }
-        return false
     }
 
     /// A body: JSON with its payer fields masked (and secrets replaced), anything else as text with secrets replaced.

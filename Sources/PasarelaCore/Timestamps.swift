@@ -66,11 +66,9 @@ public enum Timestamps {
         out.append(UInt8(ascii: ":")); append(&out, secondOfDay / 60 % 60, digits: 2)
         out.append(UInt8(ascii: ":")); append(&out, secondOfDay % 60, digits: 2)
         if millis { out.append(UInt8(ascii: ".")); append(&out, milliseconds, digits: 3) }
-        if !zone {
-            // SQLite's form: UTC, no zone written.
-        } else if offset == 0 {
+        if zone, offset == 0 {
             out.append(UInt8(ascii: "Z"))
-        } else {
+        } else if zone {
             out.append(UInt8(ascii: offset < 0 ? "-" : "+"))
             append(&out, abs(offset) / 3600, digits: 2)
             out.append(UInt8(ascii: ":")); append(&out, abs(offset) / 60 % 60, digits: 2)

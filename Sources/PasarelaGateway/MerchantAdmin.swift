@@ -115,5 +115,4 @@ public struct MerchantAdmin: Sendable {
         _ = try await store.endKey(id: id, at: now().addingTimeInterval(overlap), revoked: false)
         return new
     }
-
 }

@@ -58,9 +58,6 @@ public protocol IdempotencyKeys: Sendable {
 
 /// Verified PSP webhook events (recorded by ``PaymentLedger/commit(_:)`` with what they decided).
 public protocol WebhookInbox: Sendable {
-    /// Whether a webhook event was recorded before; a repeat is counted.
-    func recordIfDuplicate(connection: String, dedupeKey: String) async throws -> Bool
-
     /// Whether a webhook event was recorded before: a read, so a repeat costs no write (its count is added later by
     /// ``addDuplicates(_:)``).
     func isRecorded(connection: String, dedupeKey: String) async throws -> Bool

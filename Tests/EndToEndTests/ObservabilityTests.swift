@@ -47,6 +47,13 @@ import Testing
         #expect(Self.sample(after, "http_server_request_duration_count", route) == 1)
         #expect(Self.sample(after, "pasarela_psp_call_duration_seconds_count", ["connection": "dlocal", "flow": "create"]) == 1)
         #expect(Self.sample(after, "pasarela_db_commit_duration_seconds_count", ["store": "sqlite"]) >= 3)
+        // The one writer's load: every transaction it committed, in groups, and its busy time by phase.
+        let transactions = Self.sample(after, "pasarela_sqlite_writer_transactions_total", [:])
+            - Self.sample(before, "pasarela_sqlite_writer_transactions_total", [:])
+        let groups = Self.sample(after, "pasarela_sqlite_writer_groups_total", [:]) - Self.sample(before, "pasarela_sqlite_writer_groups_total", [:])
+        #expect(transactions >= 3 && groups >= 1 && groups <= transactions, "\(transactions) transactions in \(groups) groups")
+        #expect(Self.sample(after, "pasarela_sqlite_writer_busy_microseconds_total", ["phase": "commit"]) > 0)
+        #expect(Self.sample(after, "pasarela_sqlite_writer_busy_microseconds_total", ["phase": "run"]) > 0)
         #expect(Self.sample(after, "pasarela_breaker_open", ["connection": "dlocal"]) == 0)
         for name in ["pasarela_outbox_pending", "pasarela_outbox_oldest_due_seconds", "pasarela_psp_calls_in_flight"] {
             #expect(after.contains(name), "\(name) missing")

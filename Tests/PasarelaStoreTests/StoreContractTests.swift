@@ -147,11 +147,10 @@ import Testing
                 return try await group.reduce(into: []) { $0.append($1) }
             }
             #expect(results.sorted { "\($0)" < "\($1)" } == [.committed, .duplicate])
-            // The losing decision is rolled back whole, its repeat counted by the caller (as the gateway does).
-            #expect(try await store.recordIfDuplicate(connection: "dlocal", dedupeKey: "D-4-1:200"))
-            #expect(try await !store.recordIfDuplicate(connection: "dlocal", dedupeKey: "D-4-1:400"))
+            // The losing decision is rolled back whole, its repeat counted by the caller (as the gateway does, in a batch).
+            try await store.addDuplicates([InboxKey(connection: "dlocal", dedupeKey: "D-4-1:200"): 1])
             #expect(try await store.webhookCounts(connection: "dlocal") == ["applied": 1, "duplicate": 1])
-            // The gateway's way: a read finds the repeat, its count is added later in one batch.
+            // A read finds the repeat; its count is added later in one batch, and a key never recorded counts nothing.
             #expect(try await store.isRecorded(connection: "dlocal", dedupeKey: "D-4-1:200"))
             #expect(try await !store.isRecorded(connection: "dlocal", dedupeKey: "D-4-1:400"))
             #expect(try await !store.isRecorded(connection: "checkout", dedupeKey: "D-4-1:200"))

@@ -186,11 +186,7 @@ enum PaymentRecord {
     /// come aggregated as JSON arrays (SQLite's `json_group_array`, PostgreSQL's `json_agg`). One round trip, no
     /// transaction needed to see the three consistently.
     static func one(_ filter: String, _ values: [(any SQLBindable)?]) -> ReadPlan<StoredPayment?> {
-        func aggregate(_ table: String, _ columns: [String]) -> String {
-            let pairs = columns.map { "'\($0)', c.\($0)" }.joined(separator: ", ")
-            return "COALESCE(CAST((SELECT json_group_array(json_object(\(pairs))) FROM \(table) c WHERE c.payment_id = p.id) AS TEXT), '[]')"
-        }
-        let sql = "SELECT p.*, \(aggregate("attempts", attemptColumns)) AS attempts_json, \(aggregate("refunds", refundColumns)) AS refunds_json "
+        let sql = "SELECT p.*, \(children("attempts", attemptColumns)) AS attempts_json, \(children("refunds", refundColumns)) AS refunds_json "
             + "FROM payments p \(filter)"
         return ReadPlan([Statement(sql, values)], byKey: true) { rows in
             guard let row = rows[0].first else { return nil }
@@ -199,6 +195,13 @@ enum PaymentRecord {
                 .sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
             return StoredPayment(payment: try payment(from: row), attempts: attempts, refunds: refunds)
         }
+    }
+
+    /// The rows of `table` that belong to the payment `p` (by `payment_id`, through its index), `columns` of each, as a
+    /// JSON array of objects read back with ``JSONRow`` (`[]` when there are none).
+    static func children(_ table: String, _ columns: [String]) -> String {
+        let pairs = columns.map { "'\($0)', c.\($0)" }.joined(separator: ", ")
+        return "COALESCE(CAST((SELECT json_group_array(json_object(\(pairs))) FROM \(table) c WHERE c.payment_id = p.id) AS TEXT), '[]')"
     }
 
     static func stored(_ filter: String, _ values: [(any SQLBindable)?]) -> ReadPlan<[StoredPayment]> {

@@ -152,10 +152,7 @@ extension SQLBackedStore {
         values.append(limit)
         // Only the columns routing reads (a period of payments is read whole, so every column costs), and each payment's
         // attempts aggregated into its row from the attempts' index: one statement, one round trip per page.
-        let attempts = """
-            COALESCE(CAST((SELECT json_group_array(json_object('sequence', c.sequence, 'connection', c.connection, 'outcome', c.outcome,
-                'decline_class', c.decline_class, 'duration_ms', c.duration_ms)) FROM attempts c WHERE c.payment_id = p.id) AS TEXT), '[]')
-            """
+        let attempts = PaymentRecord.children("attempts", ["sequence", "connection", "outcome", "decline_class", "duration_ms"])
         let columns = """
             p.id, p.merchant_id, p.livemode, p.amount_value, p.currency, p.country, p.method_type, p.method_network, p.method_bank,
             p.method_token, p.order_id, p.customer_json, p.metadata_json, p.connection, p.rule, p.created_at, \(attempts) AS attempts_json

@@ -2,12 +2,6 @@ import Foundation
 import PasarelaCore
 
 extension SQLBackedStore {
-    public func recordIfDuplicate(connection: String, dedupeKey: String) async throws -> Bool {
-        try await executor.write(WritePlan([.run(Statement("""
-            UPDATE webhook_inbox SET duplicates = duplicates + 1 WHERE connection = ? AND dedupe_key = ? RETURNING dedupe_key
-            """, [connection, dedupeKey]))]) { rows in !rows.isEmpty })
-    }
-
     public func isRecorded(connection: String, dedupeKey: String) async throws -> Bool {
         try await executor.read(ReadPlan([Statement("SELECT 1 AS one FROM webhook_inbox WHERE connection = ? AND dedupe_key = ?",
                                                     [connection, dedupeKey])], byKey: true) { rows in !rows[0].isEmpty })
